@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Licheng",
+    products: [
+        .library(name: "LichengLog", targets: ["LichengLog"]),
+        .library(name: "LichengDomain", targets: ["LichengDomain"]),
+        .library(name: "Licheng", targets: ["Licheng"]),
+        .executable(name: "licheng", targets: ["licheng"]),
+    ],
+    targets: [
+        // C system libraries: module map + shim header only.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Storage: segments, blocks, codec, indexes, chain, recovery. No domain words.
+        .target(name: "LichengLog", dependencies: ["CLZ4", "CXXHash", "CCrypto"]),
+        // Domain: events, rules, projections. No file I/O, no C imports.
+        .target(name: "LichengDomain"),
+        // Engine: joins log and domain (validated appends, snapshots, as-of queries).
+        .target(name: "Licheng", dependencies: ["LichengLog", "LichengDomain"]),
+        // The command-line tool: argument parsing and output formatting only.
+        .executableTarget(name: "licheng", dependencies: ["Licheng"]),
+
+        // Developer tools.
+        .executableTarget(name: "logdemo", dependencies: ["LichengLog"], path: "Tools/logdemo"),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LichengLogTests", dependencies: ["LichengLog", "TestSupport"]),
+        .testTarget(name: "LichengDomainTests", dependencies: ["LichengDomain"]),
+    ]
+)

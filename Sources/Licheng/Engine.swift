@@ -1,0 +1,2 @@
+import LichengLog
+import LichengDomain

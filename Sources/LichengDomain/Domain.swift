@@ -1,0 +1,1 @@
+// The domain layer: events, rules, projections.

@@ -1,0 +1,1 @@
+// The storage layer. See Log.swift.
