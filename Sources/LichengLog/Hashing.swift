@@ -1,0 +1,114 @@
+import CCrypto
+import CXXHash
+
+/// A SHA-256 digest: 32 bytes, compared and stored by value.
+public struct Digest: Hashable, Sendable, CustomStringConvertible {
+    public var bytes: [UInt8]
+    public static let zero = Digest(bytes: [UInt8](repeating: 0, count: 32))
+
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count == 32, "a SHA-256 digest has 32 bytes")
+        self.bytes = bytes
+    }
+
+    init(_ buffer: UnsafeRawBufferPointer, at offset: Int) {
+        bytes = Array(buffer[offset..<(offset + 32)])
+    }
+
+    public var hex: String { hexString(bytes) }
+    public var description: String { hex }
+}
+
+enum Hash {
+    /// XXH3-64 (seed 0): the block and header checksum.
+    @inline(__always)
+    static func xxh3(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        XXH3_64bits(bytes.baseAddress, bytes.count)
+    }
+
+    static func xxh3(_ bytes: [UInt8], upTo end: Int) -> UInt64 {
+        bytes.withUnsafeBytes { xxh3(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+    }
+
+    /// SHA-256 of `bytes`, written to `out` (32 bytes).
+    @inline(__always)
+    static func sha256(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
+        _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                   out.assumingMemoryBound(to: UInt8.self))
+    }
+
+    static func sha256(_ bytes: UnsafeRawBufferPointer) -> Digest {
+        var out = [UInt8](repeating: 0, count: 32)
+        out.withUnsafeMutableBytes { sha256(bytes, into: $0.baseAddress!) }
+        return Digest(bytes: out)
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> Digest {
+        bytes.withUnsafeBytes { sha256($0) }
+    }
+}
+
+/// The tamper-evidence chain: chain(n) = SHA-256(chain(n-1) ‖ digest(n)),
+/// chain(0) = 32 zero bytes. Kept in a fixed buffer so extending it allocates nothing.
+struct Chain {
+    /// 64 bytes: the current head followed by room for the next record digest.
+    private var scratch = [UInt8](repeating: 0, count: 64)
+
+    init(head: Digest = .zero) {
+        scratch.replaceSubrange(0..<32, with: head.bytes)
+    }
+
+    var head: Digest { Digest(bytes: Array(scratch[0..<32])) }
+
+    /// Extends the chain with the SHA-256 of `recordBytes`.
+    @inline(__always)
+    mutating func extend(hashing recordBytes: UnsafeRawBufferPointer) {
+        scratch.withUnsafeMutableBytes { s in
+            Hash.sha256(recordBytes, into: s.baseAddress! + 32)
+            Hash.sha256(UnsafeRawBufferPointer(s), into: s.baseAddress!)
+        }
+    }
+
+    /// Extends the chain with a digest that is already known (a redacted record).
+    mutating func extend(withDigest digest: UnsafeRawBufferPointer) {
+        scratch.withUnsafeMutableBytes { s in
+            s.baseAddress!.advanced(by: 32).copyMemory(from: digest.baseAddress!, byteCount: 32)
+            Hash.sha256(UnsafeRawBufferPointer(s), into: s.baseAddress!)
+        }
+    }
+
+    /// Compares the head with 32 bytes at `offset` of `buffer`.
+    func headEquals(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        scratch.withUnsafeBytes { s in memcmp32(s.baseAddress!, buffer.baseAddress! + offset) }
+    }
+
+    func writeHead(to out: UnsafeMutableRawPointer) {
+        scratch.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+    }
+}
+
+@inline(__always)
+func memcmp32(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer) -> Bool {
+    for i in stride(from: 0, to: 32, by: 8) where a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+        return false
+    }
+    return true
+}
+
+/// An incremental SHA-256 over a byte stream (the segment body digest).
+final class StreamingSHA256 {
+    private var context = SHA256_CTX()
+
+    init() { SHA256_Init(&context) }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        SHA256_Update(&context, bytes.baseAddress, bytes.count)
+    }
+
+    func finish() -> Digest {
+        var out = [UInt8](repeating: 0, count: 32)
+        out.withUnsafeMutableBufferPointer { _ = SHA256_Final($0.baseAddress, &context) }
+        return Digest(bytes: out)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Log {
+    func indexFilePath(for segment: Segment) -> String {
+        FS.join(indexPath, segment.name.replacingOccurrences(of: "." + Format.segmentExtension, with: "." + Format.indexExtension))
+    }
+
+    /// Reads and checks an index file; nil when missing, damaged or not for this segment.
+    func loadIndexFile(for segment: Segment) -> SegmentIndex? {
+        let path = indexFilePath(for: segment)
+        guard let file = try? File.open(path, flags: O_RDONLY), let size = try? file.size(), size < 1 << 32,
+              let bytes = try? file.read(count: Int(size), at: 0), let index = SegmentIndex.decode(bytes),
+              index.firstSeq == segment.firstSeq, index.storeID == storeID else { return nil }
+        return index
+    }
+
+    /// Saves the index of everything committed in `segment` (derived data: no fsync).
+    func writeIndex(of segment: Segment) throws {
+        stateLock.lock()
+        let blocks = (segment.index?.blocks ?? []) + segment.tailBlocks
+        var keyed = segment.index?.keyedDictionary ?? [:]
+        for (k, s) in segment.tailKeys { keyed[k, default: []].append(contentsOf: s) }
+        let index = SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: segment.end,
+                                 chainHead: segment.chainHead, sealed: segment.isSealed, blocks: blocks, keyed: keyed)
+        segment.index = index
+        segment.tailBlocks = []
+        segment.tailKeys = [:]
+        segment.tailBytes = 0
+        stateLock.unlock()
+        if segment.isEmpty { return }
+        try FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
+    }
+
+    /// The index of a sealed segment, loaded from its file or rebuilt from the
+    /// segment when the file is missing, damaged or stale.
+    func sealedIndex(_ segment: Segment) throws -> SegmentIndex {
+        stateLock.lock()
+        if let index = segment.index { stateLock.unlock(); return index }
+        stateLock.unlock()
+        let index: SegmentIndex
+        if let loaded = loadIndexFile(for: segment), loaded.sealed, loaded.coveredEnd == segment.end,
+           loaded.chainHead == segment.chainHead {
+            index = loaded
+        } else {
+            index = try buildIndex(of: segment)
+            // A read-only copy of a store cannot keep the index; that is fine.
+            try? FS.makeDirectory(indexPath)
+            try? FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
+        }
+        stateLock.lock()
+        segment.index = index
+        stateLock.unlock()
+        return index
+    }
+
+    /// Scans a sealed segment to rebuild its index.
+    func buildIndex(of segment: Segment) throws -> SegmentIndex {
+        var walker = BlockWalker(file: segment.file, from: Int64(Format.segmentHeaderLength), limit: segment.end,
+                                 expectedSeq: segment.firstSeq)
+        var blocks: [BlockEntry] = []
+        var keyed: [String: [UInt64]] = [:]
+        while true {
+            let step: (BlockHeader, BlockEntry)?
+            do { step = try walker.next() } catch let d as BlockDamage {
+                throw LogError.corrupt(segment: segment.name, offset: d.offset, reason: d.reason)
+            }
+            guard let (header, entry) = step else { break }
+            blocks.append(entry)
+            if let problem = walker.decoder.forEachRecord(header, { r in
+                if !r.key.isEmpty { keyed[r.keyString!, default: []].append(r.seq) }
+                return true
+            }) {
+                throw LogError.corrupt(segment: segment.name, offset: entry.offset, reason: "record \(problem.index + 1) of the block: \(problem.reason)")
+            }
+        }
+        return SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: segment.end,
+                            chainHead: segment.chainHead, sealed: true, blocks: blocks, keyed: keyed)
+    }
+
+    /// Rebuilds missing or stale indexes of sealed segments (checking only each
+    /// index file's header, so that opening a large store stays fast).
+    func refreshIndexesOnOpen() throws {
+        try FS.makeDirectory(indexPath)
+        for segment in snapshotSegments() where segment.isSealed {
+            let path = indexFilePath(for: segment)
+            var fresh = false
+            if let file = try? File.open(path, flags: O_RDONLY), let header = try? file.read(count: Format.indexHeaderLength, at: 0),
+               header.count == Format.indexHeaderLength, Array(header[0..<8]) == Format.indexMagic,
+               header.le(UInt16.self, at: 8) == Format.indexVersion,
+               header.le(UInt64.self, at: 120) == Hash.xxh3(header, upTo: 120),
+               header.le(UInt64.self, at: 16) == segment.firstSeq, header.le(UInt32.self, at: 12) == 1,
+               header.le(UInt64.self, at: 24) == UInt64(segment.end), Array(header[56..<88]) == segment.chainHead.bytes {
+                fresh = true
+            }
+            if !fresh { _ = try sealedIndex(segment) }
+        }
+    }
+
+    /// All committed blocks of a segment, in order.
+    func blocks(of segment: Segment) throws -> [BlockEntry] {
+        if segment.isSealed { return try sealedIndex(segment).blocks }
+        stateLock.lock(); defer { stateLock.unlock() }
+        return (segment.index?.blocks ?? []) + segment.tailBlocks
+    }
+}

@@ -1,0 +1,173 @@
+extension Log {
+    /// The highest committed seq (0 when the store is empty).
+    public var lastSeq: UInt64 {
+        stateLock.lock(); defer { stateLock.unlock() }
+        return segments.last?.lastSeq ?? 0
+    }
+
+    /// The timestamp of the last record (nil when the store is empty).
+    public var lastTimestamp: Int64? {
+        stateLock.lock(); defer { stateLock.unlock() }
+        guard let last = segments.last, last.lastSeq > 0 else { return nil }
+        return last.lastTimestamp
+    }
+
+    /// The chain head after the last committed record.
+    public var chainHead: Digest {
+        stateLock.lock(); defer { stateLock.unlock() }
+        return segments.last?.chainHead ?? .zero
+    }
+
+    /// Calls `body` for each committed record with seq in `from...through`, in
+    /// order, until it returns false. Every block read is checksum-verified;
+    /// damage throws `LogError.corrupt` naming the segment and offset.
+    public func forEach(from: UInt64 = 1, through: UInt64? = nil, _ body: (RecordView) throws -> Bool) throws {
+        let snapshot = snapshotSegments()
+        stateLock.lock()
+        let ends = snapshot.map(\.end)
+        let lasts = snapshot.map(\.lastSeq)
+        stateLock.unlock()
+        let last = min(through ?? UInt64.max, lasts.last ?? 0)
+        guard from <= last else { return }
+        for (i, segment) in snapshot.enumerated() where lasts[i] >= from && segment.firstSeq <= last {
+            var start = Int64(Format.segmentHeaderLength)
+            var expected = segment.firstSeq
+            if from > segment.firstSeq {
+                let blocks = try self.blocks(of: segment)
+                if let b = blockContaining(from, in: blocks) {
+                    start = b.offset
+                    expected = b.firstSeq
+                }
+            }
+            var walker = BlockWalker(file: segment.file, from: start, limit: ends[i], expectedSeq: expected)
+            while true {
+                let step: (BlockHeader, BlockEntry)?
+                do { step = try walker.next() } catch let d as BlockDamage {
+                    throw LogError.corrupt(segment: segment.name, offset: d.offset, reason: d.reason)
+                }
+                guard let (header, entry) = step else { break }
+                if entry.lastSeq < from { continue }
+                var stopped = false
+                let problem = try walker.decoder.forEachRecord(header) { record in
+                    if record.seq < from { return true }
+                    if record.seq > last { stopped = true; return false }
+                    if try !body(record) { stopped = true; return false }
+                    return true
+                }
+                if let problem {
+                    throw LogError.corrupt(segment: segment.name, offset: entry.offset,
+                                           reason: "record \(problem.index + 1) of the block: \(problem.reason)")
+                }
+                if stopped { return }
+            }
+        }
+    }
+
+    /// Copies out the records with seqs in `range` (clamped to what exists).
+    public func read(_ range: ClosedRange<UInt64>) throws(LogError) -> [Record] {
+        try typed {
+            var out: [Record] = []
+            try forEach(from: range.lowerBound, through: range.upperBound) { out.append(Record($0)); return true }
+            return out
+        }
+    }
+
+    /// The record with `seq`.
+    public func record(_ seq: UInt64) throws(LogError) -> Record {
+        let last = lastSeq
+        guard seq >= 1, seq <= last else { throw LogError.seqOutOfRange(seq: seq, lastSeq: last) }
+        guard let record = try read(seq...seq).first else { throw LogError.seqOutOfRange(seq: seq, lastSeq: last) }
+        return record
+    }
+
+    /// The first seq whose timestamp is at or after `timestamp`, or nil if none.
+    public func firstSeq(atOrAfter timestamp: Int64) throws(LogError) -> UInt64? {
+        try typed {
+            for segment in snapshotSegments() where !segment.isEmpty && segment.lastTimestamp >= timestamp {
+                let blocks = try self.blocks(of: segment)
+                var low = 0, high = blocks.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if blocks[mid].lastTimestamp < timestamp { low = mid + 1 } else { high = mid }
+                }
+                guard low < blocks.count else { continue }
+                if blocks[low].firstTimestamp >= timestamp { return blocks[low].firstSeq }
+                var found: UInt64?
+                try forEach(from: blocks[low].firstSeq, through: blocks[low].lastSeq) { r in
+                    if r.timestamp >= timestamp { found = r.seq; return false }
+                    return true
+                }
+                if let found { return found }
+            }
+            return nil
+        }
+    }
+
+    /// The last seq whose timestamp is at or before `timestamp` (0 if none).
+    public func lastSeq(atOrBefore timestamp: Int64) throws(LogError) -> UInt64 {
+        if let next = try firstSeq(atOrAfter: timestamp &+ 1) { return next - 1 }
+        return lastSeq
+    }
+
+    /// The seqs of the records stored under `key`, ascending, up to `through`.
+    public func seqs(forKey key: String, through: UInt64? = nil) throws(LogError) -> [UInt64] {
+        try typed {
+            let utf8 = Array(key.utf8)
+            let limit = through ?? UInt64.max
+            var out: [UInt64] = []
+            for segment in snapshotSegments() where segment.firstSeq <= limit {
+                if segment.isSealed {
+                    out.append(contentsOf: try sealedIndex(segment).seqs(forKey: utf8))
+                } else {
+                    stateLock.lock()
+                    if let index = segment.index { out.append(contentsOf: index.seqs(forKey: utf8)) }
+                    out.append(contentsOf: segment.tailKeys[key] ?? [])
+                    stateLock.unlock()
+                }
+            }
+            if let cut = out.firstIndex(where: { $0 > limit }) { out.removeSubrange(cut...) }
+            return out
+        }
+    }
+
+    /// The records stored under `key`, up to `through`.
+    public func records(forKey key: String, through: UInt64? = nil) throws(LogError) -> [Record] {
+        try typed {
+            var out: [Record] = []
+            try forEach(seqs: try seqs(forKey: key, through: through)) { out.append(Record($0)) }
+            return out
+        }
+    }
+
+    /// Calls `body` for each of `seqs` (ascending), reading each block once.
+    public func forEach(seqs: [UInt64], _ body: (RecordView) throws -> Void) throws {
+        var position = 0
+        while position < seqs.count {
+            let first = seqs[position]
+            // Read the block holding `first`, and serve every wanted seq in it.
+            let segment = snapshotSegments().last { $0.firstSeq <= first }
+            guard let segment, let block = blockContaining(first, in: try blocks(of: segment)) else {
+                throw LogError.seqOutOfRange(seq: first, lastSeq: lastSeq)
+            }
+            try forEach(from: first, through: block.lastSeq) { r in
+                if position < seqs.count && r.seq == seqs[position] {
+                    try body(r)
+                    position += 1
+                }
+                return position < seqs.count
+            }
+            if position < seqs.count && seqs[position] <= block.lastSeq {
+                throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: lastSeq)
+            }
+        }
+    }
+
+    func blockContaining(_ seq: UInt64, in blocks: [BlockEntry]) -> BlockEntry? {
+        var low = 0, high = blocks.count
+        while low < high {
+            let mid = (low + high) / 2
+            if blocks[mid].lastSeq < seq { low = mid + 1 } else { high = mid }
+        }
+        return low < blocks.count && blocks[low].firstSeq <= seq ? blocks[low] : nil
+    }
+}

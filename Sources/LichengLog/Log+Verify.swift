@@ -1,0 +1,136 @@
+import Foundation
+
+/// What `verify` checked.
+public struct VerifyReport: Sendable, Equatable {
+    public var segments = 0
+    public var sealedSegments = 0
+    public var records: UInt64 = 0
+    public var redactedRecords: UInt64 = 0
+    public var blocks: UInt64 = 0
+    /// Bytes of the segment files that were read.
+    public var storedBytes: Int64 = 0
+    /// Bytes of the records once decompressed.
+    public var uncompressedBytes: Int64 = 0
+    public var lastSeq: UInt64 = 0
+    public var chainHead: Digest = .zero
+}
+
+/// Progress of a long operation: units done of a known total.
+public struct LogProgress: Sendable {
+    public var done: Int64
+    public var total: Int64
+}
+
+extension Log {
+    /// Proves the store whole: every header, footer and block checksum, every
+    /// record digest and the hash chain across all segments, and each sealed
+    /// segment's body digest. Throws at the first problem, naming the segment,
+    /// byte offset and seq.
+    public func verify(progress: ((LogProgress) -> Void)? = nil) throws(LogError) -> VerifyReport {
+        try typed {
+            let snapshot = snapshotSegments()
+            stateLock.lock()
+            let ends = snapshot.map(\.end)
+            let footers = snapshot.map(\.footer)
+            let lasts = snapshot.map(\.lastSeq)
+            stateLock.unlock()
+            let total = ends.reduce(0, +)
+            var report = VerifyReport()
+            var done: Int64 = 0
+            var previousChain = Digest.zero
+            var previousLast: UInt64 = 0
+            for (i, segment) in snapshot.enumerated() {
+                let name = segment.name
+                let headerBytes = try segment.file.read(count: Format.segmentHeaderLength, at: 0)
+                guard case .success(let header) = SegmentHeader.parse(headerBytes) else {
+                    throw LogError.corrupt(segment: name, offset: 0, reason: "the segment header is damaged")
+                }
+                guard header.storeID == storeID else { throw LogError.segmentSequence(segment: name, reason: "it belongs to another store") }
+                guard header.firstSeq == previousLast + 1 else {
+                    throw LogError.segmentSequence(segment: name, reason: "it starts at seq \(header.firstSeq), expected \(previousLast + 1)")
+                }
+                guard header.previousChain == previousChain else {
+                    throw LogError.chainMismatch(segment: name, offset: 0, firstSeq: header.firstSeq, lastSeq: header.firstSeq)
+                }
+                let bodyHasher = footers[i] != nil ? StreamingSHA256() : nil
+                headerBytes.withUnsafeBytes { bodyHasher?.update($0) }
+                var chain = Chain(head: header.previousChain)
+                var reader = ChunkReader(file: segment.file, limit: ends[i])
+                var decoder = BlockDecoder()
+                var offset = Int64(Format.segmentHeaderLength)
+                var expected = header.firstSeq
+                var lastTimestamp = Int64.min
+                while offset < ends[i] {
+                    let parsed = try reader.withBytes(at: offset, count: Format.blockHeaderLength) { b -> Result<BlockHeader, BlockHeaderProblem> in
+                        bodyHasher?.update(b)
+                        return BlockHeader.parse(b)
+                    }
+                    guard let parsed else { throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends inside a block header") }
+                    let h: BlockHeader
+                    switch parsed {
+                    case .success(let v): h = v
+                    case .failure(let problem): throw LogError.corrupt(segment: name, offset: offset, reason: problem.description)
+                    }
+                    guard h.firstSeq == expected else {
+                        throw LogError.corrupt(segment: name, offset: offset, reason: "the block starts at seq \(h.firstSeq) where seq \(expected) was expected")
+                    }
+                    let loaded = try reader.withBytes(at: offset + Int64(Format.blockHeaderLength), count: h.storedLength) { b -> String? in
+                        bodyHasher?.update(b)
+                        return decoder.load(h, stored: b)
+                    }
+                    guard let loaded else { throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends inside a block payload") }
+                    if let reason = loaded { throw LogError.corrupt(segment: name, offset: offset, reason: reason) }
+                    if let problem = decoder.forEachRecord(h, { r in
+                        if r.isRedacted {
+                            chain.extend(withDigest: r.payload)
+                            report.redactedRecords += 1
+                        } else {
+                            chain.extend(hashing: r.hashedBytes)
+                        }
+                        return true
+                    }) {
+                        throw LogError.corrupt(segment: name, offset: offset, reason: "record \(problem.index + 1) of the block: \(problem.reason)")
+                    }
+                    guard h.firstTimestamp >= lastTimestamp else {
+                        throw LogError.corrupt(segment: name, offset: offset, reason: "seq \(h.firstSeq) is older than the record before it")
+                    }
+                    guard chain.head == h.chainHead else {
+                        throw LogError.chainMismatch(segment: name, offset: offset, firstSeq: h.firstSeq, lastSeq: h.firstSeq + UInt64(h.count) - 1)
+                    }
+                    lastTimestamp = h.lastTimestamp
+                    report.blocks += 1
+                    report.records += UInt64(h.count)
+                    report.uncompressedBytes += Int64(h.uncompressedLength)
+                    expected = h.firstSeq + UInt64(h.count)
+                    offset += Int64(Format.blockHeaderLength + h.storedLength)
+                    progress?(LogProgress(done: done + offset, total: total))
+                }
+                guard expected - 1 == lasts[i] else {
+                    throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends at seq \(expected - 1), expected \(lasts[i])")
+                }
+                if let footer = footers[i] {
+                    let digest = bodyHasher!.finish()
+                    guard footer.lastSeq == expected - 1, footer.recordCount == footer.lastSeq - footer.firstSeq + 1 else {
+                        throw LogError.corrupt(segment: name, offset: ends[i], reason: "the footer's record count does not match the blocks")
+                    }
+                    guard footer.chainHead == chain.head else {
+                        throw LogError.chainMismatch(segment: name, offset: ends[i], firstSeq: footer.lastSeq, lastSeq: footer.lastSeq)
+                    }
+                    guard footer.bodyDigest == digest else {
+                        throw LogError.corrupt(segment: name, offset: ends[i], reason: "the segment's bytes do not match the digest in its footer")
+                    }
+                    report.sealedSegments += 1
+                    report.storedBytes += Int64(Format.footerLength)
+                }
+                report.segments += 1
+                report.storedBytes += ends[i]
+                done += ends[i]
+                previousChain = chain.head
+                previousLast = expected - 1
+            }
+            report.lastSeq = previousLast
+            report.chainHead = previousChain
+            return report
+        }
+    }
+}
