@@ -40,7 +40,7 @@ extension FieldVisitor {
 }
 
 /// A struct of fields (an event's data, a file entry, …).
-public protocol FieldRecord: FieldValue, Equatable {
+public protocol FieldRecord: FieldValue, Equatable, Codable {
     /// A value with every field at its default (filled in by decoding).
     static var blank: Self { get }
     mutating func visit<V: FieldVisitor>(_ v: inout V) throws
