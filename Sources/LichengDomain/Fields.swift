@@ -285,7 +285,7 @@ extension Double: FieldValue {
         return d
     }
     public func toJSON() -> JSONValue? {
-        if self == rounded(), abs(self) < 1e15 { return .int(Int64(self)) }
+        if isFinite, abs(self) < 1e15, Double(Int64(self)) == self { return .int(Int64(self)) }
         return .double(self)
     }
     public func write(to w: inout ByteWriter) {

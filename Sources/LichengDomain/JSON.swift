@@ -71,7 +71,7 @@ public enum JSONValue: Equatable, Sendable {
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d):
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) } else if d.isFinite { out += "\(d)" } else { out += "null" }
+            if d.isFinite, abs(d) < 1e15, Double(Int64(d)) == d { out += String(Int64(d)) } else if d.isFinite { out += "\(d)" } else { out += "null" }
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let a):
             out += "["
