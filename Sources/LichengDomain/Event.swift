@@ -46,6 +46,13 @@ public struct Event: Equatable, Sendable {
         }
     }
 
+    /// `impliedStudent`, and also: a `receipt.confirmed` by a student actor without `student`
+    /// is that student's own receipt. `decide` uses this; the engine should too.
+    public func impliedStudent(in shared: SharedState) -> String? {
+        if type == .receiptConfirmed, student == nil, shared.staff[actor] == nil, shared.students[actor] != nil { return actor }
+        return impliedStudent
+    }
+
     // MARK: JSON
 
     static let envelopeKeys: Set<String> = ["type", "actor", "onBehalfOf", "student", "requestId", "data"]

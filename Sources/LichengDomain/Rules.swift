@@ -32,7 +32,7 @@ private func roleList(_ roles: [StaffRole]) -> String { roles.map(\.rawValue).jo
 /// Validates a proposed event against the state and returns the event to append: with
 /// `recordedAt = max(now, last recordedAt)`, `seq = shared.lastSeq + 1`, the `student` filled
 /// in for student events, and item / batch IDs and submission contents assigned when absent.
-/// `student` is the state of `proposed.impliedStudent` (nil when that student is unknown).
+/// `student` is the state of `proposed.impliedStudent(in: shared)` (nil when that student is unknown).
 public func decide(_ proposed: Event, now: Timestamp, shared: SharedState, student: StudentState?) throws(Rejection) -> Event {
     var e = proposed
     let now = max(now, shared.lastRecordedAt)
@@ -55,7 +55,7 @@ public func decide(_ proposed: Event, now: Timestamp, shared: SharedState, stude
         guard let s = e.impliedStudent else { throw reject(.input, "\(e.type.rawValue) must name its student") }
         e.student = s
     case .studentWhenNamed:
-        break
+        e.student = e.impliedStudent(in: shared)
     }
     if let s = e.student {
         if let st = student, st.id != s { throw reject(.input, "the student state given (\(st.id)) is not the event's student (\(s))") }

@@ -140,7 +140,14 @@ public struct TrainingInfo: Codable, Sendable, Equatable {
     public var seq: UInt64
 }
 
-public struct SharedState: Codable, Sendable {
+public struct CertificationTally: Codable, Sendable, Equatable {
+    public var decisions = 0
+    public var insideWindow = 0
+    public var byProxy = 0
+    public init() {}
+}
+
+public struct SharedState: Codable, Sendable, Equatable {
     public var lastSeq: UInt64 = 0
     public var lastRecordedAt: Timestamp = 0
     public var store: StoreInfo?
@@ -167,6 +174,9 @@ public struct SharedState: Codable, Sendable {
     public var cadreStudents: [AcademicYear: Set<String>] = [:]
     /// `student|year|kind` of selections already carried by a submission: frozen.
     public var frozenSelections: Set<String> = []
+    /// Certification decisions per term and per teacher whose duty it was (the replaced
+    /// account for a proxy), with how many fell inside the certification window.
+    public var certificationTally: [Term: [String: CertificationTally]] = [:]
 
     public init() {}
 
@@ -306,6 +316,13 @@ public struct SharedState: Codable, Sendable {
             }
         case .courseOutcomeCertified(let d):
             guard let info = items[d.itemId] else { return }
+            if let t = info.term {
+                let teacher = e.onBehalfOf ?? e.actor
+                let inWindow = window(t, .certification)?.isOpen(at: e.recordedAt) ?? false
+                certificationTally[t, default: [:]][teacher, default: CertificationTally()].decisions += 1
+                if inWindow { certificationTally[t, default: [:]][teacher, default: CertificationTally()].insideWindow += 1 }
+                if e.onBehalfOf != nil { certificationTally[t, default: [:]][teacher, default: CertificationTally()].byProxy += 1 }
+            }
             items[d.itemId]?.status = d.decision == .certified ? .certified : .returned
             if let c = info.courseId, let t = info.term {
                 awaitingCertification[SharedState.courseKey(c, t)]?.removeAll { $0 == d.itemId }

@@ -54,7 +54,7 @@ public struct Item: Codable, Sendable, Equatable {
     public var history: [ItemHistoryEntry] = []
 }
 
-public struct StudentState: Codable, Sendable {
+public struct StudentState: Codable, Sendable, Equatable {
     public let id: String
     public var registry: Registry?
     public var grades: [Recorded<GradeRecorded>] = []

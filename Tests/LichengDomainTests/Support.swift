@@ -23,7 +23,7 @@ struct World {
                          at: String? = nil) throws(Rejection) -> Event {
         if let at { now = ts(at) }
         let p = Event(actor: actor, onBehalfOf: onBehalfOf, student: student, body: body)
-        let sid = p.impliedStudent
+        let sid = p.impliedStudent(in: shared)
         let e = try decide(p, now: now, shared: shared, student: sid.flatMap { students[$0] })
         apply(e)
         now += 1_000_000
