@@ -212,7 +212,15 @@ public struct ByteReader {
     public mutating func string() throws(StoredDecodeError) -> String {
         let n = try count()
         let slice = UnsafeRawBufferPointer(rebasing: base[offset..<offset + n])
-        guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
+        // `String(decoding:)` is specialized for UTF-8 and repairs bad input; comparing the result
+        // with the bytes detects a repair (much cheaper than the generic `String(validating:)`).
+        var s = String(decoding: slice, as: UTF8.self)
+        var ascii: UInt8 = 0
+        for b in slice { ascii |= b }
+        if ascii >= 0x80 {
+            let same = s.withUTF8 { u in u.count == n && u.elementsEqual(slice) }
+            guard same else { throw fail("invalid UTF-8") }
+        }
         offset += n
         return s
     }

@@ -35,6 +35,11 @@ public struct CourseInfo: Codable, Sendable, Equatable {
     public var key: String { SharedState.courseKey(courseId, term) }
 }
 
+public struct WindowKey: Hashable, Codable, Sendable {
+    public var term: Term
+    public var kind: WindowKind
+}
+
 public struct WindowInfo: Codable, Sendable, Equatable {
     public var term: Term
     public var kind: WindowKind
@@ -157,8 +162,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var roleProxies: [StaffRole: [String]] = [:]
     /// Keyed by `courseId@term` (see `courseKey`).
     public var courses: [String: CourseInfo] = [:]
-    /// Keyed by `term/kind` (see `windowKey`).
-    public var windows: [String: WindowInfo] = [:]
+    public var windows: [WindowKey: WindowInfo] = [:]
     /// Every policy in force over time; the last one applies now.
     public var policies: [Policy] = []
     public var batches: [String: Batch] = [:]
@@ -168,8 +172,8 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var trainings: [TrainingInfo] = []
     public var students: [String: StudentInfo] = [:]
     public var items: [String: ItemInfo] = [:]
-    /// Items waiting for certification, per course key, in upload order.
-    public var awaitingCertification: [String: [String]] = [:]
+    /// Items waiting for certification, per course key: item ID → seq of its (re-)upload.
+    public var awaitingCertification: [String: [String: UInt64]] = [:]
     /// Students with cadre records per academic year (for `cadres` submissions).
     public var cadreStudents: [AcademicYear: Set<String>] = [:]
     /// `student|year|kind` of selections already carried by a submission: frozen.
@@ -181,7 +185,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     public init() {}
 
     public static func courseKey(_ courseId: String, _ term: Term) -> String { "\(courseId)@\(term)" }
-    public static func windowKey(_ term: Term, _ kind: WindowKind) -> String { "\(term)/\(kind.rawValue)" }
+    public static func windowKey(_ term: Term, _ kind: WindowKind) -> WindowKey { WindowKey(term: term, kind: kind) }
     static func frozenKey(_ student: String, _ year: AcademicYear, _ kind: ItemKind) -> String {
         "\(student)|\(year.value)|\(kind.rawValue)"
     }
@@ -191,6 +195,11 @@ public struct SharedState: Codable, Sendable, Equatable {
 
     /// The policy that was in force at a time.
     public func policy(at t: Timestamp) -> Policy { policies.last { $0.effectiveAt <= t } ?? Policy() }
+
+    /// The items awaiting certification in a course (key `courseId@term`), in upload order.
+    public func awaiting(_ courseKey: String) -> [String] {
+        (awaitingCertification[courseKey] ?? [:]).sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+    }
 
     public func course(_ id: String, _ term: Term) -> CourseInfo? { courses[SharedState.courseKey(id, term)] }
     public func window(_ term: Term, _ kind: WindowKind) -> WindowInfo? { windows[SharedState.windowKey(term, kind)] }
@@ -293,7 +302,7 @@ public struct SharedState: Codable, Sendable, Equatable {
             let mine = items.filter { $0.value.student == s }.map(\.key)
             for id in mine {
                 if let info = items[id], let c = info.courseId, let t = info.term {
-                    awaitingCertification[SharedState.courseKey(c, t)]?.removeAll { $0 == id }
+                    awaitingCertification[SharedState.courseKey(c, t)]?[id] = nil
                 }
                 items[id] = nil
             }
@@ -304,15 +313,15 @@ public struct SharedState: Codable, Sendable, Equatable {
         case .courseOutcomeUploaded(let d):
             guard let s = e.student, let id = d.itemId else { return }
             if let old = items[id], let oc = old.courseId, let ot = old.term {
-                awaitingCertification[SharedState.courseKey(oc, ot)]?.removeAll { $0 == id }
+                awaitingCertification[SharedState.courseKey(oc, ot)]?[id] = nil
             }
             items[id] = ItemInfo(student: s, kind: .courseOutcome, year: d.term.year, term: d.term, courseId: d.courseId, status: .uploaded)
-            awaitingCertification[SharedState.courseKey(d.courseId, d.term), default: []].append(id)
+            awaitingCertification[SharedState.courseKey(d.courseId, d.term), default: [:]][id] = e.seq
         case .courseOutcomeWithdrawn(let d):
             guard let info = items[d.itemId] else { return }
             items[d.itemId]?.status = .withdrawn
             if let c = info.courseId, let t = info.term {
-                awaitingCertification[SharedState.courseKey(c, t)]?.removeAll { $0 == d.itemId }
+                awaitingCertification[SharedState.courseKey(c, t)]?[d.itemId] = nil
             }
         case .courseOutcomeCertified(let d):
             guard let info = items[d.itemId] else { return }
@@ -325,7 +334,7 @@ public struct SharedState: Codable, Sendable, Equatable {
             }
             items[d.itemId]?.status = d.decision == .certified ? .certified : .returned
             if let c = info.courseId, let t = info.term {
-                awaitingCertification[SharedState.courseKey(c, t)]?.removeAll { $0 == d.itemId }
+                awaitingCertification[SharedState.courseKey(c, t)]?[d.itemId] = nil
             }
         case .performanceUploaded(let d):
             guard let s = e.student, let id = d.itemId else { return }
