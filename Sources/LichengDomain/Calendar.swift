@@ -47,7 +47,7 @@ public enum Taipei {
     /// The Taipei-local day number (days since 1970-01-01) of a timestamp.
     @inlinable
     public static func localDay(_ t: Timestamp) -> Int64 {
-        floorDiv(t + offsetSeconds * microsPerSecond, microsPerDay)
+        floorDiv(t &+ offsetSeconds * microsPerSecond, microsPerDay)
     }
 
     static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
@@ -123,7 +123,7 @@ public enum Taipei {
     /// Formats a timestamp as RFC 3339 in Taipei time: `2025-03-01T09:30:00+08:00`; a fraction
     /// (trailing zeros trimmed) only when the sub-second part is non-zero.
     public static func format(_ t: Timestamp) -> String {
-        let local = t + offsetSeconds * microsPerSecond
+        let local = t &+ offsetSeconds * microsPerSecond
         let day = floorDiv(local, microsPerDay)
         let inDay = local - day * microsPerDay
         let (y, m, d) = civilFromDays(day)
@@ -138,6 +138,12 @@ public enum Taipei {
         }
         return out + "+08:00"
     }
+
+    /// The range of times and dates the system accepts: years 1000–9999.
+    public static let minTimestamp: Timestamp = (daysFromCivil(1000, 1, 1) * 86_400 - 14 * 3600) * microsPerSecond
+    public static let maxTimestamp: Timestamp = (daysFromCivil(10000, 1, 1) * 86_400 + 14 * 3600) * microsPerSecond - 1
+    public static let minDay: Int64 = daysFromCivil(1000, 1, 1)
+    public static let maxDay: Int64 = daysFromCivil(9999, 12, 31)
 
     static func pad(_ v: Int64, _ width: Int) -> String {
         let s = String(v)

@@ -330,8 +330,8 @@ extension LocalDate: FieldValue {
     public func write(to w: inout ByteWriter) { w.zigzag(Int64(days)) }
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> LocalDate {
         let v = try r.zigzag()
-        guard let d = Int32(exactly: v) else { throw r.fail("date out of range") }
-        return LocalDate(days: d)
+        guard v >= Taipei.minDay, v <= Taipei.maxDay else { throw r.fail("date out of range") }
+        return LocalDate(days: Int32(v))
     }
 }
 
@@ -350,7 +350,11 @@ public struct Instant: Hashable, Comparable, Codable, Sendable, CustomStringConv
     }
     public func toJSON() -> JSONValue? { .string(description) }
     public func write(to w: inout ByteWriter) { w.zigzag(micros) }
-    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Instant { Instant(try r.zigzag()) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Instant {
+        let v = try r.zigzag()
+        guard v >= Taipei.minTimestamp, v <= Taipei.maxTimestamp else { throw r.fail("time out of range") }
+        return Instant(v)
+    }
 }
 
 extension Term: FieldValue {

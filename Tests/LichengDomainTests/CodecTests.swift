@@ -59,7 +59,14 @@ import Testing
                 bytes = samples[Int(next() % UInt64(samples.count))]
                 for _ in 0..<1 + Int(next() % 3) { bytes[Int(next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: next()) }
             }
-            if (try? Event.decodeStored(bytes, seq: 1, recordedAt: 0)) != nil { decoded += 1 }
+            if let e = try? Event.decodeStored(bytes, seq: 1, recordedAt: 0) {
+                decoded += 1
+                // Whatever decodes can be shown and applied without trapping.
+                _ = e.jsonString()
+                var shared = SharedState()
+                shared.apply(e)
+                if let k = e.streamKey { var st = StudentState(id: k); st.apply(e, shared: shared) }
+            }
         }
         #expect(decoded < 20_000)
     }
