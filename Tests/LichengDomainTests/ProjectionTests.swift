@@ -84,4 +84,18 @@ import Testing
         let e = try w.append("A001", .staffUnavailable(StaffUnavailable(staffId: "T001")))
         #expect(e.recordedAt == before && e.seq == w.shared.lastSeq)
     }
+
+    @Test func schoolStateAppliesAndDecidesLikeTheTestWorld() throws {
+        let r = try WholeSemesterScenarioTests.run()
+        var school = SchoolState()
+        for e in r.w.log { school.apply(e) }
+        #expect(school.shared == r.w.shared)
+        #expect(school.students == r.w.students)
+        #expect(school.portfolio("S1130001")!.jsonObject() == Portfolio(student: r.w.students["S1130001"]!, shared: r.w.shared).jsonObject())
+        #expect(school.quota("S1130001")!.courseOutcomeUploads.used == 3)
+        #expect(school.classOverview("101").rows.count == 2)
+        let e = try school.decide(Event(actor: "S1130003", body: .autobiographyRecorded(AutobiographyRecorded(sections: [AutobiographySection(heading: "自傳", text: "…")]))), now: r.w.now)
+        #expect(e.student == "S1130003" && e.seq == r.w.shared.lastSeq + 1)
+        #expect(throws: Rejection.self) { try school.decide(Event(actor: "S1130003", body: .itemSelected(ItemRef(itemId: "S1130001-C3"))), now: r.w.now) }
+    }
 }
