@@ -43,10 +43,8 @@ import Testing
     }
 
     @Test func garbageStoredBytesNeverTrap() {
-        var rng = SystemRandomNumberGenerator()
         var seed: UInt64 = 0x1234_5678
         func next() -> UInt64 { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return seed >> 33 }
-        _ = rng
         let samples = sampleEvents().map { $0.encodeStored() }
         var decoded = 0
         for i in 0..<20_000 {
