@@ -1,0 +1,566 @@
+// The typed `data` of every event type. Field order in `visit` is the JSON key order and
+// the stored order. Constraints: ids 1–64 of [A-Za-z0-9._-]; names ≤ 100; texts ≤ 4000.
+
+/// `{name, mediaType, size, sha256}`: one file of an item (content lives in the file store).
+public struct FileEntry: FieldRecord, Codable {
+    public var name = ""
+    public var mediaType = ""
+    public var size: Int64 = 0
+    public var sha256 = ""
+    public init(name: String = "", mediaType: String = "", size: Int64 = 0, sha256: String = "") {
+        self.name = name; self.mediaType = mediaType; self.size = size; self.sha256 = sha256
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("name", &name, .text(255)); try v.field("mediaType", &mediaType, .text(100))
+        try v.field("size", &size, .range(0...(1 << 40))); try v.field("sha256", &sha256, .digest)
+    }
+}
+
+public struct WorkingGroupMember: FieldRecord, Codable {
+    public var name = ""
+    public var position = ""
+    public var staffId: String?
+    public init(name: String = "", position: String = "", staffId: String? = nil) {
+        self.name = name; self.position = position; self.staffId = staffId
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("name", &name, .text(100)); try v.field("position", &position, .text(100))
+        try v.field("staffId", &staffId, .id)
+    }
+}
+
+public struct AutobiographySection: FieldRecord, Codable {
+    public var heading = ""
+    public var text = ""
+    public init(heading: String = "", text: String = "") {
+        self.heading = heading; self.text = text
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("heading", &heading, .text(100)); try v.field("text", &text, .text(4000))
+    }
+}
+
+public struct StoreInitialized: FieldRecord {
+    public var schoolCode = ""
+    public var schoolName = ""
+    public var adminId = ""
+    public var adminName = ""
+    public init(schoolCode: String = "", schoolName: String = "", adminId: String = "", adminName: String = "") {
+        self.schoolCode = schoolCode; self.schoolName = schoolName; self.adminId = adminId; self.adminName = adminName
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("schoolCode", &schoolCode, .id); try v.field("schoolName", &schoolName, .text(100))
+        try v.field("adminId", &adminId, .id); try v.field("adminName", &adminName, .text(100))
+    }
+}
+
+public struct StaffRegistered: FieldRecord {
+    public var staffId = ""
+    public var name = ""
+    public var roles: [StaffRole] = []
+    /// The class a homeroom teacher (導師) leads.
+    public var homeroomClass: String?
+    public init(staffId: String = "", name: String = "", roles: [StaffRole] = [], homeroomClass: String? = nil) {
+        self.staffId = staffId; self.name = name; self.roles = roles; self.homeroomClass = homeroomClass
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("staffId", &staffId, .id); try v.field("name", &name, .text(100))
+        try v.field("roles", &roles); try v.field("homeroomClass", &homeroomClass, .id)
+    }
+    public func validate() -> (field: String, message: String)? {
+        roles.isEmpty ? ("roles", "at least one role is required") : nil
+    }
+}
+
+public struct StaffRolesChanged: FieldRecord {
+    public var staffId = ""
+    public var roles: [StaffRole] = []
+    public var homeroomClass: String?
+    public init(staffId: String = "", roles: [StaffRole] = [], homeroomClass: String? = nil) {
+        self.staffId = staffId; self.roles = roles; self.homeroomClass = homeroomClass
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("staffId", &staffId, .id); try v.field("roles", &roles)
+        try v.field("homeroomClass", &homeroomClass, .id)
+    }
+}
+
+public struct StaffDeparted: FieldRecord {
+    public var staffId = ""
+    public var effectiveOn = LocalDate(days: 0)
+    /// Until when the account stays usable; default 00:00 of `effectiveOn`.
+    public var accountExpiresAt: Instant?
+    public init(staffId: String = "", effectiveOn: LocalDate = LocalDate(days: 0), accountExpiresAt: Instant? = nil) {
+        self.staffId = staffId; self.effectiveOn = effectiveOn; self.accountExpiresAt = accountExpiresAt
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("staffId", &staffId, .id); try v.field("effectiveOn", &effectiveOn)
+        try v.field("accountExpiresAt", &accountExpiresAt)
+    }
+}
+
+public struct StaffAccountExtended: FieldRecord {
+    public var staffId = ""
+    public var accountExpiresAt = Instant(0)
+    public init(staffId: String = "", accountExpiresAt: Instant = Instant(0)) {
+        self.staffId = staffId; self.accountExpiresAt = accountExpiresAt
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("staffId", &staffId, .id); try v.field("accountExpiresAt", &accountExpiresAt)
+    }
+}
+
+public struct StaffUnavailable: FieldRecord {
+    public var staffId = ""
+    public var reason: String?
+    public init(staffId: String = "", reason: String? = nil) {
+        self.staffId = staffId; self.reason = reason
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("staffId", &staffId, .id); try v.field("reason", &reason, .text(200))
+    }
+}
+
+public struct StaffAvailable: FieldRecord {
+    public var staffId = ""
+    public init(staffId: String = "") {
+        self.staffId = staffId
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws { try v.field("staffId", &staffId, .id) }
+}
+
+/// Exactly one of `staffId` or `role`: whom the ordered `proxies` list replaces.
+public struct ProxyAssigned: FieldRecord {
+    public var staffId: String?
+    public var role: StaffRole?
+    public var proxies: [String] = []
+    public init(staffId: String? = nil, role: StaffRole? = nil, proxies: [String] = []) {
+        self.staffId = staffId; self.role = role; self.proxies = proxies
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("staffId", &staffId, .id); try v.field("role", &role); try v.field("proxies", &proxies, .id)
+    }
+    public func validate() -> (field: String, message: String)? {
+        (staffId == nil) == (role == nil) ? ("staffId", "give exactly one of staffId or role") : nil
+    }
+}
+
+public struct WorkingGroupMemberSet: FieldRecord {
+    public var members: [WorkingGroupMember] = []
+    public init(members: [WorkingGroupMember] = []) {
+        self.members = members
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws { try v.field("members", &members) }
+}
+
+public struct WorkingGroupMeetingHeld: FieldRecord {
+    public var date = LocalDate(days: 0)
+    public var term = Term(100, 1)
+    public var decisions: String?
+    public init(date: LocalDate = LocalDate(days: 0), term: Term = Term(100, 1), decisions: String? = nil) {
+        self.date = date; self.term = term; self.decisions = decisions
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("date", &date); try v.field("term", &term); try v.field("decisions", &decisions, .text(4000))
+    }
+}
+
+public struct ScheduleWindowSet: FieldRecord {
+    public var term = Term(100, 1)
+    public var kind = WindowKind.courseOutcomeUpload
+    public var opensAt = Instant(0)
+    public var closesAt = Instant(0)
+    public var selfCheckAt: Instant?
+    public init(term: Term = Term(100, 1), kind: WindowKind = WindowKind.courseOutcomeUpload, opensAt: Instant = Instant(0), closesAt: Instant = Instant(0), selfCheckAt: Instant? = nil) {
+        self.term = term; self.kind = kind; self.opensAt = opensAt; self.closesAt = closesAt; self.selfCheckAt = selfCheckAt
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("term", &term); try v.field("kind", &kind); try v.field("opensAt", &opensAt)
+        try v.field("closesAt", &closesAt); try v.field("selfCheckAt", &selfCheckAt)
+    }
+    public func validate() -> (field: String, message: String)? {
+        closesAt < opensAt ? ("closesAt", "closes before it opens") : nil
+    }
+}
+
+/// Absent fields keep their previous value.
+public struct PolicySet: FieldRecord {
+    public var courseOutcomeUploads: Int64?
+    public var performanceUploads: Int64?
+    public var courseOutcomeSelections: Int64?
+    public var performanceSelections: Int64?
+    public var retentionYears: Int64?
+    public var descriptionMaxChars: Int64?
+    public var documentMaxBytes: Int64?
+    public var mediaMaxBytes: Int64?
+    public init(courseOutcomeUploads: Int64? = nil, performanceUploads: Int64? = nil, courseOutcomeSelections: Int64? = nil, performanceSelections: Int64? = nil, retentionYears: Int64? = nil, descriptionMaxChars: Int64? = nil, documentMaxBytes: Int64? = nil, mediaMaxBytes: Int64? = nil) {
+        self.courseOutcomeUploads = courseOutcomeUploads; self.performanceUploads = performanceUploads; self.courseOutcomeSelections = courseOutcomeSelections; self.performanceSelections = performanceSelections; self.retentionYears = retentionYears; self.descriptionMaxChars = descriptionMaxChars; self.documentMaxBytes = documentMaxBytes; self.mediaMaxBytes = mediaMaxBytes
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("courseOutcomeUploads", &courseOutcomeUploads, .range(0...1000))
+        try v.field("performanceUploads", &performanceUploads, .range(0...1000))
+        try v.field("courseOutcomeSelections", &courseOutcomeSelections, .range(0...1000))
+        try v.field("performanceSelections", &performanceSelections, .range(0...1000))
+        try v.field("retentionYears", &retentionYears, .range(0...100))
+        try v.field("descriptionMaxChars", &descriptionMaxChars, .range(1...4000))
+        try v.field("documentMaxBytes", &documentMaxBytes, .range(1...(1 << 34)))
+        try v.field("mediaMaxBytes", &mediaMaxBytes, .range(1...(1 << 34)))
+    }
+}
+
+public struct TrainingHeld: FieldRecord {
+    public var kind = TrainingKind.orientation
+    public var date = LocalDate(days: 0)
+    public var audience: [Audience] = []
+    public var hosts: [String] = []
+    public var title: String?
+    public init(kind: TrainingKind = TrainingKind.orientation, date: LocalDate = LocalDate(days: 0), audience: [Audience] = [], hosts: [String] = [], title: String? = nil) {
+        self.kind = kind; self.date = date; self.audience = audience; self.hosts = hosts; self.title = title
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("kind", &kind); try v.field("date", &date); try v.field("audience", &audience)
+        try v.field("hosts", &hosts, .id); try v.field("title", &title, .text(200))
+    }
+}
+
+public struct StudentEnrolled: FieldRecord {
+    public var name = ""
+    public var `class` = ""
+    public var nationalId: String?
+    public var admittedOn: LocalDate?
+    public init(name: String = "", `class`: String = "", nationalId: String? = nil, admittedOn: LocalDate? = nil) {
+        self.name = name; self.`class` = `class`; self.nationalId = nationalId; self.admittedOn = admittedOn
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("name", &name, .text(100)); try v.field("class", &`class`, .id)
+        try v.field("nationalId", &nationalId, .id); try v.field("admittedOn", &admittedOn)
+    }
+}
+
+public struct StudentRecordUpdated: FieldRecord {
+    public var name: String?
+    public var `class`: String?
+    public var nationalId: String?
+    public var admittedOn: LocalDate?
+    public init(name: String? = nil, `class`: String? = nil, nationalId: String? = nil, admittedOn: LocalDate? = nil) {
+        self.name = name; self.`class` = `class`; self.nationalId = nationalId; self.admittedOn = admittedOn
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("name", &name, .text(100)); try v.field("class", &`class`, .id)
+        try v.field("nationalId", &nationalId, .id); try v.field("admittedOn", &admittedOn)
+    }
+    public func validate() -> (field: String, message: String)? {
+        name == nil && `class` == nil && nationalId == nil && admittedOn == nil ? ("name", "nothing to update") : nil
+    }
+}
+
+public struct StudentDeparted: FieldRecord {
+    public var reason = DepartureReason.graduated
+    public var effectiveOn = LocalDate(days: 0)
+    public init(reason: DepartureReason = DepartureReason.graduated, effectiveOn: LocalDate = LocalDate(days: 0)) {
+        self.reason = reason; self.effectiveOn = effectiveOn
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("reason", &reason); try v.field("effectiveOn", &effectiveOn)
+    }
+}
+
+public struct StudentReEnrolled: FieldRecord {
+    public var kind = ReEnrolmentKind.resumed
+    public var effectiveOn = LocalDate(days: 0)
+    public var `class`: String?
+    public init(kind: ReEnrolmentKind = ReEnrolmentKind.resumed, effectiveOn: LocalDate = LocalDate(days: 0), `class`: String? = nil) {
+        self.kind = kind; self.effectiveOn = effectiveOn; self.`class` = `class`
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("kind", &kind); try v.field("effectiveOn", &effectiveOn); try v.field("class", &`class`, .id)
+    }
+}
+
+public struct CourseOffered: FieldRecord {
+    public var courseId = ""
+    public var term = Term(100, 1)
+    public var name = ""
+    public var teachers: [String] = []
+    public var `class`: String?
+    public init(courseId: String = "", term: Term = Term(100, 1), name: String = "", teachers: [String] = [], `class`: String? = nil) {
+        self.courseId = courseId; self.term = term; self.name = name; self.teachers = teachers; self.`class` = `class`
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("courseId", &courseId, .id); try v.field("term", &term); try v.field("name", &name, .text(100))
+        try v.field("teachers", &teachers, .id); try v.field("class", &`class`, .id)
+    }
+}
+
+public struct ElectiveRegistered: FieldRecord {
+    public var term = Term(100, 1)
+    public var courseIds: [String] = []
+    public init(term: Term = Term(100, 1), courseIds: [String] = []) {
+        self.term = term; self.courseIds = courseIds
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("term", &term); try v.field("courseIds", &courseIds, .id)
+    }
+}
+
+public struct GradeRecorded: FieldRecord {
+    public var courseId = ""
+    public var term = Term(100, 1)
+    public var score: Double = 0
+    public var credits: Int64 = 0
+    public init(courseId: String = "", term: Term = Term(100, 1), score: Double = 0, credits: Int64 = 0) {
+        self.courseId = courseId; self.term = term; self.score = score; self.credits = credits
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("courseId", &courseId, .id); try v.field("term", &term)
+        try v.field("score", &score, .range(0...100)); try v.field("credits", &credits, .range(0...20))
+    }
+}
+
+public struct CounselingRecorded: FieldRecord {
+    public var heldAt = Instant(0)
+    public var place = ""
+    public var content = ""
+    public var opinion = ""
+    public init(heldAt: Instant = Instant(0), place: String = "", content: String = "", opinion: String = "") {
+        self.heldAt = heldAt; self.place = place; self.content = content; self.opinion = opinion
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("heldAt", &heldAt); try v.field("place", &place, .text(100))
+        try v.field("content", &content, .text(4000)); try v.field("opinion", &opinion, .text(4000))
+    }
+}
+
+public struct CoursePlanRecorded: FieldRecord {
+    public var term = Term(100, 1)
+    public var groupExploration = ""
+    public var careerPlan = ""
+    public init(term: Term = Term(100, 1), groupExploration: String = "", careerPlan: String = "") {
+        self.term = term; self.groupExploration = groupExploration; self.careerPlan = careerPlan
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("term", &term); try v.field("groupExploration", &groupExploration, .text(4000))
+        try v.field("careerPlan", &careerPlan, .text(4000))
+    }
+}
+
+public struct CadreRecorded: FieldRecord {
+    public var level = CadreLevel.school
+    public var title = ""
+    public var term = Term(100, 1)
+    public var unit: String?
+    public init(level: CadreLevel = CadreLevel.school, title: String = "", term: Term = Term(100, 1), unit: String? = nil) {
+        self.level = level; self.title = title; self.term = term; self.unit = unit
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("level", &level); try v.field("title", &title, .text(100)); try v.field("term", &term)
+        try v.field("unit", &unit, .text(100))
+    }
+}
+
+public struct AttendanceRecorded: FieldRecord {
+    public var term = Term(100, 1)
+    public var excusedPeriods: Int64 = 0
+    public var unexcusedPeriods: Int64 = 0
+    public var notes: String?
+    public init(term: Term = Term(100, 1), excusedPeriods: Int64 = 0, unexcusedPeriods: Int64 = 0, notes: String? = nil) {
+        self.term = term; self.excusedPeriods = excusedPeriods; self.unexcusedPeriods = unexcusedPeriods; self.notes = notes
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("term", &term); try v.field("excusedPeriods", &excusedPeriods, .range(0...10000))
+        try v.field("unexcusedPeriods", &unexcusedPeriods, .range(0...10000)); try v.field("notes", &notes, .text(1000))
+    }
+}
+
+public struct ServiceRecorded: FieldRecord {
+    public var date = LocalDate(days: 0)
+    public var organization = ""
+    public var hours: Double = 0
+    public var description: String?
+    public init(date: LocalDate = LocalDate(days: 0), organization: String = "", hours: Double = 0, description: String? = nil) {
+        self.date = date; self.organization = organization; self.hours = hours; self.description = description
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("date", &date); try v.field("organization", &organization, .text(100))
+        try v.field("hours", &hours, .range(0...1000)); try v.field("description", &description, .text(1000))
+    }
+}
+
+/// Replaces the student's autobiography / study plan as a whole.
+public struct AutobiographyRecorded: FieldRecord {
+    public var sections: [AutobiographySection] = []
+    public init(sections: [AutobiographySection] = []) {
+        self.sections = sections
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws { try v.field("sections", &sections) }
+}
+
+/// Schema v1 had no `description` (upcast to ""); v2 (current) has it.
+public struct CourseOutcomeUploaded: FieldRecord {
+    public var itemId: String?
+    public var term = Term(100, 1)
+    public var courseId = ""
+    public var title = ""
+    public var description = ""
+    public var files: [FileEntry] = []
+    public init(itemId: String? = nil, term: Term = Term(100, 1), courseId: String = "", title: String = "", description: String = "", files: [FileEntry] = []) {
+        self.itemId = itemId; self.term = term; self.courseId = courseId; self.title = title; self.description = description; self.files = files
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("itemId", &itemId, .id); try v.field("term", &term); try v.field("courseId", &courseId, .id)
+        try v.field("title", &title, .text(100))
+        if v.version == 0 || v.version >= 2 { try v.field("description", &description, .text(4000), optional: true) }
+        try v.field("files", &files, .none, optional: true)
+    }
+}
+
+public struct ItemWithdrawn: FieldRecord {
+    public var itemId = ""
+    public var reason: String?
+    public init(itemId: String = "", reason: String? = nil) {
+        self.itemId = itemId; self.reason = reason
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("itemId", &itemId, .id); try v.field("reason", &reason, .text(200))
+    }
+}
+
+/// `reason` is required when returned; `comment` is free text.
+public struct CourseOutcomeCertified: FieldRecord {
+    public var itemId = ""
+    public var decision = CertificationDecision.certified
+    public var reason: ReturnReason?
+    public var comment: String?
+    public init(itemId: String = "", decision: CertificationDecision = CertificationDecision.certified, reason: ReturnReason? = nil, comment: String? = nil) {
+        self.itemId = itemId; self.decision = decision; self.reason = reason; self.comment = comment
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("itemId", &itemId, .id); try v.field("decision", &decision); try v.field("reason", &reason)
+        try v.field("comment", &comment, .text(500))
+    }
+    public func validate() -> (field: String, message: String)? {
+        if decision == .returned && reason == nil { return ("reason", "a return needs a reason: not-own-work or wrong-course") }
+        if decision == .certified && reason != nil { return ("reason", "a certification has no return reason") }
+        return nil
+    }
+}
+
+public struct PerformanceUploaded: FieldRecord {
+    public var itemId: String?
+    public var year = AcademicYear(100)
+    public var category = PerformanceCategory.other
+    public var title = ""
+    public var description = ""
+    public var startedOn: LocalDate?
+    public var endedOn: LocalDate?
+    public var files: [FileEntry] = []
+    public init(itemId: String? = nil, year: AcademicYear = AcademicYear(100), category: PerformanceCategory = PerformanceCategory.other, title: String = "", description: String = "", startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, files: [FileEntry] = []) {
+        self.itemId = itemId; self.year = year; self.category = category; self.title = title; self.description = description; self.startedOn = startedOn; self.endedOn = endedOn; self.files = files
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("itemId", &itemId, .id); try v.field("year", &year); try v.field("category", &category)
+        try v.field("title", &title, .text(100)); try v.field("description", &description, .text(4000), optional: true)
+        try v.field("startedOn", &startedOn); try v.field("endedOn", &endedOn)
+        try v.field("files", &files, .none, optional: true)
+    }
+}
+
+public struct ItemRef: FieldRecord {
+    public var itemId = ""
+    public init(itemId: String = "") {
+        self.itemId = itemId
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws { try v.field("itemId", &itemId, .id) }
+}
+
+/// `batchId`, `items` and `students` are filled in by `decide` when absent.
+public struct SubmissionMade: FieldRecord {
+    public var batchId: String?
+    public var kind = SubmissionKind.courseOutcomes
+    public var year = AcademicYear(100)
+    public var term: Term?
+    public var items: [String] = []
+    public var students: [String] = []
+    public var replaces: String?
+    public init(batchId: String? = nil, kind: SubmissionKind = SubmissionKind.courseOutcomes, year: AcademicYear = AcademicYear(100), term: Term? = nil, items: [String] = [], students: [String] = [], replaces: String? = nil) {
+        self.batchId = batchId; self.kind = kind; self.year = year; self.term = term; self.items = items; self.students = students; self.replaces = replaces
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("batchId", &batchId, .id); try v.field("kind", &kind); try v.field("year", &year)
+        try v.field("term", &term); try v.field("items", &items, .id, optional: true)
+        try v.field("students", &students, .id, optional: true); try v.field("replaces", &replaces, .id)
+    }
+}
+
+public struct ReceiptConfirmed: FieldRecord {
+    public var batchId = ""
+    public var method = ReceiptMethod.platform
+    public var note: String?
+    public init(batchId: String = "", method: ReceiptMethod = ReceiptMethod.platform, note: String? = nil) {
+        self.batchId = batchId; self.method = method; self.note = note
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("batchId", &batchId, .id); try v.field("method", &method, .none, optional: true)
+        try v.field("note", &note, .text(500))
+    }
+}
+
+public struct ReceiptDisputed: FieldRecord {
+    public var batchId = ""
+    public var reason = ""
+    public init(batchId: String = "", reason: String = "") {
+        self.batchId = batchId; self.reason = reason
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("batchId", &batchId, .id); try v.field("reason", &reason, .text(1000))
+    }
+}
+
+public struct ReceiptDisputeResolved: FieldRecord {
+    public var batchId = ""
+    public var resolution: String?
+    public init(batchId: String = "", resolution: String? = nil) {
+        self.batchId = batchId; self.resolution = resolution
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("batchId", &batchId, .id); try v.field("resolution", &resolution, .text(1000))
+    }
+}
+
+public struct StudentTransferredOut: FieldRecord {
+    public var destinationSchool = ""
+    public var effectiveOn = LocalDate(days: 0)
+    public var bundleDigest: String?
+    public init(destinationSchool: String = "", effectiveOn: LocalDate = LocalDate(days: 0), bundleDigest: String? = nil) {
+        self.destinationSchool = destinationSchool; self.effectiveOn = effectiveOn; self.bundleDigest = bundleDigest
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("destinationSchool", &destinationSchool, .id); try v.field("effectiveOn", &effectiveOn)
+        try v.field("bundleDigest", &bundleDigest, .digest)
+    }
+}
+
+/// Registers the student here (like `student.enrolled`) with the provenance of the imported bundle.
+public struct StudentTransferredIn: FieldRecord {
+    public var sourceSchool = ""
+    public var bundleDigest = ""
+    public var name = ""
+    public var `class` = ""
+    public var importedEvents: Int64 = 0
+    public init(sourceSchool: String = "", bundleDigest: String = "", name: String = "", `class`: String = "", importedEvents: Int64 = 0) {
+        self.sourceSchool = sourceSchool; self.bundleDigest = bundleDigest; self.name = name; self.`class` = `class`; self.importedEvents = importedEvents
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("sourceSchool", &sourceSchool, .id); try v.field("bundleDigest", &bundleDigest, .digest)
+        try v.field("name", &name, .text(100)); try v.field("class", &`class`, .id)
+        try v.field("importedEvents", &importedEvents, .range(0...(1 << 40)), optional: true)
+    }
+}
+
+public struct RetentionPurged: FieldRecord {
+    public var note: String?
+    public init(note: String? = nil) {
+        self.note = note
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws { try v.field("note", &note, .text(500)) }
+}

@@ -1,1 +1,0 @@
-// The domain layer: events, rules, projections.

@@ -1,0 +1,458 @@
+// One declaration per field drives four codecs: JSON decode (with validation), JSON encode
+// (stable key order = declaration order), stored binary encode and stored binary decode.
+
+/// What a JSON value must look like, checked when decoding input (stored bytes are trusted
+/// to have been validated when they were appended, but are still bounds-checked).
+public enum Constraint: Sendable {
+    /// Free text of at most `max` characters (Unicode characters, not bytes).
+    case text(Int)
+    /// An identifier: 1–64 characters of `A–Z a–z 0–9 . _ -`.
+    case id
+    /// A SHA-256 digest: 64 lowercase hex digits.
+    case digest
+    /// An integer range.
+    case range(ClosedRange<Int64>)
+    case none
+}
+
+public protocol FieldValue: Sendable {
+    static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Self
+    func toJSON() -> JSONValue?
+    func write(to w: inout ByteWriter)
+    static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Self
+    /// Optional values may be absent; they encode as nothing in JSON.
+    static var isOptional: Bool { get }
+}
+
+extension FieldValue { public static var isOptional: Bool { false } }
+
+public protocol FieldVisitor {
+    /// The schema version being read (stored decode) or the current one (everything else).
+    var version: UInt8 { get }
+    /// `optional: true` lets a non-Optional field (e.g. an array) be absent: it keeps its default.
+    mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws
+}
+
+extension FieldVisitor {
+    mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint = .none) throws {
+        try field(key, &value, c, optional: false)
+    }
+}
+
+/// A struct of fields (an event's data, a file entry, …).
+public protocol FieldRecord: FieldValue, Equatable, Codable {
+    /// A value with every field at its default (filled in by decoding).
+    static var blank: Self { get }
+    mutating func visit<V: FieldVisitor>(_ v: inout V) throws
+    /// Cross-field checks after JSON decode: (field, message) of the first problem.
+    func validate() -> (field: String, message: String)?
+}
+
+extension FieldRecord {
+    public func validate() -> (field: String, message: String)? { nil }
+
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Self {
+        guard case .object(let o) = j else {
+            throw InputError(line: line, field: path, message: "expected an object, found \(j.typeName)")
+        }
+        return try decodeObject(o, path: path, line: line, version: 0)
+    }
+
+    static func decodeObject(_ o: JSONObject, path: String, line: Int?, version: UInt8) throws(InputError) -> Self {
+        var r = Self.blank
+        var v = JSONDecodeVisitor(object: o, path: path, line: line, version: version)
+        do { try r.visit(&v) } catch let e as InputError { throw e } catch {
+            throw InputError(line: line, field: path, message: "\(error)")
+        }
+        for k in o.keys where !v.seen.contains(k) {
+            throw InputError(line: line, field: path.isEmpty ? k : path + "." + k, message: "unknown field")
+        }
+        if let (f, m) = r.validate() {
+            throw InputError(line: line, field: path.isEmpty ? f : path + "." + f, message: m)
+        }
+        return r
+    }
+
+    public func toJSON() -> JSONValue? { .object(jsonObject()) }
+
+    public func jsonObject() -> JSONObject {
+        var v = JSONEncodeVisitor()
+        var copy = self
+        try? copy.visit(&v)
+        return v.object
+    }
+
+    public func write(to w: inout ByteWriter) {
+        var v = BinaryEncodeVisitor(writer: w)
+        var copy = self
+        try? copy.visit(&v)
+        w = v.writer
+    }
+
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Self {
+        var out = Self.blank
+        var v = BinaryDecodeVisitor(reader: r, version: version)
+        do { try out.visit(&v) } catch let e as StoredDecodeError { throw e } catch {
+            throw StoredDecodeError(offset: v.reader.offset, message: "\(error)")
+        }
+        r = v.reader
+        return out
+    }
+}
+
+struct JSONDecodeVisitor: FieldVisitor {
+    let object: JSONObject
+    let path: String
+    let line: Int?
+    let version: UInt8
+    var seen = Set<String>()
+
+    init(object: JSONObject, path: String, line: Int?, version: UInt8) {
+        self.object = object; self.path = path; self.line = line; self.version = version
+    }
+
+    mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
+        seen.insert(key)
+        let p = path.isEmpty ? key : path + "." + key
+        guard let j = object[key], j != .null else {
+            if T.isOptional || optional { return }
+            throw InputError(line: line, field: p, message: "missing required field")
+        }
+        value = try T.fromJSON(j, path: p, line: line, constraint: c)
+    }
+}
+
+struct JSONEncodeVisitor: FieldVisitor {
+    var object = JSONObject()
+    var version: UInt8 { 0 }
+    mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
+        guard let j = value.toJSON() else { return }
+        if optional, case .array(let a) = j, a.isEmpty { return }
+        object[key] = j
+    }
+}
+
+struct BinaryEncodeVisitor: FieldVisitor {
+    var writer: ByteWriter
+    var version: UInt8 { 0 }
+    mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
+        value.write(to: &writer)
+    }
+}
+
+struct BinaryDecodeVisitor: FieldVisitor {
+    var reader: ByteReader
+    let version: UInt8
+    mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
+        value = try T.read(from: &reader, version: version)
+    }
+}
+
+// MARK: bytes
+
+/// Appends little-endian integers, LEB128 varints and length-prefixed UTF-8.
+public struct ByteWriter: Sendable {
+    public var bytes: [UInt8] = []
+    public init() { bytes.reserveCapacity(64) }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    public mutating func u16(_ v: UInt16) { bytes.append(UInt8(v & 0xFF)); bytes.append(UInt8(v >> 8)) }
+    public mutating func varint(_ v0: UInt64) {
+        var v = v0
+        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+    public mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    public mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u in varint(UInt64(u.count)); bytes.append(contentsOf: u) }
+    }
+}
+
+/// Bounds-checked reads over borrowed bytes: every read throws instead of trapping.
+public struct ByteReader {
+    let base: UnsafeRawBufferPointer
+    public private(set) var offset: Int
+
+    public init(_ base: UnsafeRawBufferPointer, offset: Int = 0) { self.base = base; self.offset = offset }
+
+    public var remaining: Int { base.count - offset }
+
+    func fail(_ m: String) -> StoredDecodeError { StoredDecodeError(offset: offset, message: m) }
+
+    public mutating func u8() throws(StoredDecodeError) -> UInt8 {
+        guard offset < base.count else { throw fail("truncated record") }
+        defer { offset += 1 }
+        return base[offset]
+    }
+    public mutating func u16() throws(StoredDecodeError) -> UInt16 {
+        let lo = try u8(), hi = try u8()
+        return UInt16(lo) | UInt16(hi) << 8
+    }
+    public mutating func varint() throws(StoredDecodeError) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try u8()
+            guard shift < 64, !(shift == 63 && b > 1) else { throw fail("varint too long") }
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+    public mutating func zigzag() throws(StoredDecodeError) -> Int64 {
+        let u = try varint()
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+    public mutating func count(max: Int = 1 << 20) throws(StoredDecodeError) -> Int {
+        let n = try varint()
+        guard n <= UInt64(max), n <= UInt64(remaining) else { throw fail("length \(n) exceeds the record") }
+        return Int(n)
+    }
+    public mutating func string() throws(StoredDecodeError) -> String {
+        let n = try count()
+        let slice = UnsafeRawBufferPointer(rebasing: base[offset..<offset + n])
+        // `String(decoding:)` is specialized for UTF-8 and repairs bad input; comparing the result
+        // with the bytes detects a repair (much cheaper than the generic `String(validating:)`).
+        var s = String(decoding: slice, as: UTF8.self)
+        var ascii: UInt8 = 0
+        for b in slice { ascii |= b }
+        if ascii >= 0x80 {
+            let same = s.withUTF8 { u in u.count == n && u.elementsEqual(slice) }
+            guard same else { throw fail("invalid UTF-8") }
+        }
+        offset += n
+        return s
+    }
+}
+
+/// Stored bytes that cannot be decoded (truncated, garbage, unknown type code or version).
+public struct StoredDecodeError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var offset: Int
+    public var message: String
+    public init(offset: Int, message: String) { self.offset = offset; self.message = message }
+    public var description: String { "stored event: \(message) at byte \(offset)" }
+}
+
+// MARK: field value conformances
+
+extension String: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> String {
+        guard case .string(let s) = j else {
+            throw InputError(line: line, field: path, message: "expected a string, found \(j.typeName)")
+        }
+        switch constraint {
+        case .text(let max):
+            if s.count > max { throw InputError(line: line, field: path, message: "too long: \(s.count) characters, at most \(max)") }
+        case .id:
+            guard !s.isEmpty, s.utf8.count <= 64, s.utf8.allSatisfy({ c in
+                (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 0x2D || c == 0x2E || c == 0x5F
+            }) else {
+                throw InputError(line: line, field: path, message: "not an identifier (1–64 characters of A–Z, a–z, 0–9, '.', '_', '-'): \"\(s.prefix(80))\"")
+            }
+        case .digest:
+            guard s.utf8.count == 64, s.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+                throw InputError(line: line, field: path, message: "not a SHA-256 digest (64 lowercase hex digits)")
+            }
+        case .none, .range:
+            if s.count > 4000 { throw InputError(line: line, field: path, message: "too long: at most 4000 characters") }
+        }
+        return s
+    }
+    public func toJSON() -> JSONValue? { .string(self) }
+    public func write(to w: inout ByteWriter) { w.string(self) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> String { try r.string() }
+}
+
+extension Int64: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Int64 {
+        guard case .int(let v) = j else {
+            throw InputError(line: line, field: path, message: "expected an integer, found \(j.typeName)")
+        }
+        if case .range(let r) = constraint, !r.contains(v) {
+            throw InputError(line: line, field: path, message: "out of range: \(v) is not in \(r.lowerBound)…\(r.upperBound)")
+        }
+        return v
+    }
+    public func toJSON() -> JSONValue? { .int(self) }
+    public func write(to w: inout ByteWriter) { w.zigzag(self) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Int64 { try r.zigzag() }
+}
+
+extension Double: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Double {
+        let d: Double
+        switch j {
+        case .int(let i): d = Double(i)
+        case .double(let x): d = x
+        default: throw InputError(line: line, field: path, message: "expected a number, found \(j.typeName)")
+        }
+        if case .range(let r) = constraint, d < Double(r.lowerBound) || d > Double(r.upperBound) {
+            throw InputError(line: line, field: path, message: "out of range: \(d) is not in \(r.lowerBound)…\(r.upperBound)")
+        }
+        return d
+    }
+    public func toJSON() -> JSONValue? {
+        if isFinite, abs(self) < 1e15, Double(Int64(self)) == self { return .int(Int64(self)) }
+        return .double(self)
+    }
+    public func write(to w: inout ByteWriter) {
+        let b = bitPattern
+        for k in 0..<8 { w.u8(UInt8((b >> (8 * UInt64(k))) & 0xFF)) }
+    }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Double {
+        var b: UInt64 = 0
+        for k in 0..<8 { b |= UInt64(try r.u8()) << (8 * UInt64(k)) }
+        return Double(bitPattern: b)
+    }
+}
+
+extension Bool: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Bool {
+        guard case .bool(let b) = j else { throw InputError(line: line, field: path, message: "expected true or false, found \(j.typeName)") }
+        return b
+    }
+    public func toJSON() -> JSONValue? { .bool(self) }
+    public func write(to w: inout ByteWriter) { w.u8(self ? 1 : 0) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Bool {
+        switch try r.u8() { case 0: return false; case 1: return true; default: throw r.fail("invalid boolean") }
+    }
+}
+
+extension LocalDate: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> LocalDate {
+        guard case .string(let s) = j, let d = LocalDate(s) else {
+            throw InputError(line: line, field: path, message: "expected a date YYYY-MM-DD (years 1000–9999)")
+        }
+        return d
+    }
+    public func toJSON() -> JSONValue? { .string(description) }
+    public func write(to w: inout ByteWriter) { w.zigzag(Int64(days)) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> LocalDate {
+        let v = try r.zigzag()
+        guard v >= Taipei.minDay, v <= Taipei.maxDay else { throw r.fail("date out of range") }
+        return LocalDate(days: Int32(v))
+    }
+}
+
+/// An RFC 3339 time (a typed wrapper so that `Timestamp` (Int64) fields stay plain integers elsewhere).
+public struct Instant: Hashable, Comparable, Codable, Sendable, CustomStringConvertible, FieldValue {
+    public var micros: Timestamp
+    public init(_ micros: Timestamp) { self.micros = micros }
+    public var description: String { Taipei.format(micros) }
+    public static func < (a: Instant, b: Instant) -> Bool { a.micros < b.micros }
+
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Instant {
+        guard case .string(let s) = j, let t = Taipei.parse(s) else {
+            throw InputError(line: line, field: path, message: "expected an RFC 3339 time like 2025-03-01T09:30:00+08:00 (or a date YYYY-MM-DD)")
+        }
+        return Instant(t)
+    }
+    public func toJSON() -> JSONValue? { .string(description) }
+    public func write(to w: inout ByteWriter) { w.zigzag(micros) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Instant {
+        let v = try r.zigzag()
+        guard v >= Taipei.minTimestamp, v <= Taipei.maxTimestamp else { throw r.fail("time out of range") }
+        return Instant(v)
+    }
+}
+
+extension Term: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Term {
+        guard case .string(let s) = j, let t = Term(s) else {
+            throw InputError(line: line, field: path, message: "expected a term like 113-1")
+        }
+        return t
+    }
+    public func toJSON() -> JSONValue? { .string(description) }
+    public func write(to w: inout ByteWriter) { w.varint(UInt64(year.value) * 2 + UInt64(semester - 1)) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Term {
+        let v = try r.varint()
+        guard v >= 2, v < 20000 else { throw r.fail("term out of range") }
+        return Term(Int(v / 2), Int(v % 2) + 1)
+    }
+}
+
+extension AcademicYear: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> AcademicYear {
+        switch j {
+        case .int(let v) where v >= 1 && v <= 999: return AcademicYear(Int(v))
+        case .string(let s): if let y = AcademicYear(s) { return y }
+        default: break
+        }
+        throw InputError(line: line, field: path, message: "expected an academic year like 113")
+    }
+    public func toJSON() -> JSONValue? { .int(Int64(value)) }
+    public func write(to w: inout ByteWriter) { w.varint(UInt64(value)) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> AcademicYear {
+        let v = try r.varint()
+        guard v >= 1, v < 10000 else { throw r.fail("year out of range") }
+        return AcademicYear(Int(v))
+    }
+}
+
+extension Optional: FieldValue where Wrapped: FieldValue {
+    public static var isOptional: Bool { true }
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Wrapped? {
+        if j == .null { return nil }
+        return try Wrapped.fromJSON(j, path: path, line: line, constraint: constraint)
+    }
+    public func toJSON() -> JSONValue? { self?.toJSON() }
+    public func write(to w: inout ByteWriter) {
+        if let v = self { w.u8(1); v.write(to: &w) } else { w.u8(0) }
+    }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Wrapped? {
+        switch try r.u8() {
+        case 0: return nil
+        case 1: return try Wrapped.read(from: &r, version: version)
+        default: throw r.fail("invalid presence flag")
+        }
+    }
+}
+
+extension Array: FieldValue where Element: FieldValue {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> [Element] {
+        guard case .array(let a) = j else {
+            throw InputError(line: line, field: path, message: "expected an array, found \(j.typeName)")
+        }
+        guard a.count <= 1000 else { throw InputError(line: line, field: path, message: "too many entries: at most 1000") }
+        var out: [Element] = []
+        out.reserveCapacity(a.count)
+        for (i, e) in a.enumerated() {
+            out.append(try Element.fromJSON(e, path: "\(path)[\(i)]", line: line, constraint: constraint))
+        }
+        return out
+    }
+    public func toJSON() -> JSONValue? { .array(compactMap { $0.toJSON() }) }
+    public func write(to w: inout ByteWriter) {
+        w.varint(UInt64(count))
+        for e in self { e.write(to: &w) }
+    }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> [Element] {
+        let n = try r.count(max: 100_000)
+        var out: [Element] = []
+        out.reserveCapacity(n)
+        for _ in 0..<n { out.append(try Element.read(from: &r, version: version)) }
+        return out
+    }
+}
+
+/// A closed set of string values. Stored as the case's index in `allCases`: append new cases
+/// at the end only, never reorder.
+public protocol FieldChoice: FieldValue, RawRepresentable, CaseIterable, Hashable, Codable where RawValue == String, AllCases == [Self] {}
+
+extension FieldChoice {
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> Self {
+        guard case .string(let s) = j, let v = Self(rawValue: s) else {
+            throw InputError(line: line, field: path, message: "expected one of: " + allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return v
+    }
+    public func toJSON() -> JSONValue? { .string(rawValue) }
+    public func write(to w: inout ByteWriter) { w.varint(UInt64(Self.allCases.firstIndex(of: self)!)) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Self {
+        let i = try r.varint()
+        guard i < UInt64(allCases.count) else { throw r.fail("unknown \(Self.self) code \(i)") }
+        return allCases[Int(i)]
+    }
+}

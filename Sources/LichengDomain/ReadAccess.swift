@@ -1,0 +1,38 @@
+// Who may read what (SPEC §2): the records are minors' personal data.
+
+public enum ReadAccess {
+    /// Roles that read every portfolio: principal, academic-director, exam-section, auditor;
+    /// and the units whose duties cover every student (they record for all of them).
+    static let everything: Set<StaffRole> = [.principal, .academicDirector, .examSection, .auditor]
+    static let schoolWideDuties: Set<StaffRole> = [
+        .researchSection, .activitiesSection, .clubsSection, .disciplineSection, .counselingOffice,
+        .courseCounselor, .counselingDirector, .studentAffairsDirector,
+    ]
+
+    /// May `actor` read the portfolio of `student` now? A student reads their own; a homeroom
+    /// teacher reads their class; a subject teacher reads the classes of their courses and the
+    /// students with items in their courses; `backup-admin` reads no portfolio content; expired
+    /// accounts read nothing.
+    public static func mayRead(actor: String, student: String, shared: SharedState, now: Timestamp) -> Bool {
+        if actor == student { return shared.students[actor] != nil }
+        guard let a = shared.staff[actor], !a.isExpired(at: now) else { return false }
+        if !everything.isDisjoint(with: a.roles) || !schoolWideDuties.isDisjoint(with: a.roles) { return true }
+        guard let info = shared.students[student] else { return false }
+        if a.has(.homeroomTeacher), a.homeroomClass == info.class { return true }
+        if a.has(.subjectTeacher) {
+            let mine = shared.courses.values.filter { $0.teachers.contains(actor) }
+            if mine.contains(where: { $0.class == info.class }) { return true }
+            let keys = Set(mine.map(\.key))
+            if shared.items.values.contains(where: { i in
+                i.student == student && i.courseId != nil && i.term != nil && keys.contains(SharedState.courseKey(i.courseId!, i.term!))
+            }) { return true }
+        }
+        return false
+    }
+
+    /// May `actor` read school-wide reports (compliance, audit of everyone)?
+    public static func mayReadSchoolWide(actor: String, shared: SharedState, now: Timestamp) -> Bool {
+        guard let a = shared.staff[actor], !a.isExpired(at: now) else { return false }
+        return !everything.isDisjoint(with: a.roles)
+    }
+}

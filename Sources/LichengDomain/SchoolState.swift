@@ -1,0 +1,36 @@
+// The reference way to apply events in log order: the shared state first, then the student's.
+
+/// All state in memory: the shared state and one `StudentState` per student stream. The engine
+/// may keep student states elsewhere (snapshots, lazily loaded); the order of application must
+/// be the same: `shared.apply(e)`, then, for a student event, `students[key].apply(e, shared:)`.
+public struct SchoolState: Codable, Sendable, Equatable {
+    public var shared = SharedState()
+    public var students: [String: StudentState] = [:]
+
+    public init() {}
+
+    public mutating func apply(_ e: Event) {
+        shared.apply(e)
+        if let k = e.streamKey {
+            students[k, default: StudentState(id: k)].apply(e, shared: shared)
+        }
+    }
+
+    /// Validates a proposed event (see `decide`) against this state.
+    public func decide(_ proposed: Event, now: Timestamp) throws(Rejection) -> Event {
+        let s = proposed.impliedStudent(in: shared)
+        return try LichengDomain.decide(proposed, now: now, shared: shared, student: s.flatMap { students[$0] })
+    }
+
+    public func portfolio(_ student: String) -> Portfolio? {
+        students[student].map { Portfolio(student: $0, shared: shared) }
+    }
+
+    public func quota(_ student: String, term: Term? = nil) -> QuotaCounters? {
+        students[student].map { QuotaCounters(student: $0, shared: shared, term: term) }
+    }
+
+    public func classOverview(_ className: String, term: Term? = nil) -> ClassOverview {
+        ClassOverview(className: className, shared: shared, students: students, term: term)
+    }
+}

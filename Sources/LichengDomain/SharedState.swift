@@ -1,0 +1,374 @@
+// The small school-wide state: everything a rule or a school-wide query needs that is not
+// one student's own records. Every event is applied to it, in log order.
+
+public struct StoreInfo: Codable, Sendable, Equatable {
+    public var schoolCode: String
+    public var schoolName: String
+    public var adminId: String
+    public var initializedAt: Timestamp
+}
+
+public struct StaffAccount: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var roles: [StaffRole]
+    public var homeroomClass: String?
+    public var registeredAt: Timestamp
+    public var departedOn: LocalDate?
+    /// The account does nothing from this time on (set by departure, moved by extension).
+    public var accountExpiresAt: Timestamp?
+    public var unavailable = false
+    public var unavailableReason: String?
+
+    public func has(_ role: StaffRole) -> Bool { roles.contains(role) }
+    public func isExpired(at now: Timestamp) -> Bool { accountExpiresAt.map { now >= $0 } ?? false }
+    /// Able to act in person now: not expired and not unavailable.
+    public func isActive(at now: Timestamp) -> Bool { !isExpired(at: now) && !unavailable }
+}
+
+public struct CourseInfo: Codable, Sendable, Equatable {
+    public var courseId: String
+    public var term: Term
+    public var name: String
+    public var teachers: [String]
+    public var `class`: String?
+    public var key: String { SharedState.courseKey(courseId, term) }
+}
+
+public struct WindowKey: Hashable, Codable, Sendable {
+    public var term: Term
+    public var kind: WindowKind
+}
+
+public struct WindowInfo: Codable, Sendable, Equatable {
+    public var term: Term
+    public var kind: WindowKind
+    public var opensAt: Timestamp
+    public var closesAt: Timestamp
+    public var selfCheckAt: Timestamp?
+    public var setSeq: UInt64
+    public var setAt: Timestamp
+    /// Open from `opensAt` to `closesAt`, both inclusive.
+    public func isOpen(at t: Timestamp) -> Bool { t >= opensAt && t <= closesAt }
+}
+
+/// The quota numbers and limits in force from `effectiveSeq` / `effectiveAt` on.
+public struct Policy: Codable, Sendable, Equatable {
+    public var courseOutcomeUploads: Int64 = 15
+    public var performanceUploads: Int64 = 30
+    public var courseOutcomeSelections: Int64 = 6
+    public var performanceSelections: Int64 = 10
+    public var retentionYears: Int64 = 3
+    public var descriptionMaxChars: Int64 = 100
+    /// PDF / JPG / PNG, 4 MiB.
+    public var documentMaxBytes: Int64 = 4 << 20
+    /// MP3 / MP4, 10 MiB.
+    public var mediaMaxBytes: Int64 = 10 << 20
+    public var effectiveSeq: UInt64 = 0
+    public var effectiveAt: Timestamp = 0
+
+    public init() {}
+}
+
+public enum ReceiptStatus: String, Codable, Sendable {
+    case confirmed, disputed, resolved
+}
+
+public struct ReceiptRecord: Codable, Sendable, Equatable {
+    public var status: ReceiptStatus
+    public var method: ReceiptMethod?
+    public var reason: String?
+    public var seq: UInt64
+    public var at: Timestamp
+    public var by: String
+    /// True once the student (or the school) has confirmed at least once.
+    public var everConfirmed: Bool
+}
+
+public struct Batch: Codable, Sendable, Equatable {
+    public var batchId: String
+    public var kind: SubmissionKind
+    public var year: AcademicYear
+    public var term: Term?
+    public var items: [String]
+    public var students: [String]
+    public var replaces: String?
+    public var replacedBy: String?
+    public var submittedBy: String
+    public var onBehalfOf: String?
+    public var seq: UInt64
+    public var at: Timestamp
+    public var schoolReceipt: ReceiptRecord?
+    public var studentReceipts: [String: ReceiptRecord] = [:]
+}
+
+public struct StudentInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var `class`: String
+    public var enrolledSeq: UInt64
+    public var departedOn: LocalDate?
+    public var departureReason: DepartureReason?
+    public var purged = false
+}
+
+public enum ItemKind: String, Codable, Sendable { case courseOutcome = "course-outcome", performance }
+
+public enum ItemStatus: String, Codable, Sendable { case uploaded, withdrawn, certified, returned }
+
+/// School-wide summary of one item (its full record lives in the student's state).
+public struct ItemInfo: Codable, Sendable, Equatable {
+    public var student: String
+    public var kind: ItemKind
+    public var year: AcademicYear
+    public var term: Term?
+    public var courseId: String?
+    public var status: ItemStatus
+    public var selected = false
+    public var submittedIn: String?
+}
+
+public struct MeetingInfo: Codable, Sendable, Equatable {
+    public var date: LocalDate
+    public var term: Term
+    public var decisions: String?
+    public var seq: UInt64
+    public var by: String
+}
+
+public struct TrainingInfo: Codable, Sendable, Equatable {
+    public var kind: TrainingKind
+    public var date: LocalDate
+    public var audience: [Audience]
+    public var hosts: [String]
+    public var title: String?
+    public var seq: UInt64
+}
+
+public struct CertificationTally: Codable, Sendable, Equatable {
+    public var decisions = 0
+    public var insideWindow = 0
+    public var byProxy = 0
+    public init() {}
+}
+
+public struct SharedState: Codable, Sendable, Equatable {
+    public var lastSeq: UInt64 = 0
+    public var lastRecordedAt: Timestamp = 0
+    public var store: StoreInfo?
+    public var staff: [String: StaffAccount] = [:]
+    /// Ordered proxy lists (代理順位) per staff account and per role.
+    public var accountProxies: [String: [String]] = [:]
+    public var roleProxies: [StaffRole: [String]] = [:]
+    /// Keyed by `courseId@term` (see `courseKey`).
+    public var courses: [String: CourseInfo] = [:]
+    public var windows: [WindowKey: WindowInfo] = [:]
+    /// Every policy in force over time; the last one applies now.
+    public var policies: [Policy] = []
+    public var batches: [String: Batch] = [:]
+    public var batchOrder: [String] = []
+    public var workingGroup: [WorkingGroupMember] = []
+    public var meetings: [MeetingInfo] = []
+    public var trainings: [TrainingInfo] = []
+    public var students: [String: StudentInfo] = [:]
+    public var items: [String: ItemInfo] = [:]
+    /// Items waiting for certification, per course key: item ID → seq of its (re-)upload.
+    public var awaitingCertification: [String: [String: UInt64]] = [:]
+    /// Students with cadre records per academic year (for `cadres` submissions).
+    public var cadreStudents: [AcademicYear: Set<String>] = [:]
+    /// `student|year|kind` of selections already carried by a submission: frozen.
+    public var frozenSelections: Set<String> = []
+    /// Certification decisions per term and per teacher whose duty it was (the replaced
+    /// account for a proxy), with how many fell inside the certification window.
+    public var certificationTally: [Term: [String: CertificationTally]] = [:]
+
+    public init() {}
+
+    public static func courseKey(_ courseId: String, _ term: Term) -> String { "\(courseId)@\(term)" }
+    public static func windowKey(_ term: Term, _ kind: WindowKind) -> WindowKey { WindowKey(term: term, kind: kind) }
+    static func frozenKey(_ student: String, _ year: AcademicYear, _ kind: ItemKind) -> String {
+        "\(student)|\(year.value)|\(kind.rawValue)"
+    }
+
+    /// The policy in force now (after the last applied event).
+    public var policy: Policy { policies.last ?? Policy() }
+
+    /// The policy that was in force at a time.
+    public func policy(at t: Timestamp) -> Policy { policies.last { $0.effectiveAt <= t } ?? Policy() }
+
+    /// The items awaiting certification in a course (key `courseId@term`), in upload order.
+    public func awaiting(_ courseKey: String) -> [String] {
+        (awaitingCertification[courseKey] ?? [:]).sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+    }
+
+    public func course(_ id: String, _ term: Term) -> CourseInfo? { courses[SharedState.courseKey(id, term)] }
+    public func window(_ term: Term, _ kind: WindowKind) -> WindowInfo? { windows[SharedState.windowKey(term, kind)] }
+
+    public func students(inClass c: String) -> [StudentInfo] {
+        students.values.filter { $0.class == c && !$0.purged }.sorted { $0.id < $1.id }
+    }
+
+    /// The proxy who acts for `account` now (SPEC §6), or nil: the first available and
+    /// unexpired account in its own list, failing that in the lists of its roles.
+    public func currentProxy(for account: StaffAccount, at now: Timestamp) -> String? {
+        let lists = [accountProxies[account.id] ?? []] + account.roles.map { roleProxies[$0] ?? [] }
+        for list in lists {
+            for p in list where p != account.id {
+                if let s = staff[p], s.isActive(at: now) { return p }
+            }
+        }
+        return nil
+    }
+
+    /// True when the account's duties pass to a proxy: unavailable, departed or expired.
+    public func needsProxy(_ account: StaffAccount, at now: Timestamp) -> Bool {
+        account.unavailable || account.departedOn != nil || account.isExpired(at: now)
+    }
+
+    // MARK: apply
+
+    public mutating func apply(_ e: Event) {
+        lastSeq = e.seq
+        lastRecordedAt = max(lastRecordedAt, e.recordedAt)
+        switch e.body {
+        case .storeInitialized(let d):
+            store = StoreInfo(schoolCode: d.schoolCode, schoolName: d.schoolName, adminId: d.adminId, initializedAt: e.recordedAt)
+            staff[d.adminId] = StaffAccount(id: d.adminId, name: d.adminName, roles: [.examSection], registeredAt: e.recordedAt)
+        case .staffRegistered(let d):
+            staff[d.staffId] = StaffAccount(id: d.staffId, name: d.name, roles: d.roles, homeroomClass: d.homeroomClass, registeredAt: e.recordedAt)
+        case .staffRolesChanged(let d):
+            staff[d.staffId]?.roles = d.roles
+            staff[d.staffId]?.homeroomClass = d.homeroomClass
+        case .staffDeparted(let d):
+            staff[d.staffId]?.departedOn = d.effectiveOn
+            staff[d.staffId]?.accountExpiresAt = d.accountExpiresAt?.micros ?? d.effectiveOn.start
+        case .staffAccountExtended(let d):
+            staff[d.staffId]?.accountExpiresAt = d.accountExpiresAt.micros
+        case .staffUnavailable(let d):
+            staff[d.staffId]?.unavailable = true
+            staff[d.staffId]?.unavailableReason = d.reason
+        case .staffAvailable(let d):
+            staff[d.staffId]?.unavailable = false
+            staff[d.staffId]?.unavailableReason = nil
+        case .proxyAssigned(let d):
+            if let s = d.staffId { accountProxies[s] = d.proxies }
+            if let r = d.role { roleProxies[r] = d.proxies }
+        case .workingGroupMemberSet(let d):
+            workingGroup = d.members
+        case .workingGroupMeetingHeld(let d):
+            meetings.append(MeetingInfo(date: d.date, term: d.term, decisions: d.decisions, seq: e.seq, by: e.actor))
+        case .scheduleWindowSet(let d):
+            windows[SharedState.windowKey(d.term, d.kind)] = WindowInfo(
+                term: d.term, kind: d.kind, opensAt: d.opensAt.micros, closesAt: d.closesAt.micros,
+                selfCheckAt: d.selfCheckAt?.micros, setSeq: e.seq, setAt: e.recordedAt)
+        case .policySet(let d):
+            var p = policy
+            if let v = d.courseOutcomeUploads { p.courseOutcomeUploads = v }
+            if let v = d.performanceUploads { p.performanceUploads = v }
+            if let v = d.courseOutcomeSelections { p.courseOutcomeSelections = v }
+            if let v = d.performanceSelections { p.performanceSelections = v }
+            if let v = d.retentionYears { p.retentionYears = v }
+            if let v = d.descriptionMaxChars { p.descriptionMaxChars = v }
+            if let v = d.documentMaxBytes { p.documentMaxBytes = v }
+            if let v = d.mediaMaxBytes { p.mediaMaxBytes = v }
+            p.effectiveSeq = e.seq
+            p.effectiveAt = e.recordedAt
+            policies.append(p)
+        case .trainingHeld(let d):
+            trainings.append(TrainingInfo(kind: d.kind, date: d.date, audience: d.audience, hosts: d.hosts, title: d.title, seq: e.seq))
+        case .studentEnrolled(let d):
+            guard let s = e.student else { return }
+            students[s] = StudentInfo(id: s, name: d.name, class: d.class, enrolledSeq: e.seq)
+        case .studentTransferredIn(let d):
+            guard let s = e.student else { return }
+            students[s] = StudentInfo(id: s, name: d.name, class: d.class, enrolledSeq: e.seq)
+        case .studentRecordUpdated(let d):
+            guard let s = e.student else { return }
+            if let n = d.name { students[s]?.name = n }
+            if let c = d.class { students[s]?.class = c }
+        case .studentDeparted(let d):
+            guard let s = e.student else { return }
+            students[s]?.departedOn = d.effectiveOn
+            students[s]?.departureReason = d.reason
+        case .studentReEnrolled(let d):
+            guard let s = e.student else { return }
+            students[s]?.departedOn = nil
+            students[s]?.departureReason = nil
+            if let c = d.class { students[s]?.class = c }
+        case .retentionPurged:
+            guard let s = e.student else { return }
+            students[s]?.purged = true
+            students[s]?.name = ""
+            let mine = items.filter { $0.value.student == s }.map(\.key)
+            for id in mine {
+                if let info = items[id], let c = info.courseId, let t = info.term {
+                    awaitingCertification[SharedState.courseKey(c, t)]?[id] = nil
+                }
+                items[id] = nil
+            }
+        case .courseOffered(let d):
+            courses[SharedState.courseKey(d.courseId, d.term)] = CourseInfo(courseId: d.courseId, term: d.term, name: d.name, teachers: d.teachers, class: d.class)
+        case .cadreRecorded(let d):
+            if let s = e.student { cadreStudents[d.term.year, default: []].insert(s) }
+        case .courseOutcomeUploaded(let d):
+            guard let s = e.student, let id = d.itemId else { return }
+            if let old = items[id], let oc = old.courseId, let ot = old.term {
+                awaitingCertification[SharedState.courseKey(oc, ot)]?[id] = nil
+            }
+            items[id] = ItemInfo(student: s, kind: .courseOutcome, year: d.term.year, term: d.term, courseId: d.courseId, status: .uploaded)
+            awaitingCertification[SharedState.courseKey(d.courseId, d.term), default: [:]][id] = e.seq
+        case .courseOutcomeWithdrawn(let d):
+            guard let info = items[d.itemId] else { return }
+            items[d.itemId]?.status = .withdrawn
+            if let c = info.courseId, let t = info.term {
+                awaitingCertification[SharedState.courseKey(c, t)]?[d.itemId] = nil
+            }
+        case .courseOutcomeCertified(let d):
+            guard let info = items[d.itemId] else { return }
+            if let t = info.term {
+                let teacher = e.onBehalfOf ?? e.actor
+                let inWindow = window(t, .certification)?.isOpen(at: e.recordedAt) ?? false
+                certificationTally[t, default: [:]][teacher, default: CertificationTally()].decisions += 1
+                if inWindow { certificationTally[t, default: [:]][teacher, default: CertificationTally()].insideWindow += 1 }
+                if e.onBehalfOf != nil { certificationTally[t, default: [:]][teacher, default: CertificationTally()].byProxy += 1 }
+            }
+            items[d.itemId]?.status = d.decision == .certified ? .certified : .returned
+            if let c = info.courseId, let t = info.term {
+                awaitingCertification[SharedState.courseKey(c, t)]?[d.itemId] = nil
+            }
+        case .performanceUploaded(let d):
+            guard let s = e.student, let id = d.itemId else { return }
+            items[id] = ItemInfo(student: s, kind: .performance, year: d.year, status: .uploaded)
+        case .performanceWithdrawn(let d):
+            items[d.itemId]?.status = .withdrawn
+        case .itemSelected(let d):
+            items[d.itemId]?.selected = true
+        case .itemDeselected(let d):
+            items[d.itemId]?.selected = false
+        case .submissionMade(let d):
+            guard let id = d.batchId else { return }
+            batches[id] = Batch(batchId: id, kind: d.kind, year: d.year, term: d.term, items: d.items, students: d.students,
+                                replaces: d.replaces, submittedBy: e.actor, onBehalfOf: e.onBehalfOf, seq: e.seq, at: e.recordedAt)
+            batchOrder.append(id)
+            if let r = d.replaces { batches[r]?.replacedBy = id }
+            for i in d.items {
+                items[i]?.submittedIn = id
+                if let info = items[i] { frozenSelections.insert(SharedState.frozenKey(info.student, info.year, info.kind)) }
+            }
+        case .receiptConfirmed(let d):
+            let rec = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
+            if let s = e.student { batches[d.batchId]?.studentReceipts[s] = rec } else { batches[d.batchId]?.schoolReceipt = rec }
+        case .receiptDisputed(let d):
+            guard let s = e.student else { return }
+            let prev = batches[d.batchId]?.studentReceipts[s]
+            batches[d.batchId]?.studentReceipts[s] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: prev?.everConfirmed ?? false)
+        case .receiptDisputeResolved(let d):
+            guard let s = e.student else { return }
+            let prev = batches[d.batchId]?.studentReceipts[s]
+            batches[d.batchId]?.studentReceipts[s] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: prev?.everConfirmed ?? false)
+        case .electiveRegistered, .gradeRecorded, .counselingRecorded, .coursePlanRecorded, .attendanceRecorded,
+             .serviceRecorded, .autobiographyRecorded, .studentTransferredOut:
+            break
+        }
+    }
+}

@@ -1,0 +1,218 @@
+// One student's records, built from the events of that student's stream.
+
+/// A record with its provenance: which event recorded it, when and by whom.
+public struct Recorded<T: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var seq: UInt64
+    public var at: Timestamp
+    public var by: String
+    public var onBehalfOf: String?
+    public var data: T
+}
+
+public struct Registry: Codable, Sendable, Equatable {
+    public var name: String
+    public var `class`: String
+    public var nationalId: String?
+    public var admittedOn: LocalDate?
+    public var enrolledSeq: UInt64
+    public var departedOn: LocalDate?
+    public var departureReason: DepartureReason?
+    /// Set for a student who arrived by transfer.
+    public var transferredFrom: String?
+    public var transferredTo: String?
+}
+
+public struct ItemHistoryEntry: Codable, Sendable, Equatable {
+    public var seq: UInt64
+    public var at: Timestamp
+    /// `uploaded`, `re-uploaded`, `withdrawn`, `certified`, `returned`, `selected`, `deselected`,
+    /// `receipt-confirmed`, `receipt-disputed`, `dispute-resolved`.
+    public var action: String
+    public var actor: String
+    public var onBehalfOf: String?
+    public var detail: String?
+}
+
+/// A portfolio item: a course outcome (課程學習成果) or a diverse performance (多元表現).
+public struct Item: Codable, Sendable, Equatable {
+    public var itemId: String
+    public var kind: ItemKind
+    public var term: Term?
+    public var year: AcademicYear
+    public var courseId: String?
+    public var category: PerformanceCategory?
+    public var title: String
+    public var description: String
+    public var files: [FileEntry]
+    public var startedOn: LocalDate?
+    public var endedOn: LocalDate?
+    public var status: ItemStatus
+    public var selected = false
+    public var returnReason: ReturnReason?
+    public var uploadSeq: UInt64
+    public var uploadedAt: Timestamp
+    public var history: [ItemHistoryEntry] = []
+}
+
+public struct StudentState: Codable, Sendable, Equatable {
+    public let id: String
+    public var registry: Registry?
+    public var grades: [Recorded<GradeRecorded>] = []
+    public var cadres: [Recorded<CadreRecorded>] = []
+    public var counseling: [Recorded<CounselingRecorded>] = []
+    public var coursePlans: [Recorded<CoursePlanRecorded>] = []
+    public var electives: [Recorded<ElectiveRegistered>] = []
+    public var attendance: [Recorded<AttendanceRecorded>] = []
+    public var services: [Recorded<ServiceRecorded>] = []
+    public var autobiography: Recorded<AutobiographyRecorded>?
+    public var items: [String: Item] = [:]
+    /// Item IDs in upload order.
+    public var itemOrder: [String] = []
+    /// Course-outcome uploads that count against the quota (not withdrawn), per term.
+    public var courseOutcomeUploads: [Term: Int] = [:]
+    /// Performance uploads that count (not withdrawn), per academic year.
+    public var performanceUploads: [AcademicYear: Int] = [:]
+    public var courseOutcomeSelections: [AcademicYear: Int] = [:]
+    public var performanceSelections: [AcademicYear: Int] = [:]
+    /// This student's receipt per batch.
+    public var receipts: [String: ReceiptRecord] = [:]
+    public var purgedSeq: UInt64?
+    public var nextCourseOutcome = 1
+    public var nextPerformance = 1
+    public var lastSeq: UInt64 = 0
+
+    public init(id: String) { self.id = id }
+
+    /// The next item ID `decide` assigns: `<studentId>-C<n>` / `<studentId>-P<n>`.
+    public func nextItemId(_ kind: ItemKind) -> String {
+        var n = kind == .courseOutcome ? nextCourseOutcome : nextPerformance
+        while true {
+            let id = "\(self.id)-\(kind == .courseOutcome ? "C" : "P")\(n)"
+            if items[id] == nil { return id }
+            n += 1
+        }
+    }
+
+    public var orderedItems: [Item] { itemOrder.compactMap { items[$0] } }
+
+    private func rec<T>(_ e: Event, _ d: T) -> Recorded<T> {
+        Recorded(seq: e.seq, at: e.recordedAt, by: e.actor, onBehalfOf: e.onBehalfOf, data: d)
+    }
+
+    private mutating func history(_ itemId: String, _ e: Event, _ action: String, _ detail: String? = nil) {
+        items[itemId]?.history.append(ItemHistoryEntry(seq: e.seq, at: e.recordedAt, action: action, actor: e.actor, onBehalfOf: e.onBehalfOf, detail: detail))
+    }
+
+    private static func counter(_ id: String, prefix: String) -> Int? {
+        guard id.hasPrefix(prefix) else { return nil }
+        return Int(id.dropFirst(prefix.count))
+    }
+
+    /// Applies one event of this student's stream. `shared` is the school-wide state; only
+    /// facts established by earlier events (batches) are read from it.
+    public mutating func apply(_ e: Event, shared: SharedState) {
+        lastSeq = e.seq
+        switch e.body {
+        case .studentEnrolled(let d):
+            registry = Registry(name: d.name, class: d.class, nationalId: d.nationalId, admittedOn: d.admittedOn, enrolledSeq: e.seq)
+        case .studentTransferredIn(let d):
+            registry = Registry(name: d.name, class: d.class, enrolledSeq: e.seq, transferredFrom: d.sourceSchool)
+        case .studentRecordUpdated(let d):
+            if let v = d.name { registry?.name = v }
+            if let v = d.class { registry?.class = v }
+            if let v = d.nationalId { registry?.nationalId = v }
+            if let v = d.admittedOn { registry?.admittedOn = v }
+        case .studentDeparted(let d):
+            registry?.departedOn = d.effectiveOn
+            registry?.departureReason = d.reason
+        case .studentReEnrolled(let d):
+            registry?.departedOn = nil
+            registry?.departureReason = nil
+            if let c = d.class { registry?.class = c }
+        case .studentTransferredOut(let d):
+            registry?.transferredTo = d.destinationSchool
+        case .retentionPurged:
+            let keepId = id
+            self = StudentState(id: keepId)
+            purgedSeq = e.seq
+            lastSeq = e.seq
+        case .electiveRegistered(let d): electives.append(rec(e, d))
+        case .gradeRecorded(let d): grades.append(rec(e, d))
+        case .counselingRecorded(let d): counseling.append(rec(e, d))
+        case .coursePlanRecorded(let d): coursePlans.append(rec(e, d))
+        case .cadreRecorded(let d): cadres.append(rec(e, d))
+        case .attendanceRecorded(let d): attendance.append(rec(e, d))
+        case .serviceRecorded(let d): services.append(rec(e, d))
+        case .autobiographyRecorded(let d): autobiography = rec(e, d)
+        case .courseOutcomeUploaded(let d):
+            guard let itemId = d.itemId else { return }
+            if var old = items[itemId] {
+                // Re-upload of a returned outcome: same slot, new content.
+                old.courseId = d.courseId; old.title = d.title; old.description = d.description; old.files = d.files
+                old.status = .uploaded; old.returnReason = nil
+                items[itemId] = old
+                history(itemId, e, "re-uploaded")
+            } else {
+                items[itemId] = Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
+                                     title: d.title, description: d.description, files: d.files, status: .uploaded,
+                                     uploadSeq: e.seq, uploadedAt: e.recordedAt)
+                itemOrder.append(itemId)
+                courseOutcomeUploads[d.term, default: 0] += 1
+                if let n = StudentState.counter(itemId, prefix: "\(id)-C"), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
+                history(itemId, e, "uploaded")
+            }
+        case .performanceUploaded(let d):
+            guard let itemId = d.itemId, items[itemId] == nil else { return }
+            items[itemId] = Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, title: d.title,
+                                 description: d.description, files: d.files, startedOn: d.startedOn, endedOn: d.endedOn,
+                                 status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt)
+            itemOrder.append(itemId)
+            performanceUploads[d.year, default: 0] += 1
+            if let n = StudentState.counter(itemId, prefix: "\(id)-P"), n >= nextPerformance { nextPerformance = n + 1 }
+            history(itemId, e, "uploaded")
+        case .courseOutcomeWithdrawn(let d), .performanceWithdrawn(let d):
+            guard let item = items[d.itemId], item.status != .withdrawn else { return }
+            items[d.itemId]?.status = .withdrawn
+            if item.kind == .courseOutcome, let t = item.term { courseOutcomeUploads[t, default: 0] -= 1 } else { performanceUploads[item.year, default: 0] -= 1 }
+            if item.selected { deselect(item) }
+            history(d.itemId, e, "withdrawn", d.reason)
+        case .courseOutcomeCertified(let d):
+            guard items[d.itemId] != nil else { return }
+            items[d.itemId]?.status = d.decision == .certified ? .certified : .returned
+            items[d.itemId]?.returnReason = d.reason
+            let detail = [d.reason?.rawValue, d.comment].compactMap { $0 }.joined(separator: ": ")
+            history(d.itemId, e, d.decision.rawValue, detail.isEmpty ? nil : detail)
+        case .itemSelected(let d):
+            guard let item = items[d.itemId], !item.selected else { return }
+            items[d.itemId]?.selected = true
+            if item.kind == .courseOutcome { courseOutcomeSelections[item.year, default: 0] += 1 } else { performanceSelections[item.year, default: 0] += 1 }
+            history(d.itemId, e, "selected")
+        case .itemDeselected(let d):
+            guard let item = items[d.itemId], item.selected else { return }
+            deselect(item)
+            history(d.itemId, e, "deselected")
+        case .receiptConfirmed(let d):
+            receipts[d.batchId] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
+            for i in batchItems(d.batchId, shared) { history(i, e, "receipt-confirmed", d.batchId) }
+        case .receiptDisputed(let d):
+            receipts[d.batchId] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
+            for i in batchItems(d.batchId, shared) { history(i, e, "receipt-disputed", d.reason) }
+        case .receiptDisputeResolved(let d):
+            receipts[d.batchId] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
+            for i in batchItems(d.batchId, shared) { history(i, e, "dispute-resolved", d.resolution) }
+        case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
+             .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
+             .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade:
+            break
+        }
+    }
+
+    private mutating func deselect(_ item: Item) {
+        items[item.itemId]?.selected = false
+        if item.kind == .courseOutcome { courseOutcomeSelections[item.year, default: 0] -= 1 } else { performanceSelections[item.year, default: 0] -= 1 }
+    }
+
+    private func batchItems(_ batchId: String, _ shared: SharedState) -> [String] {
+        (shared.batches[batchId]?.items ?? []).filter { items[$0] != nil }
+    }
+}

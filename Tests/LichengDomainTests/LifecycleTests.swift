@@ -1,0 +1,67 @@
+import Testing
+@testable import LichengDomain
+
+@Suite struct LifecycleTests {
+    @Test func transferredInStudentUploadsAndShowsProvenance() throws {
+        var w = try World.school()
+        try w.append("A001", .studentTransferredIn(StudentTransferredIn(sourceSchool: "173302", bundleDigest: sha, name: "轉入生", class: "101", importedEvents: 12)), student: "S1130020")
+        try w.upload("S1130020")
+        let p = Portfolio(student: w.students["S1130020"]!, shared: w.shared)
+        #expect(p.registry?.transferredFrom == "173302" && p.items.count == 1)
+        w.rejects(.state, "A001", .studentTransferredIn(StudentTransferredIn(sourceSchool: "173302", bundleDigest: sha, name: "x", class: "101")), student: "S1130020")
+    }
+
+    @Test func purgedStudentIdCanBeEnrolledAgainWithAnEmptyPortfolio() throws {
+        var w = try World.school()
+        try w.upload("S1130003", course: "CHEM1")
+        try w.append("A001", .studentDeparted(StudentDeparted(reason: .transferredOut, effectiveOn: day("2024-09-10"))), student: "S1130003")
+        try w.append("A001", .retentionPurged(RetentionPurged()), student: "S1130003", at: "2027-09-10T00:00:00+08:00")
+        w.rejects(.authority, "S1130003", .autobiographyRecorded(AutobiographyRecorded()))
+        try w.append("A001", .studentEnrolled(StudentEnrolled(name: "新生", class: "101")), student: "S1130003")
+        let st = w.students["S1130003"]!
+        #expect(st.items.isEmpty && st.registry?.name == "新生" && st.courseOutcomeUploads.isEmpty)
+    }
+
+    @Test func policyChangesRetention() throws {
+        var w = try World.school()
+        try w.append("A001", .studentDeparted(StudentDeparted(reason: .graduated, effectiveOn: day("2024-09-10"))), student: "S1130003")
+        try w.append("D001", .policySet(PolicySet(retentionYears: 1)))
+        try w.append("A001", .retentionPurged(RetentionPurged()), student: "S1130003", at: "2025-09-10T00:00:00+08:00")
+    }
+
+    @Test func decideStampsTimeSeqStudentAndItemId() throws {
+        let w = try World.school()
+        let p = Event(actor: "S1130002", requestId: "r-1", body: .performanceUploaded(PerformanceUploaded(year: AcademicYear(113), category: .certificate, title: "英檢")))
+        #expect(p.impliedStudent == "S1130002")
+        let e = try decide(p, now: ts("2024-10-01T10:00:00+08:00"), shared: w.shared, student: w.students["S1130002"])
+        #expect(e.recordedAt == ts("2024-10-01T10:00:00+08:00") && e.seq == w.shared.lastSeq + 1)
+        #expect(e.student == "S1130002" && e.body.itemId == "S1130002-P1" && e.requestId == "r-1")
+        #expect(e.streamKey == "S1130002")
+    }
+
+    @Test func rejectionDescriptionsNameTheRule() {
+        #expect(Rejection(.window, "x").description == "Rule 2 (window): x")
+        #expect(Rejection(.retention, "x").description == "Rule 6 (retention): x")
+        #expect(Rejection(.itemLimit, "x").description == "Item limit: x")
+        #expect(Rejection(.input, "x").description == "Invalid event: x")
+    }
+
+    @Test func staffUnavailabilityAndAvailabilityToggle() throws {
+        var w = try World.school()
+        w.rejects(.state, "A001", .staffAvailable(StaffAvailable(staffId: "T002")))
+        try w.append("A001", .staffUnavailable(StaffUnavailable(staffId: "T002", reason: "颱風")))
+        #expect(w.shared.staff["T002"]!.unavailable)
+        w.rejects(.state, "A001", .staffUnavailable(StaffUnavailable(staffId: "T002")))
+        try w.append("P001", .staffAvailable(StaffAvailable(staffId: "T002")))
+        #expect(!w.shared.staff["T002"]!.unavailable)
+        w.rejects(.reference, "A001", .staffUnavailable(StaffUnavailable(staffId: "T404")))
+    }
+
+    @Test func accountExtensionOnlyForADepartedAccount() throws {
+        var w = try World.school()
+        w.rejects(.state, "A001", .staffAccountExtended(StaffAccountExtended(staffId: "T002", accountExpiresAt: Instant(ts("2025-06-30")))))
+        try w.append("A001", .staffDeparted(StaffDeparted(staffId: "T002", effectiveOn: day("2025-01-31"), accountExpiresAt: Instant(ts("2025-02-10")))))
+        try w.append("A001", .staffAccountExtended(StaffAccountExtended(staffId: "T002", accountExpiresAt: Instant(ts("2025-06-30")))))
+        #expect(w.shared.staff["T002"]!.accountExpiresAt == ts("2025-06-30"))
+    }
+}
