@@ -176,3 +176,26 @@ import Testing
         #expect(values.map(\.value) == [1, 2])
     }
 }
+
+@Suite struct JSONThroughputTests {
+    @Test func hundredThousandEventLines() throws {
+        var lines: [JSONValue] = []
+        for index in 0..<100_000 {
+            let event: JSONValue = ["type": "upload.courseOutcome", "student": .string("S\(index)"), "term": "115-1",
+                          "course": "C-國語文", "title": "讀書報告「紅樓夢」", "files": ["a.pdf"],
+                          "actor": .string("S\(index)"), "at": "2026-10-01T08:00:00+08:00", "size": .integer(Int64(index))]
+            lines.append(event)
+        }
+        let bytes = Array(JSONWriter.jsonLines(lines).utf8)
+        let clock = ContinuousClock()
+        var count = 0
+        let elapsed = try clock.measure {
+            try JSONReader().forEachLine(in: bytes) { _, value in
+                if value["size"] != nil { count += 1 }
+            }
+        }
+        #expect(count == 100_000)
+        #expect(elapsed < .seconds(20))
+        print("JSON: 100k lines (\(bytes.count) bytes) parsed in \(elapsed)")
+    }
+}

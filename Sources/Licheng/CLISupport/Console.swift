@@ -100,3 +100,10 @@ func terminalColumns(fileDescriptor: Int32) -> Int? {
     guard ioctl(fileDescriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
     return Int(size.ws_col)
 }
+
+extension Console {
+    /// Writes one compact JSON document and a newline to standard output.
+    public func printJSON(_ value: JSONValue) {
+        writeOutput(value.jsonText + "\n")
+    }
+}
