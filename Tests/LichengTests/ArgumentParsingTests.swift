@@ -215,3 +215,27 @@ func runTool(_ arguments: [String]) -> (ExitCode, String, String) {
         #expect(ExitCode.storageFailure.rawValue == 3)
     }
 }
+
+@Suite struct InvocationValueTests {
+    func invocation(_ values: [String: [String]]) -> Invocation {
+        let (console, _) = Console.capturing()
+        return Invocation(commandPath: ["licheng", "policy", "set"], optionValues: values, console: console)
+    }
+
+    @Test func integersAreCheckedAndNamed() throws {
+        #expect(try invocation(["retention-years": ["5"]]).integer("retention-years", in: 1...30) == 5)
+        #expect(try invocation([:]).integer("retention-years") == nil)
+        #expect(throws: UsageError(.invalidValue("five", for: "--retention-years", reason: "expected a whole number"),
+                                   commandPath: ["licheng", "policy", "set"])) {
+            try invocation(["retention-years": ["five"]]).integer("retention-years")
+        }
+        #expect(throws: UsageError(.invalidValue("99", for: "--retention-years", reason: "expected 1…30"),
+                                   commandPath: ["licheng", "policy", "set"])) {
+            try invocation(["retention-years": ["99"]]).integer("--retention-years", in: 1...30)
+        }
+    }
+
+    @Test func commaListsAcrossOccurrences() {
+        #expect(invocation(["proxies": ["A, B,,", " C"]]).list("proxies") == ["A", "B", "C"])
+    }
+}

@@ -276,3 +276,34 @@ extension Invocation {
         return nil
     }
 }
+
+extension Invocation {
+    /// An option's value as a whole number, or nil when absent; a usage error names the option
+    /// when the value is not a number or outside `range`.
+    public func integer(_ option: String, in range: ClosedRange<Int>? = nil) throws(UsageError) -> Int? {
+        guard let text = value(option) else { return nil }
+        let flag = "--" + option.drop { $0 == "-" }
+        guard let number = Int(text) else {
+            throw UsageError(.invalidValue(text, for: flag, reason: "expected a whole number"), commandPath: commandPath)
+        }
+        if let range, !range.contains(number) {
+            throw UsageError(.invalidValue(text, for: flag, reason: "expected \(range.lowerBound)…\(range.upperBound)"),
+                             commandPath: commandPath)
+        }
+        return number
+    }
+
+    /// Comma-separated values across all occurrences of an option, trimmed, blanks dropped:
+    /// `--proxies A,B --proxies C` → `["A", "B", "C"]`.
+    public func list(_ option: String) -> [String] {
+        values(option).flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingSpaces() }
+            .filter { !$0.isEmpty }
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}
