@@ -54,7 +54,7 @@ public struct Console: Sendable {
 
 /// Text written to a capturing console.
 public final class CapturedOutput: @unchecked Sendable {
-    private let lock = Mutex()
+    private let lock = CapturedOutputLock()
     private var outputText = ""
     private var errorText = ""
 
@@ -65,8 +65,8 @@ public final class CapturedOutput: @unchecked Sendable {
     func appendError(_ s: String) { lock.withLock { errorText += s } }
 }
 
-/// A small pthread mutex (Synchronization.Mutex needs newer deployment targets on Darwin).
-final class Mutex: @unchecked Sendable {
+/// A pthread mutex for CapturedOutput (named so it cannot clash with Synchronization.Mutex).
+final class CapturedOutputLock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
