@@ -303,7 +303,7 @@ extension Invocation {
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
+    fileprivate func trimmingSpaces() -> String {
         String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }

@@ -423,7 +423,7 @@ private struct Parser {
 }
 
 extension String {
-    func leftPadded(to width: Int) -> String {
+    fileprivate func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
