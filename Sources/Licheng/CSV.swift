@@ -275,3 +275,13 @@ func csvTrimmed(_ text: String) -> String {
     let last = text.lastIndex(where: { !$0.isWhitespace })!
     return String(text[first...last])
 }
+
+/// `Array.withUnsafeBytes` with a typed error (the standard library's version only rethrows).
+func withUnsafeRawBytes<Result, Failure: Error>(
+    of bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+) throws(Failure) -> Result {
+    let outcome: Swift.Result<Result, Failure> = bytes.withUnsafeBytes { buffer in
+        Swift.Result { () throws(Failure) -> Result in try body(buffer) }
+    }
+    return try outcome.get()
+}

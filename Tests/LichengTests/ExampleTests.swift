@@ -1,4 +1,5 @@
 import Testing
+import LichengDomain
 import Licheng
 
 /// The example from the hand-over report, kept compiling.
@@ -12,7 +13,7 @@ import Licheng
                             options: [.value("name", help: "Full name.", required: true),
                                       .repeating("role", help: "A role; repeat for several.", required: true)],
                             run: { inv in
-                                if inv.flag("json") { inv.console.printJSON(["staffId": .string(inv.argument("id")!), "seq": 7]) }
+                                if inv.flag("json") { inv.console.printJSON(.object(JSONObject(["staffId": .string(inv.argument("id")!), "seq": .int(7)]))) }
                                 else { inv.console.print("Added \(inv.argument("id")!) (\(inv.values("role").joined(separator: ", ")))") }
                                 return .success
                             }),

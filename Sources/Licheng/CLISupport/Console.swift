@@ -1,3 +1,4 @@
+import LichengDomain
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -107,6 +108,6 @@ func terminalColumns(fileDescriptor: Int32) -> Int? {
 extension Console {
     /// Writes one compact JSON document and a newline to standard output.
     public func printJSON(_ value: JSONValue) {
-        writeOutput(value.jsonText + "\n")
+        writeOutput(value.serialized() + "\n")
     }
 }
