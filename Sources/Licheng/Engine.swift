@@ -1,2 +1,300 @@
-import LichengLog
+import Foundation
 import LichengDomain
+import LichengLog
+
+/// Everything the engine can fail with, sorted by what the CLI should do.
+public enum EngineError: Error, CustomStringConvertible, Sendable {
+    /// An append broke a rule (SPEC §4); nothing was written. `index` is the
+    /// position in the batch (0-based) when the batch had several events.
+    case rejected(Rejection, index: Int?)
+    /// Malformed input (JSON, CSV, arguments); nothing was written.
+    case input(InputError)
+    /// The store's files could not be read or written, or failed a check.
+    case storage(LogError)
+    /// A stored event could not be decoded (a newer format, or damage that
+    /// slipped past the checksums).
+    case undecodable(seq: UInt64, reason: String)
+    /// A query named something that does not exist (a student, a seq, a time).
+    case notFound(String)
+    /// The reader asked for something its role may not read.
+    case forbidden(String)
+
+    public var description: String {
+        switch self {
+        case let .rejected(r, index): return (index.map { "Event \($0 + 1) of the batch was rejected. " } ?? "") + r.description
+        case let .input(e): return e.description
+        case let .storage(e): return e.description
+        case let .undecodable(seq, reason): return "The event at seq \(seq) cannot be read: \(reason)."
+        case let .notFound(what): return what
+        case let .forbidden(what): return what
+        }
+    }
+}
+
+/// "As of" a point of the log: a seq, or a time (the last event recorded at or before it).
+public enum AsOf: Sendable, Equatable {
+    case seq(UInt64)
+    case time(Timestamp)
+}
+
+/// The engine joins the log and the domain: it validates proposed events
+/// against the state and appends them under the store's writer lock, keeps
+/// the shared state current (snapshot + tail), and answers queries now or as
+/// of any past seq by replaying only what the question needs.
+public final class Engine: @unchecked Sendable {
+    public let path: String
+    public let log: Log
+    public let blobs: BlobStore
+    let clock: @Sendable () -> Timestamp
+    let snapshotInterval: UInt64
+    /// The shared state after `log.lastSeq`.
+    public private(set) var shared: SharedState
+    /// requestId → seq of the event that carried it.
+    private(set) var requests: [String: UInt64]
+
+    public struct Options: Sendable {
+        public var log = LogOptions()
+        /// A snapshot of the shared state is kept every this many events.
+        public var snapshotInterval: UInt64 = 50_000
+        /// The clock that stamps `recordedAt` (tests and the generator pass their own).
+        public var clock: @Sendable () -> Timestamp = { Timestamp(Date().timeIntervalSince1970 * 1_000_000) }
+        public init() {}
+    }
+
+    private init(path: String, log: Log, options: Options, shared: SharedState, requests: [String: UInt64]) {
+        self.path = path
+        self.log = log
+        self.blobs = BlobStore(storePath: path)
+        self.clock = options.clock
+        self.snapshotInterval = options.snapshotInterval
+        self.shared = shared
+        self.requests = requests
+    }
+
+    /// Creates a store and records `store.initialized` with its first account (exam-section).
+    public static func create(at path: String, schoolCode: String, schoolName: String, adminId: String,
+                              adminName: String, options: Options = Options()) throws(EngineError) -> Engine {
+        let log: Log
+        do { log = try Log.create(at: path, options: options.log, now: options.clock()) } catch { throw .storage(error) }
+        let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
+        _ = try engine.submit([Event(actor: adminId, body: .storeInitialized(StoreInitialized(
+            schoolCode: schoolCode, schoolName: schoolName, adminId: adminId, adminName: adminName)))])
+        return engine
+    }
+
+    /// Opens a store. `.write` takes the writer lock (waiting for another writer
+    /// up to `options.log.lockWaitSeconds`), so the state it validates against
+    /// cannot change underneath it.
+    public static func open(at path: String, mode: AccessMode = .write, options: Options = Options()) throws(EngineError) -> Engine {
+        let log: Log
+        do { log = try Log.open(at: path, mode: mode, options: options.log) } catch { throw .storage(error) }
+        let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
+        let last = log.lastSeq
+        let (state, requests) = try engine.replayShared(through: last, keepRequests: true)
+        engine.shared = state
+        engine.requests = requests
+        return engine
+    }
+
+    public func close() { log.close() }
+
+    // MARK: Appending
+
+    /// Validates `proposed` in order, each against the state the ones before it
+    /// leave, and appends all of them as one durable batch, or none. Events
+    /// whose `requestId` was already stored are not appended again: the stored
+    /// event is returned in their place. `blobs` are file contents to keep in the
+    /// file store; they are written only when the whole batch passes.
+    @discardableResult
+    public func submit(_ proposed: [Event], blobs contents: [[UInt8]] = []) throws(EngineError) -> [Event] {
+        guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
+        var working = shared
+        var students: [String: StudentState] = [:]
+        var accepted: [Event] = []
+        var results: [Event] = []
+        var newRequests: [String: UInt64] = [:]
+        let now = clock()
+        for (index, event) in proposed.enumerated() {
+            if let id = event.requestId, let seq = requests[id] ?? newRequests[id] {
+                if let earlier = accepted.first(where: { $0.seq == seq }) { results.append(earlier); continue }
+                results.append(try self.event(at: seq))
+                continue
+            }
+            let studentID = event.impliedStudent(in: working)
+            var student: StudentState?
+            if let s = studentID {
+                if students[s] == nil, working.students[s] != nil { students[s] = try loadStudent(s, through: log.lastSeq, shared: shared) }
+                student = students[s]
+            }
+            let decided: Event
+            do { decided = try decide(event, now: now, shared: working, student: student) } catch {
+                throw .rejected(error, index: proposed.count > 1 ? index : nil)
+            }
+            working.apply(decided)
+            if let key = decided.streamKey { students[key, default: StudentState(id: key)].apply(decided, shared: working) }
+            if let id = decided.requestId { newRequests[id] = decided.seq }
+            accepted.append(decided)
+            results.append(decided)
+        }
+        guard !accepted.isEmpty else { return results }
+        do {
+            for c in contents { try blobs.put(c) }
+            let range = try log.append(accepted.map {
+                RecordInput(timestamp: $0.recordedAt, key: $0.streamKey, payload: $0.encodeStored())
+            })
+            precondition(range.lowerBound == accepted[0].seq, "the log and the shared state disagree on the next seq")
+        } catch {
+            throw .storage(error)
+        }
+        let before = shared.lastSeq
+        shared = working
+        requests.merge(newRequests) { a, _ in a }
+        if shared.lastSeq / snapshotInterval > before / snapshotInterval { saveSnapshot(shared, requests: requests) }
+        return results
+    }
+
+    // MARK: Reading
+
+    /// The seq a point in time or seq stands for (clamped to the store).
+    public func resolve(_ asOf: AsOf?) throws(EngineError) -> UInt64 {
+        let last = log.lastSeq
+        switch asOf {
+        case nil: return last
+        case .seq(let s):
+            guard s <= last else { throw .notFound("There is no seq \(s); the store holds seq 1–\(last).") }
+            return s
+        case .time(let t):
+            do { return try log.lastSeq(atOrBefore: t) } catch { throw .storage(error) }
+        }
+    }
+
+    /// The event at `seq`, decoded.
+    public func event(at seq: UInt64) throws(EngineError) -> Event {
+        let record: Record
+        do { record = try log.record(seq) } catch { throw .storage(error) }
+        return try decode(record)
+    }
+
+    func decode(_ record: Record) throws(EngineError) -> Event {
+        if record.isRedacted { throw .undecodable(seq: record.seq, reason: "its content was purged") }
+        do { return try Event.decodeStored(record.payload, seq: record.seq, recordedAt: record.timestamp) } catch {
+            throw .undecodable(seq: record.seq, reason: error.description)
+        }
+    }
+
+    /// The shared state as of `seq`.
+    public func sharedState(through seq: UInt64) throws(EngineError) -> SharedState {
+        if seq == shared.lastSeq { return shared }
+        return try replayShared(through: seq, keepRequests: false).0
+    }
+
+    /// One student's state as of `seq`: only that student's events are read.
+    public func studentState(_ student: String, through seq: UInt64, shared: SharedState) throws(EngineError) -> StudentState {
+        try loadStudent(student, through: seq, shared: shared)
+    }
+
+    func loadStudent(_ student: String, through seq: UInt64, shared: SharedState) throws(EngineError) -> StudentState {
+        var state = StudentState(id: student)
+        do {
+            try log.forEach(seqs: try log.seqs(forKey: student, through: seq)) { view in
+                guard !view.isRedacted else { return }
+                let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                state.apply(e, shared: shared)
+            }
+        } catch let error as LogError {
+            throw .storage(error)
+        } catch {
+            throw .undecodable(seq: 0, reason: "\(error)")
+        }
+        return state
+    }
+
+    /// Calls `body` with every event in `from...through`, decoded, in order.
+    public func forEachEvent(from: UInt64 = 1, through: UInt64? = nil, _ body: (Event) throws -> Bool) throws(EngineError) {
+        do {
+            try log.forEach(from: from, through: through) { view in
+                if view.isRedacted { return true }
+                let e: Event
+                do { e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp) } catch {
+                    throw EngineError.undecodable(seq: view.seq, reason: "\(error)")
+                }
+                return try body(e)
+            }
+        } catch let error as EngineError { throw error } catch let error as LogError { throw .storage(error) } catch {
+            throw .undecodable(seq: 0, reason: "\(error)")
+        }
+    }
+
+    /// The events of one student up to `through`, read through the key index.
+    public func studentEvents(_ student: String, through: UInt64? = nil) throws(EngineError) -> [Event] {
+        var out: [Event] = []
+        do {
+            try log.forEach(seqs: try log.seqs(forKey: student, through: through)) { view in
+                guard !view.isRedacted else { return }
+                out.append(try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp))
+            }
+        } catch let error as LogError { throw .storage(error) } catch { throw .undecodable(seq: 0, reason: "\(error)") }
+        return out
+    }
+
+    public var now: Timestamp { clock() }
+
+    // MARK: Snapshots
+
+    static let snapshotKind: UInt32 = 1
+    /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
+    static let snapshotVersion: UInt32 = 1
+
+    struct Snapshot: Codable {
+        var storeID: String
+        var shared: SharedState
+        var requests: [String: UInt64]
+    }
+
+    var snapshotDirectory: String { path + "/snapshots" }
+
+    func snapshotPath(_ seq: UInt64) -> String { snapshotDirectory + "/shared-" + String(format: "%020llu", seq) + ".snap" }
+
+    /// Saves the state as a derived snapshot (losing it loses nothing).
+    func saveSnapshot(_ state: SharedState, requests: [String: UInt64]) {
+        guard let bytes = try? JSONEncoder().encode(Snapshot(storeID: hexString(log.storeID), shared: state, requests: requests)) else { return }
+        try? DerivedFile.write(Array(bytes), to: snapshotPath(state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
+    }
+
+    /// The newest readable snapshot at or before `seq`.
+    func loadSnapshot(atOrBefore seq: UInt64) -> Snapshot? {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
+            .compactMap { name -> UInt64? in
+                guard name.hasPrefix("shared-"), name.hasSuffix(".snap") else { return nil }
+                return UInt64(name.dropFirst(7).dropLast(5))
+            }
+            .filter { $0 <= seq }.sorted(by: >)
+        for candidate in names {
+            guard let bytes = DerivedFile.read(snapshotPath(candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
+                  let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(bytes)),
+                  snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate else { continue }
+            return snapshot
+        }
+        return nil
+    }
+
+    /// Rebuilds the shared state as of `seq` from the nearest snapshot and the
+    /// events after it; saves a snapshot when that replay was long.
+    func replayShared(through seq: UInt64, keepRequests: Bool) throws(EngineError) -> (SharedState, [String: UInt64]) {
+        let snapshot = loadSnapshot(atOrBefore: seq)
+        var state = snapshot?.shared ?? SharedState()
+        var requests = keepRequests ? (snapshot?.requests ?? [:]) : [:]
+        let from = state.lastSeq + 1
+        if from <= seq {
+            try forEachEvent(from: from, through: seq) { e in
+                state.apply(e)
+                if keepRequests, let id = e.requestId { requests[id] = e.seq }
+                return true
+            }
+        }
+        if keepRequests, seq - (from - 1) >= snapshotInterval {
+            saveSnapshot(state, requests: requests)
+        }
+        return (state, requests)
+    }
+}

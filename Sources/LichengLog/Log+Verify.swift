@@ -2,6 +2,7 @@ import Foundation
 
 /// What `verify` checked.
 public struct VerifyReport: Sendable, Equatable {
+    public init() {}
     public var segments = 0
     public var sealedSegments = 0
     public var records: UInt64 = 0

@@ -1,0 +1,94 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SHA-256 of `bytes`, for callers outside the log (content addressing).
+public func sha256(_ bytes: [UInt8]) -> Digest { Hash.sha256(bytes) }
+
+/// A content-addressed store of immutable blobs (uploaded files), kept beside
+/// the log in `files/<first two hex digits>/<sha256 hex>`. A blob is stored once
+/// however often it is referenced; writes are durable before `put` returns.
+public struct BlobStore: Sendable {
+    public let path: String
+
+    public init(storePath: String) { path = FS.join(storePath, "files") }
+
+    func blobPath(_ digest: Digest) -> String {
+        let hex = digest.hex
+        return FS.join(FS.join(path, String(hex.prefix(2))), hex)
+    }
+
+    /// Stores `bytes` (if not already there) and returns their SHA-256.
+    @discardableResult
+    public func put(_ bytes: [UInt8]) throws(LogError) -> Digest {
+        let digest = Hash.sha256(bytes)
+        let target = blobPath(digest)
+        if FS.exists(target) { return digest }
+        try typed {
+            let directory = FS.join(path, String(digest.hex.prefix(2)))
+            try FS.makeDirectories(directory)
+            try FS.writeAtomically(bytes, to: target, durable: true, faults: nil)
+            try FS.syncDirectory(directory, faults: nil)
+        }
+        return digest
+    }
+
+    public func contains(_ digest: Digest) -> Bool { FS.exists(blobPath(digest)) }
+
+    /// The blob's bytes, checked against its digest.
+    public func get(_ digest: Digest) throws(LogError) -> [UInt8] {
+        let target = blobPath(digest)
+        let bytes = try typed { () throws -> [UInt8] in
+            let file = try File.open(target, flags: O_RDONLY)
+            return try file.read(count: Int(try file.size()), at: 0)
+        }
+        guard Hash.sha256(bytes) == digest else {
+            throw LogError.corrupt(segment: target, offset: 0, reason: "the file's content does not match its SHA-256 name")
+        }
+        return bytes
+    }
+
+    /// Removes a blob (retention purge); missing blobs are fine.
+    public func remove(_ digest: Digest) throws(LogError) {
+        try typed { try FS.remove(blobPath(digest)) }
+    }
+}
+
+/// Derived files (snapshots) beside the log: LZ4-compressed, checksummed and
+/// versioned, written atomically. A damaged or foreign file reads as nil, and
+/// the caller rebuilds it.
+public enum DerivedFile {
+    static let magic: [UInt8] = Array("LCHG-DRV".utf8)
+
+    public static func write(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32) throws(LogError) {
+        var out = magic
+        out.appendLE(kind)
+        out.appendLE(version)
+        out.appendLE(UInt64(bytes.count))
+        var compressed = [UInt8](repeating: 0, count: LZ4Codec.compressBound(bytes.count))
+        let n = bytes.withUnsafeBytes { b in compressed.withUnsafeMutableBytes { LZ4Codec.compress(b, into: $0) } }
+        let body = n > 0 ? Array(compressed[0..<n]) : bytes
+        out.appendLE(UInt32(n > 0 ? 1 : 0))
+        out.appendLE(body.withUnsafeBytes { Hash.xxh3($0) })
+        out += body
+        try typed {
+            try FS.makeDirectories((path as NSString).deletingLastPathComponent)
+            try FS.writeAtomically(out, to: path, durable: false, faults: nil)
+        }
+    }
+
+    public static func read(_ path: String, kind: UInt32, version: UInt32) -> [UInt8]? {
+        guard let file = try? File.open(path, flags: O_RDONLY), let size = try? file.size(), size >= 36,
+              let all = try? file.read(count: Int(size), at: 0), Array(all[0..<8]) == magic,
+              all.le(UInt32.self, at: 8) == kind, all.le(UInt32.self, at: 12) == version,
+              let length = all.le(UInt64.self, at: 16), length < 1 << 34,
+              let codec = all.le(UInt32.self, at: 24) else { return nil }
+        let body = Array(all[36...])
+        guard body.withUnsafeBytes({ Hash.xxh3($0) }) == all.le(UInt64.self, at: 28) else { return nil }
+        if codec == 0 { return body.count == Int(length) ? body : nil }
+        var out = [UInt8](repeating: 0, count: Int(length))
+        let ok = body.withUnsafeBytes { b in out.withUnsafeMutableBytes { LZ4Codec.decompress(b, into: $0) } }
+        return ok ? out : nil
+    }
+}
