@@ -23,6 +23,15 @@ public struct Record: Sendable, Equatable {
     public var isRedacted: Bool
     public var redactedDigest: Digest?
 
+    public init(seq: UInt64, timestamp: Int64, key: String?, payload: [UInt8]) {
+        self.seq = seq
+        self.timestamp = timestamp
+        self.key = key
+        self.payload = payload
+        isRedacted = false
+        redactedDigest = nil
+    }
+
     public init(_ view: RecordView) {
         seq = view.seq
         timestamp = view.timestamp
