@@ -63,7 +63,13 @@ extension Log {
             do {
                 guard let active = segments.last else { throw LogError.poisoned(reason: "no active segment") }
                 if !active.isEmpty && active.end >= options.segmentTargetBytes {
-                    try rollSegment()
+                    do { try rollSegment() } catch {
+                        // A half-done roll is repaired only by reopening (recovery handles a
+                        // torn footer or a sealed segment without a successor).
+                        markPoisoned("sealing segment '\(active.name)' failed: \(error)")
+                        for b in queue { b.result = .failure(.poisoned(reason: poisonReasonValue!)) }
+                        return
+                    }
                     continue
                 }
                 // Take batches while the segment has room; always at least one.

@@ -20,11 +20,15 @@ extension Log {
     /// Saves the index of everything committed in `segment` (derived data: no fsync).
     func writeIndex(of segment: Segment) throws {
         stateLock.lock()
-        let blocks = (segment.index?.blocks ?? []) + segment.tailBlocks
-        var keyed = segment.index?.keyedDictionary ?? [:]
-        for (k, s) in segment.tailKeys { keyed[k, default: []].append(contentsOf: s) }
-        let index = SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: segment.end,
-                                 chainHead: segment.chainHead, sealed: segment.isSealed, blocks: blocks, keyed: keyed)
+        let tailBlocks = segment.tailBlocks, tailKeys = segment.tailKeys
+        let end = segment.end, head = segment.chainHead, sealed = segment.isSealed
+        let base = segment.index
+        stateLock.unlock()
+        let index = base?.extended(blocks: tailBlocks, keyed: tailKeys, coveredEnd: end, chainHead: head, sealed: sealed)
+            ?? SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: end, chainHead: head,
+                            sealed: sealed, blocks: tailBlocks, keyed: tailKeys)
+        stateLock.lock()
+        // Only the writer adds to the tail, and it is the caller: nothing was added meanwhile.
         segment.index = index
         segment.tailBlocks = []
         segment.tailKeys = [:]

@@ -40,6 +40,7 @@ extension Log {
             var done: Int64 = 0
             var previousChain = Digest.zero
             var previousLast: UInt64 = 0
+            var lastTimestamp = Int64.min
             for (i, segment) in snapshot.enumerated() {
                 let name = segment.name
                 let headerBytes = try segment.file.read(count: Format.segmentHeaderLength, at: 0)
@@ -60,7 +61,7 @@ extension Log {
                 var decoder = BlockDecoder()
                 var offset = Int64(Format.segmentHeaderLength)
                 var expected = header.firstSeq
-                var lastTimestamp = Int64.min
+                var blockCount: UInt64 = 0
                 while offset < ends[i] {
                     let parsed = try reader.withBytes(at: offset, count: Format.blockHeaderLength) { b -> Result<BlockHeader, BlockHeaderProblem> in
                         bodyHasher?.update(b)
@@ -100,6 +101,7 @@ extension Log {
                     }
                     lastTimestamp = h.lastTimestamp
                     report.blocks += 1
+                    blockCount += 1
                     report.records += UInt64(h.count)
                     report.uncompressedBytes += Int64(h.uncompressedLength)
                     expected = h.firstSeq + UInt64(h.count)
@@ -113,6 +115,9 @@ extension Log {
                     let digest = bodyHasher!.finish()
                     guard footer.lastSeq == expected - 1, footer.recordCount == footer.lastSeq - footer.firstSeq + 1 else {
                         throw LogError.corrupt(segment: name, offset: ends[i], reason: "the footer's record count does not match the blocks")
+                    }
+                    guard footer.blockCount == blockCount, footer.lastTimestamp == lastTimestamp, footer.flags & ~1 == 0 else {
+                        throw LogError.corrupt(segment: name, offset: ends[i], reason: "the footer's block count, last time or flags do not match the blocks")
                     }
                     guard footer.chainHead == chain.head else {
                         throw LogError.chainMismatch(segment: name, offset: ends[i], firstSeq: footer.lastSeq, lastSeq: footer.lastSeq)

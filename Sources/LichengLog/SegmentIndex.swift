@@ -1,6 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The derived index of one segment: its blocks (the sparse seq and time
 /// index) and, for every stream key, the seqs of its records. Stored in
 /// `index/<segment>.lidx`; deleting it loses nothing, it is rebuilt.
+///
+/// The key section stays in its encoded form: a lookup is a binary search over
+/// the sorted key table in place, so loading an index costs one read and one
+/// checksum however many keys it holds.
 struct SegmentIndex {
     var firstSeq: UInt64
     var storeID: [UInt8]
@@ -9,68 +17,129 @@ struct SegmentIndex {
     var chainHead: Digest
     var sealed: Bool
     var blocks: [BlockEntry]
-    /// Keys sorted by their UTF-8 bytes, each with its ascending seqs.
-    private(set) var keys: [[UInt8]]
-    private(set) var seqs: [[UInt64]]
-
-    init(firstSeq: UInt64, storeID: [UInt8], coveredEnd: Int64, chainHead: Digest, sealed: Bool,
-         blocks: [BlockEntry], keyed: [String: [UInt64]]) {
-        self.firstSeq = firstSeq
-        self.storeID = storeID
-        self.coveredEnd = coveredEnd
-        self.chainHead = chainHead
-        self.sealed = sealed
-        self.blocks = blocks
-        let sorted = keyed.map { (Array($0.key.utf8), $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
-        keys = sorted.map(\.0)
-        seqs = sorted.map(\.1)
-    }
+    /// The whole encoded file; the key table, key bytes and seq array live in it.
+    private let bytes: [UInt8]
+    private let keyCount: Int
+    private let keyTable: Int
+    private let keyBlob: Int
+    private let seqArray: Int
 
     var lastSeq: UInt64 { blocks.last.map(\.lastSeq) ?? firstSeq - 1 }
 
+    /// Builds an index from blocks and keyed seqs.
+    init(firstSeq: UInt64, storeID: [UInt8], coveredEnd: Int64, chainHead: Digest, sealed: Bool,
+         blocks: [BlockEntry], keyed: [String: [UInt64]]) {
+        let sorted = keyed.map { (Array($0.key.utf8), $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+        let encoded = SegmentIndex.encode(firstSeq: firstSeq, storeID: storeID, coveredEnd: coveredEnd, chainHead: chainHead,
+                                          sealed: sealed, blocks: blocks, keyCount: sorted.count) { emit in
+            for (k, s) in sorted { emit(k, s[...]) }
+        }
+        self = SegmentIndex.decode(encoded)!
+    }
+
+    /// This index extended by newer blocks and keyed seqs (all after `coveredEnd`):
+    /// one merge pass over the sorted keys, without decoding the old ones.
+    func extended(blocks newBlocks: [BlockEntry], keyed: [String: [UInt64]], coveredEnd: Int64,
+                  chainHead: Digest, sealed: Bool) -> SegmentIndex {
+        let added = keyed.map { (Array($0.key.utf8), $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+        var distinct = keyCount
+        do {
+            var i = 0, j = 0
+            while j < added.count {
+                if i < keyCount, compareKey(i, added[j].0) < 0 { i += 1; continue }
+                if i < keyCount, compareKey(i, added[j].0) == 0 { i += 1; j += 1; continue }
+                distinct += 1; j += 1
+            }
+        }
+        let encoded = SegmentIndex.encode(firstSeq: firstSeq, storeID: storeID, coveredEnd: coveredEnd, chainHead: chainHead,
+                                          sealed: sealed, blocks: blocks + newBlocks, keyCount: distinct) { emit in
+            var i = 0, j = 0
+            while i < keyCount || j < added.count {
+                let c = i == keyCount ? 1 : j == added.count ? -1 : compareKey(i, added[j].0)
+                if c < 0 { emit(key(i), seqs(at: i)[...]); i += 1 }
+                else if c > 0 { emit(added[j].0, added[j].1[...]); j += 1 }
+                else { emit(key(i), (seqs(at: i) + added[j].1)[...]); i += 1; j += 1 }
+            }
+        }
+        return SegmentIndex.decode(encoded)!
+    }
+
     /// The seqs recorded under `key`, ascending.
     func seqs(forKey key: [UInt8]) -> [UInt64] {
-        var low = 0, high = keys.count
+        var low = 0, high = keyCount
         while low < high {
             let mid = (low + high) / 2
-            if keys[mid].lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
+            if compareKey(mid, key) < 0 { low = mid + 1 } else { high = mid }
         }
-        return low < keys.count && keys[low] == key ? seqs[low] : []
+        return low < keyCount && compareKey(low, key) == 0 ? seqs(at: low) : []
     }
 
-    /// All keys with their seqs, for merging with newer records.
-    var keyedDictionary: [String: [UInt64]] {
-        var out: [String: [UInt64]] = [:]
-        out.reserveCapacity(keys.count)
-        for (k, s) in zip(keys, seqs) { out[String(decoding: k, as: UTF8.self)] = s }
-        return out
+    private func entry(_ i: Int) -> (keyOffset: Int, keyLength: Int, seqStart: Int, seqCount: Int) {
+        bytes.withUnsafeBytes { b in
+            let o = keyTable + i * Format.indexKeyEntryLength
+            return (Int(b.leUnchecked(UInt32.self, at: o)), Int(b.leUnchecked(UInt32.self, at: o + 4)),
+                    Int(b.leUnchecked(UInt32.self, at: o + 8)), Int(b.leUnchecked(UInt32.self, at: o + 12)))
+        }
     }
 
-    func encode() -> [UInt8] {
-        var body: [UInt8] = []
+    private func key(_ i: Int) -> [UInt8] {
+        let e = entry(i)
+        return Array(bytes[(keyBlob + e.keyOffset)..<(keyBlob + e.keyOffset + e.keyLength)])
+    }
+
+    private func seqs(at i: Int) -> [UInt64] {
+        let e = entry(i)
+        return bytes.withUnsafeBytes { b in
+            (0..<e.seqCount).map { firstSeq + UInt64(b.leUnchecked(UInt32.self, at: seqArray + (e.seqStart + $0) * 4)) }
+        }
+    }
+
+    /// Compares key `i` with `other` bytewise: negative, zero or positive.
+    private func compareKey(_ i: Int, _ other: [UInt8]) -> Int {
+        let e = entry(i)
+        return bytes.withUnsafeBytes { b in
+            other.withUnsafeBytes { o in
+                let n = min(e.keyLength, o.count)
+                let c = n == 0 ? 0 : Int(memcmp(b.baseAddress! + keyBlob + e.keyOffset, o.baseAddress!, n))
+                return c != 0 ? c : e.keyLength - o.count
+            }
+        }
+    }
+
+    func encode() -> [UInt8] { bytes }
+
+    /// Lays out an index file; `keys` must call `emit` once per key, in key order.
+    private static func encode(firstSeq: UInt64, storeID: [UInt8], coveredEnd: Int64, chainHead: Digest, sealed: Bool,
+                               blocks: [BlockEntry], keyCount: Int,
+                               keys: ((_ emit: ([UInt8], ArraySlice<UInt64>) -> Void) -> Void)) -> [UInt8] {
+        var blockSection: [UInt8] = []
+        blockSection.reserveCapacity(blocks.count * Format.indexBlockEntryLength)
         for b in blocks {
-            body.appendLE(UInt64(b.offset)); body.appendLE(b.storedLength); body.appendLE(b.uncompressedLength)
-            body.appendLE(b.firstSeq); body.appendLE(b.count); body.appendLE(b.flags); body.appendLE(UInt16(0))
-            body.appendLE(b.firstTimestamp); body.appendLE(b.lastTimestamp)
+            blockSection.appendLE(UInt64(b.offset)); blockSection.appendLE(b.storedLength); blockSection.appendLE(b.uncompressedLength)
+            blockSection.appendLE(b.firstSeq); blockSection.appendLE(b.count); blockSection.appendLE(b.flags); blockSection.appendLE(UInt16(0))
+            blockSection.appendLE(b.firstTimestamp); blockSection.appendLE(b.lastTimestamp)
         }
-        var keyBytesOffset: UInt32 = 0, seqOffset: UInt32 = 0, totalSeqs: UInt64 = 0
-        for (k, s) in zip(keys, seqs) {
-            body.appendLE(keyBytesOffset); body.appendLE(UInt32(k.count)); body.appendLE(seqOffset); body.appendLE(UInt32(s.count))
-            keyBytesOffset += UInt32(k.count); seqOffset += UInt32(s.count); totalSeqs += UInt64(s.count)
+        var table: [UInt8] = [], blob: [UInt8] = [], seqBytes: [UInt8] = []
+        table.reserveCapacity(keyCount * Format.indexKeyEntryLength)
+        var seqTotal: UInt32 = 0
+        keys { key, seqs in
+            table.appendLE(UInt32(blob.count)); table.appendLE(UInt32(key.count))
+            table.appendLE(seqTotal); table.appendLE(UInt32(seqs.count))
+            blob.append(contentsOf: key)
+            for s in seqs { seqBytes.appendLE(UInt32(s - firstSeq)) }
+            seqTotal += UInt32(seqs.count)
         }
-        for k in keys { body.append(contentsOf: k) }
-        for s in seqs { for seq in s { body.appendLE(UInt32(seq - firstSeq)) } }
-
+        let body = blockSection + table + blob + seqBytes
         var out = Format.indexMagic
         out.appendLE(Format.indexVersion)
         out.appendLE(UInt16(Format.indexHeaderLength))
         out.appendLE(UInt32(sealed ? 1 : 0))
         out.appendLE(firstSeq)
         out.appendLE(UInt64(coveredEnd))
-        out.appendLE(lastSeq)
+        out.appendLE(blocks.last.map(\.lastSeq) ?? firstSeq - 1)
         out.appendLE(UInt32(blocks.count))
-        out.appendLE(UInt32(keys.count))
-        out.appendLE(totalSeqs)
+        out.appendLE(UInt32(keyCount))
+        out.appendLE(UInt64(seqTotal))
         out.append(contentsOf: chainHead.bytes)
         out.append(contentsOf: storeID)
         body.withUnsafeBytes { out.appendLE(Hash.xxh3($0)) }
@@ -80,8 +149,23 @@ struct SegmentIndex {
         return out
     }
 
-    /// Parses an index file; nil when it is damaged or of another version
-    /// (the caller then rebuilds it from the segment).
+    private init(bytes: [UInt8], firstSeq: UInt64, coveredEnd: Int64, chainHead: Digest, sealed: Bool, blocks: [BlockEntry],
+                 keyCount: Int, keyTable: Int, keyBlob: Int, seqArray: Int) {
+        self.bytes = bytes
+        self.firstSeq = firstSeq
+        self.storeID = Array(bytes[88..<104])
+        self.coveredEnd = coveredEnd
+        self.chainHead = chainHead
+        self.sealed = sealed
+        self.blocks = blocks
+        self.keyCount = keyCount
+        self.keyTable = keyTable
+        self.keyBlob = keyBlob
+        self.seqArray = seqArray
+    }
+
+    /// Parses and checks an index file; nil when it is damaged, inconsistent or
+    /// of another version (the caller then rebuilds it from the segment).
     static func decode(_ bytes: [UInt8]) -> SegmentIndex? {
         bytes.withUnsafeBytes { b -> SegmentIndex? in
             guard b.count >= Format.indexHeaderLength, Array(bytes[0..<8]) == Format.indexMagic,
@@ -106,27 +190,21 @@ struct SegmentIndex {
                     count: body.leUnchecked(UInt32.self, at: o + 24), flags: body.leUnchecked(UInt16.self, at: o + 28),
                     firstTimestamp: body.leUnchecked(Int64.self, at: o + 32), lastTimestamp: body.leUnchecked(Int64.self, at: o + 40)))
             }
+            // Every key and seq range must lie inside its section, so lookups never trap.
             var keyBlobLength = 0
-            for i in 0..<keyCount { keyBlobLength += Int(body.leUnchecked(UInt32.self, at: keyTable + i * 16 + 4)) }
-            let seqArray = keyBlob + keyBlobLength
-            guard seqArray + totalSeqs * 4 == body.count else { return nil }
-            var keys: [[UInt8]] = [], seqs: [[UInt64]] = []
-            keys.reserveCapacity(keyCount); seqs.reserveCapacity(keyCount)
             for i in 0..<keyCount {
-                let o = keyTable + i * 16
+                let o = keyTable + i * Format.indexKeyEntryLength
                 let ko = Int(body.leUnchecked(UInt32.self, at: o)), kl = Int(body.leUnchecked(UInt32.self, at: o + 4))
                 let so = Int(body.leUnchecked(UInt32.self, at: o + 8)), sc = Int(body.leUnchecked(UInt32.self, at: o + 12))
-                guard ko + kl <= keyBlobLength, so + sc <= totalSeqs else { return nil }
-                keys.append(Array(body[(keyBlob + ko)..<(keyBlob + ko + kl)]))
-                seqs.append((0..<sc).map { firstSeq + UInt64(body.leUnchecked(UInt32.self, at: seqArray + (so + $0) * 4)) })
+                guard ko == keyBlobLength, so + sc <= totalSeqs else { return nil }
+                keyBlobLength += kl
             }
-            var index = SegmentIndex(firstSeq: firstSeq, storeID: Array(bytes[88..<104]),
-                                     coveredEnd: Int64(b.leUnchecked(UInt64.self, at: 24)),
-                                     chainHead: Digest(bytes: Array(bytes[56..<88])),
-                                     sealed: b.leUnchecked(UInt32.self, at: 12) & 1 != 0, blocks: blocks, keyed: [:])
-            index.keys = keys
-            index.seqs = seqs
-            return index
+            let seqArray = keyBlob + keyBlobLength
+            guard seqArray + totalSeqs * 4 == body.count else { return nil }
+            let h = Format.indexHeaderLength
+            return SegmentIndex(bytes: bytes, firstSeq: firstSeq, coveredEnd: Int64(b.leUnchecked(UInt64.self, at: 24)),
+                                chainHead: Digest(bytes: Array(bytes[56..<88])), sealed: b.leUnchecked(UInt32.self, at: 12) & 1 != 0,
+                                blocks: blocks, keyCount: keyCount, keyTable: h + keyTable, keyBlob: h + keyBlob, seqArray: h + seqArray)
         }
     }
 }

@@ -257,6 +257,28 @@ import TestSupport
     }
 }
 
+extension RecoveryTests {
+    @Test func failedSealOfASegmentFailsTheAppendAndReopeningRecovers() throws {
+        let dir = TemporaryDirectory("rollfail"); defer { dir.remove() }
+        let faults = ScriptedFaults()
+        let store = dir.sub("s")
+        let options = LogOptions(segmentTargetBytes: 4096, blockTargetBytes: 512, faults: faults)
+        let log = try Log.create(at: store, options: options)
+        var acknowledged: UInt64 = 0
+        while log.segmentInfos.count == 1 { acknowledged = try log.append(makeRecords(10, from: Int(acknowledged), payloadBytes: 60)).upperBound }
+        // The active segment is now past its target: the next append seals it first.
+        while log.segmentInfos.last!.bytes < 4096 { acknowledged = try log.append(makeRecords(10, from: Int(acknowledged), payloadBytes: 60)).upperBound }
+        faults.nextSync = EIO
+        #expect(throws: LogError.self) { try log.append(makeRecords(10, from: Int(acknowledged))) }
+        #expect(throws: LogError.self) { try log.append(makeRecords(10, from: Int(acknowledged))) }
+        log.close()
+        let reopened = try Log.open(at: store, options: LogOptions(segmentTargetBytes: 4096, blockTargetBytes: 512))
+        #expect(try reopened.verify().lastSeq == acknowledged)
+        try reopened.append(makeRecords(10, from: Int(acknowledged), payloadBytes: 60))
+        #expect(try reopened.verify().lastSeq == acknowledged + 10)
+    }
+}
+
 /// Fails the next write or sync once, as told.
 final class ScriptedFaults: FaultInjector, @unchecked Sendable {
     private let lock = NSLock()
