@@ -1,0 +1,2 @@
+import Licheng
+let queryCommands: [Command] = []

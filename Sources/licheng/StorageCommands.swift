@@ -1,0 +1,2 @@
+import Licheng
+let storageCommands: [Command] = []
