@@ -30,6 +30,6 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LichengLogTests", dependencies: ["LichengLog", "TestSupport"]),
         .testTarget(name: "LichengDomainTests", dependencies: ["LichengDomain"]),
-        .testTarget(name: "LichengTests", dependencies: ["Licheng", "LichengLog", "LichengDomain"]),
+        .testTarget(name: "LichengTests", dependencies: ["Licheng", "LichengLog", "LichengDomain", "TestSupport"]),
     ]
 )
