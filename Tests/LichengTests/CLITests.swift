@@ -338,3 +338,28 @@ import TestSupport
         #expect(try cli.lastSeq() == before)
     }
 }
+
+@Suite struct CLIFileInputTests {
+    @Test func uploadOfAMissingFileIsBadInputAndWritesNothing() throws {
+        let cli = try CLI.school()
+        defer { cli.dir.remove() }
+        let before = try cli.lastSeq()
+        let r = try cli(["upload", "course-outcome", "--student", "S1", "--term", CLI.term.description, "--course", "C1",
+                         "--title", "x", "--file", cli.dir.sub("nope.pdf")], as: "S1")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("nope.pdf"))
+        #expect(try cli.lastSeq() == before)
+    }
+
+    @Test func uploadedFileIsKeptInTheFileStore() throws {
+        let cli = try CLI.school()
+        defer { cli.dir.remove() }
+        let item = try cli.uploadOutcome()
+        let p = try cli.ok(["portfolio", "S1", "--json"], as: "S1").json()
+        let file = try #require(p["items"]?.arrayValue?.first { $0["itemId"]?.stringValue == item }?["files"]?.arrayValue?.first)
+        let digest = try #require(file["sha256"]?.stringValue)
+        #expect(digest.count == 64)
+        let stored = FileManager.default.enumerator(atPath: cli.store + "/files")?.allObjects.compactMap { $0 as? String } ?? []
+        #expect(stored.contains { $0.contains(digest) })
+    }
+}
