@@ -1,0 +1,166 @@
+import Foundation
+import Licheng
+import LichengDomain
+import LichengLog
+
+func openLog(_ ctx: Context, mode: AccessMode = .read) throws(EngineError) -> Log {
+    do { return try Log.open(at: ctx.store, mode: mode, options: Context.engineOptions().log) } catch { throw .storage(error) }
+}
+
+/// Runs `verify` with a progress bar on a terminal.
+func verifyLog(_ ctx: Context, _ log: Log) throws(EngineError) -> VerifyReport {
+    let progress = Progress.forTerminal(label: "Verifying", total: nil, console: ctx.console, json: ctx.json)
+    defer { progress.finish() }
+    do {
+        return try log.verify { p in progress.update(completed: Int(p.done)) }
+    } catch {
+        throw .storage(error)
+    }
+}
+
+func verifyJSON(_ r: VerifyReport) -> JSONObject {
+    JSONObject(["ok": .bool(true), "lastSeq": .int(Int64(r.lastSeq)), "records": .int(Int64(r.records)), "segments": .int(Int64(r.segments)),
+                "sealedSegments": .int(Int64(r.sealedSegments)), "blocks": .int(Int64(r.blocks)), "bytes": .int(r.storedBytes),
+                "uncompressedBytes": .int(r.uncompressedBytes), "chainHead": .string(r.chainHead.hex)])
+}
+
+func verifyText(_ r: VerifyReport) -> String {
+    KeyValueBlock([("記錄 Records", "\(r.records) (last seq \(r.lastSeq))"), ("區段 Segments", "\(r.segments) (\(r.sealedSegments) sealed)"),
+                   ("區塊 Blocks", "\(r.blocks)"), ("大小 Bytes", "\(r.storedBytes) stored, \(r.uncompressedBytes) uncompressed"),
+                   ("雜湊鏈 Chain head", r.chainHead.hex)]).render()
+}
+
+/// Copies a directory tree if it exists; returns the number of files copied.
+func copyTree(_ from: String, _ to: String) throws -> Int {
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    guard fm.fileExists(atPath: from, isDirectory: &isDir), isDir.boolValue else { return 0 }
+    do {
+        try fm.copyItem(atPath: from, toPath: to)
+    } catch {
+        throw ToolError("Could not copy '\(from)' to '\(to)': \(error.localizedDescription)", exitCode: .storageFailure)
+    }
+    var count = 0
+    if let e = fm.enumerator(atPath: to) {
+        while let name = e.nextObject() as? String {
+            var d: ObjCBool = false
+            if fm.fileExists(atPath: to + "/" + name, isDirectory: &d), !d.boolValue { count += 1 }
+        }
+    }
+    return count
+}
+
+let verifyCommand = Command(
+    "verify", abstract: "Prove the store whole: every checksum, record digest and the hash chain.",
+    run: handler { ctx in
+        let log = try openLog(ctx)
+        defer { log.close() }
+        let r: VerifyReport
+        do { r = try verifyLog(ctx, log) } catch {
+            throw ToolError("Verification failed. \(error)", exitCode: .storageFailure)
+        }
+        if ctx.json { ctx.console.printJSON(.object(verifyJSON(r))) } else { ctx.console.writeOutput("The store is intact.\n\n" + verifyText(r)) }
+    })
+
+let backupCommand = Command(
+    "backup", abstract: "Copy the store (segments and files) into an empty or missing directory while writers run.",
+    arguments: [.required("dest", help: "The backup directory (empty or missing).")],
+    run: handler { ctx in
+        let dest = ctx.inv.argument("dest")!
+        let log = try openLog(ctx)
+        defer { log.close() }
+        let progress = Progress.forTerminal(label: "Backing up", total: nil, console: ctx.console, json: ctx.json)
+        let report: BackupReport
+        do throws(LogError) { report = try log.backup(to: dest) { p in progress.update(completed: Int(p.done)) } } catch {
+            progress.finish()
+            throw EngineError.storage(error)
+        }
+        progress.finish()
+        let files = try copyTree(ctx.store + "/files", dest + "/files")
+        if ctx.json {
+            ctx.console.printJSON(.object(JSONObject(["destination": .string(dest), "segments": .int(Int64(report.segments)), "bytes": .int(report.bytes),
+                                                      "files": .int(Int64(files)), "lastSeq": .int(Int64(report.lastSeq)), "chainHead": .string(report.chainHead.hex)])))
+        } else {
+            ctx.console.writeOutput("Backed up '\(ctx.store)' to '\(dest)'.\n\n" + KeyValueBlock([
+                ("區段 Segments", "\(report.segments) (\(report.bytes) bytes)"), ("檔案 Files", "\(files)"),
+                ("最後序號 Last seq", "\(report.lastSeq)"), ("雜湊鏈 Chain head", report.chainHead.hex)]).render())
+        }
+    })
+
+let restoreCommand = Command(
+    "restore", abstract: "Restore a backup into the --store directory (empty or missing), then verify it.",
+    arguments: [.required("src", help: "The backup directory.")],
+    run: handler { ctx in
+        let src = ctx.inv.argument("src")!
+        let dest = ctx.store
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: src + "/STORE") else { throw ToolError("'\(src)' is not a backup of a Licheng store: it has no STORE file.") }
+        if fm.fileExists(atPath: dest) {
+            guard let entries = try? fm.contentsOfDirectory(atPath: dest), entries.isEmpty else {
+                throw ToolError("'\(dest)' is not empty; restore needs an empty or missing store directory.")
+            }
+        } else {
+            do { try fm.createDirectory(atPath: dest, withIntermediateDirectories: true) } catch {
+                throw ToolError("Could not create '\(dest)': \(error.localizedDescription)", exitCode: .storageFailure)
+            }
+        }
+        do { try fm.copyItem(atPath: src + "/STORE", toPath: dest + "/STORE") } catch {
+            throw ToolError("Could not copy the STORE file: \(error.localizedDescription)", exitCode: .storageFailure)
+        }
+        let segments = try copyTree(src + "/segments", dest + "/segments")
+        let files = try copyTree(src + "/files", dest + "/files")
+        let log = try openLog(ctx, mode: .write)
+        defer { log.close() }
+        let r: VerifyReport
+        do { r = try verifyLog(ctx, log) } catch {
+            throw ToolError("The restored copy failed verification. \(error)", exitCode: .storageFailure)
+        }
+        if ctx.json {
+            var o = verifyJSON(r)
+            o["restoredSegments"] = .int(Int64(segments))
+            o["restoredFiles"] = .int(Int64(files))
+            ctx.console.printJSON(.object(o))
+        } else {
+            ctx.console.writeOutput("Restored '\(src)' into '\(dest)' (\(segments) segment file(s), \(files) file(s)); the copy verifies.\n\n" + verifyText(r))
+        }
+    })
+
+let logCommand = Command(
+    "log", abstract: "Inspect the log's segments.",
+    subcommands: [
+        Command("stats", abstract: "Show the log's size: last seq, segments, records, bytes.",
+                run: handler { ctx in
+                    let log = try openLog(ctx)
+                    defer { log.close() }
+                    let infos = log.segmentInfos
+                    let records = infos.reduce(UInt64(0)) { $0 + ($1.lastSeq >= $1.firstSeq && $1.lastSeq > 0 ? $1.lastSeq - $1.firstSeq + 1 : 0) }
+                    let bytes = infos.reduce(Int64(0)) { $0 + $1.bytes }
+                    let last = log.lastSeq
+                    if ctx.json {
+                        ctx.console.printJSON(.object(JSONObject(["lastSeq": .int(Int64(last)), "segments": .int(Int64(infos.count)), "records": .int(Int64(records)),
+                                                                  "bytes": .int(bytes), "chainHead": .string(log.chainHead.hex)])))
+                    } else {
+                        ctx.console.writeOutput(KeyValueBlock([("最後序號 Last seq", "\(last)"), ("區段 Segments", "\(infos.count)"), ("記錄 Records", "\(records)"),
+                                                               ("大小 Bytes", "\(bytes)"), ("雜湊鏈 Chain head", log.chainHead.hex)]).render())
+                    }
+                }),
+        Command("segments", abstract: "List the segment files.",
+                run: handler { ctx in
+                    let log = try openLog(ctx)
+                    defer { log.close() }
+                    let infos = log.segmentInfos
+                    if ctx.json {
+                        ctx.console.printJSON(.array(infos.map { s in
+                            .object(JSONObject(["name": .string(s.name), "firstSeq": .int(Int64(s.firstSeq)), "lastSeq": .int(Int64(s.lastSeq)), "bytes": .int(s.bytes),
+                                                "blocks": .int(Int64(s.blocks)), "sealed": .bool(s.sealed), "chainHead": .string(s.chainHead.hex)]))
+                        }))
+                        return
+                    }
+                    var t = Table(columns: [.init("區段 Segment"), .init("起 First seq", alignment: .right), .init("迄 Last seq", alignment: .right),
+                                            .init("大小 Bytes", alignment: .right), .init("區塊 Blocks", alignment: .right), .init("封存 Sealed"), .init("雜湊鏈 Chain head")])
+                    for s in infos { t.addRow([s.name, "\(s.firstSeq)", "\(s.lastSeq)", "\(s.bytes)", "\(s.blocks)", s.sealed ? "yes" : "no", String(s.chainHead.hex.prefix(16)) + "…"]) }
+                    ctx.console.writeOutput(t.render())
+                }),
+    ])
+
+let storageCommands: [Command] = [verifyCommand, backupCommand, restoreCommand, logCommand]
