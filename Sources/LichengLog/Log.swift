@@ -12,12 +12,14 @@ public struct LogOptions: Sendable {
     /// The writer rewrites the active segment's index after this many new bytes.
     public var indexRefreshBytes: Int64 = 4 << 20
     /// How long `open(mode: .write)` waits for another writer to finish (0: fail at once).
-    public var lockWaitSeconds: Double = 0
+    /// A short default also rides out a lock still shared for an instant with a
+    /// child process between its fork and exec.
+    public var lockWaitSeconds: Double = 2
     /// The syscall seam used by fault-injection tests.
     public var faults: FaultInjector?
 
     public init(segmentTargetBytes: Int64 = 64 << 20, blockTargetBytes: Int = 64 << 10,
-                indexRefreshBytes: Int64 = 4 << 20, lockWaitSeconds: Double = 0, faults: FaultInjector? = nil) {
+                indexRefreshBytes: Int64 = 4 << 20, lockWaitSeconds: Double = 2, faults: FaultInjector? = nil) {
         self.segmentTargetBytes = segmentTargetBytes
         self.blockTargetBytes = blockTargetBytes
         self.indexRefreshBytes = indexRefreshBytes
