@@ -2,6 +2,8 @@
 //   logdemo demo DIR        append, read back, verify, back up and print what happened
 //   logdemo bench DIR [N]   durable append / read / verify throughput (release build)
 //   logdemo golden DIR      write the golden fixture store of this format version
+//   logdemo crashloop DIR   append batches forever, printing "acked FIRST LAST" after
+//                           each durable append (the crash test kills it at random)
 import Foundation
 import LichengLog
 
@@ -102,6 +104,25 @@ func golden(_ dir: String) throws {
     say("wrote \(log.lastSeq) records in \(log.segmentInfos.count) segments, chain head \(log.chainHead.hex)")
 }
 
+/// Appends batches until killed. Every record says which batch it belongs to and
+/// the batch's size, so a checker can tell complete batches from partial ones.
+func crashloop(_ dir: String) throws {
+    let options = LogOptions(segmentTargetBytes: 64 << 10, blockTargetBytes: 2048, indexRefreshBytes: 16 << 10, lockWaitSeconds: 10)
+    let log = FileManager.default.fileExists(atPath: dir + "/STORE") ? try Log.open(at: dir, options: options) : try Log.create(at: dir, options: options)
+    var batch = log.lastSeq
+    var time = max(log.lastTimestamp ?? 0, 1_733_000_000_000_000)
+    while true {
+        batch += 1
+        let size = Int(batch % 7) * 13 + 1
+        let records = (0..<size).map { i -> RecordInput in
+            time += 1
+            return RecordInput(timestamp: time, key: "K\(batch % 5)", payload: Array("batch \(batch) record \(i) of \(size) ".utf8) + [UInt8](repeating: UInt8(truncatingIfNeeded: batch), count: Int(batch % 300)))
+        }
+        let range = try log.append(records)
+        FileHandle.standardOutput.write("acked \(range.lowerBound) \(range.upperBound)\n".data(using: .utf8)!)
+    }
+}
+
 let args = CommandLine.arguments
 guard args.count >= 3 else {
     FileHandle.standardError.write("usage: logdemo demo|bench|golden DIR [N]\n".data(using: .utf8)!)
@@ -112,6 +133,7 @@ do {
     case "demo": try demo(args[2])
     case "bench": try bench(args[2], count: args.count > 3 ? Int(args[3])! : 1_000_000)
     case "golden": try golden(args[2])
+    case "crashloop": try crashloop(args[2])
     default: FileHandle.standardError.write("unknown command \(args[1])\n".data(using: .utf8)!); exit(2)
     }
 } catch {
