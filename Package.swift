@@ -26,10 +26,11 @@ let package = Package(
 
         // Developer tools.
         .executableTarget(name: "logdemo", dependencies: ["LichengLog"], path: "Tools/logdemo"),
+        .executableTarget(name: "generate", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/generate"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LichengLogTests", dependencies: ["LichengLog", "TestSupport"]),
         .testTarget(name: "LichengDomainTests", dependencies: ["LichengDomain"]),
-        .testTarget(name: "LichengTests", dependencies: ["Licheng", "LichengLog", "LichengDomain"]),
+        .testTarget(name: "LichengTests", dependencies: ["Licheng", "LichengLog", "LichengDomain", "TestSupport"]),
     ]
 )
