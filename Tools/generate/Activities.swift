@@ -309,8 +309,9 @@ extension Generator {
             facts.append(("studentWithCertifiedClass", slots[students[s].slot].id))
             if let it = students[s].items.first(where: { $0.status == .certified }) { facts.append(("certifiedItem", it.id)) }
         }
-        outer: for s in students.indices {
-            for it in students[s].items where it.subject >= 0 && it.status == .uploaded {
+        // Prefer an item of the latest semester (its certification work is the freshest).
+        outer: for sem in [Int8(2), Int8(1)] { for s in students.indices {
+            for it in students[s].items where it.subject >= 0 && it.status == .uploaded && it.semester == sem {
                 let t = Term(lastYear, Int(it.semester))
                 facts.append(("itemAwaitingCertification", it.id))
                 facts.append(("itemAwaitingCertificationStudent", students[s].id))
@@ -319,7 +320,7 @@ extension Generator {
                 facts.append(("courseTeacher", teacher(slot: students[s].slot, subject: Int(it.subject))))
                 break outer
             }
-        }
+        } }
         if let slot = slots.first { facts.append(("homeroomTeacher", slot.homeroom)); facts.append(("homeroomClass", slot.id)) }
         if let (t, p) = proxyOf.sorted(by: { $0.key < $1.key }).first { facts.append(("teacherWithProxy", t)); facts.append(("proxy", p)) }
         let b = "\(lastYear)-course-outcomes"
