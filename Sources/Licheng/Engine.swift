@@ -51,6 +51,10 @@ public final class Engine: @unchecked Sendable {
     public private(set) var shared: SharedState
     /// requestId → seq of the event that carried it.
     private(set) var requests: [String: UInt64]
+    /// Student states as of `log.lastSeq`, kept between submits. Valid because a
+    /// writing engine holds the store's lock for its whole life: nobody else appends.
+    private var studentCache: [String: StudentState] = [:]
+    static let studentCacheLimit = 20_000
 
     public struct Options: Sendable {
         public var log = LogOptions()
@@ -108,30 +112,42 @@ public final class Engine: @unchecked Sendable {
     @discardableResult
     public func submit(_ proposed: [Event], blobs contents: [[UInt8]] = []) throws(EngineError) -> [Event] {
         guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
-        var working = shared
+        // Events are applied to `shared` in place as they pass (copying the school-wide
+        // state per batch would cost more than the batch). If a later event is rejected
+        // or the append fails, the state is rebuilt from the snapshot and the log.
+        let before = shared.lastSeq
         var students: [String: StudentState] = [:]
         var accepted: [Event] = []
         var results: [Event] = []
         var newRequests: [String: UInt64] = [:]
         let now = clock()
+        func undo() throws(EngineError) {
+            guard !accepted.isEmpty else { return }
+            (shared, requests) = try replayShared(through: log.lastSeq, keepRequests: true)
+        }
         for (index, event) in proposed.enumerated() {
             if let id = event.requestId, let seq = requests[id] ?? newRequests[id] {
                 if let earlier = accepted.first(where: { $0.seq == seq }) { results.append(earlier); continue }
                 results.append(try self.event(at: seq))
                 continue
             }
-            let studentID = event.impliedStudent(in: working)
+            let studentID = event.impliedStudent(in: shared)
             var student: StudentState?
             if let s = studentID {
-                if students[s] == nil, working.students[s] != nil { students[s] = try loadStudent(s, through: log.lastSeq, shared: shared) }
+                if students[s] == nil, shared.students[s] != nil {
+                    if let cached = studentCache[s] { students[s] = cached } else {
+                        do { students[s] = try loadStudent(s, through: log.lastSeq, shared: shared) } catch { try undo(); throw error }
+                    }
+                }
                 student = students[s]
             }
             let decided: Event
-            do { decided = try decide(event, now: now, shared: working, student: student) } catch {
+            do { decided = try decide(event, now: now, shared: shared, student: student) } catch {
+                try undo()
                 throw .rejected(error, index: proposed.count > 1 ? index : nil)
             }
-            working.apply(decided)
-            if let key = decided.streamKey { students[key, default: StudentState(id: key)].apply(decided, shared: working) }
+            shared.apply(decided)
+            if let key = decided.streamKey { students[key, default: StudentState(id: key)].apply(decided, shared: shared) }
             if let id = decided.requestId { newRequests[id] = decided.seq }
             accepted.append(decided)
             results.append(decided)
@@ -144,10 +160,11 @@ public final class Engine: @unchecked Sendable {
             })
             precondition(range.lowerBound == accepted[0].seq, "the log and the shared state disagree on the next seq")
         } catch {
+            try undo()
             throw .storage(error)
         }
-        let before = shared.lastSeq
-        shared = working
+        if studentCache.count + students.count > Self.studentCacheLimit { studentCache.removeAll(keepingCapacity: true) }
+        studentCache.merge(students) { _, new in new }
         requests.merge(newRequests) { a, _ in a }
         if shared.lastSeq / snapshotInterval > before / snapshotInterval { saveSnapshot(shared, requests: requests) }
         return results
@@ -243,7 +260,7 @@ public final class Engine: @unchecked Sendable {
 
     static let snapshotKind: UInt32 = 1
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 1
+    static let snapshotVersion: UInt32 = 2
 
     struct Snapshot: Codable {
         var storeID: String

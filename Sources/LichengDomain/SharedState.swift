@@ -86,6 +86,19 @@ public struct ReceiptRecord: Codable, Sendable, Equatable {
 }
 
 public struct Batch: Codable, Sendable, Equatable {
+    /// The items of one student in this batch (`items` is sorted; item IDs start with `<student>-`).
+    public func items(ofStudent student: String) -> ArraySlice<String> {
+        let prefix = student + "-"
+        var low = 0, high = items.count
+        while low < high {
+            let mid = (low + high) / 2
+            if items[mid] < prefix { low = mid + 1 } else { high = mid }
+        }
+        var end = low
+        while end < items.count && items[end].hasPrefix(prefix) { end += 1 }
+        return items[low..<end]
+    }
+
     public var batchId: String
     public var kind: SubmissionKind
     public var year: AcademicYear
@@ -347,7 +360,9 @@ public struct SharedState: Codable, Sendable, Equatable {
             items[d.itemId]?.selected = false
         case .submissionMade(let d):
             guard let id = d.batchId else { return }
-            batches[id] = Batch(batchId: id, kind: d.kind, year: d.year, term: d.term, items: d.items, students: d.students,
+            // Items are kept sorted so that one student's items (IDs start with the
+            // student ID) are found by binary search: see `Batch.items(ofStudent:)`.
+            batches[id] = Batch(batchId: id, kind: d.kind, year: d.year, term: d.term, items: d.items.sorted(), students: d.students,
                                 replaces: d.replaces, submittedBy: e.actor, onBehalfOf: e.onBehalfOf, seq: e.seq, at: e.recordedAt)
             batchOrder.append(id)
             if let r = d.replaces { batches[r]?.replacedBy = id }

@@ -213,6 +213,6 @@ public struct StudentState: Codable, Sendable, Equatable {
     }
 
     private func batchItems(_ batchId: String, _ shared: SharedState) -> [String] {
-        (shared.batches[batchId]?.items ?? []).filter { items[$0] != nil }
+        (shared.batches[batchId]?.items(ofStudent: id) ?? []).filter { items[$0] != nil }
     }
 }

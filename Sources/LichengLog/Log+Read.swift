@@ -139,25 +139,47 @@ extension Log {
         }
     }
 
-    /// Calls `body` for each of `seqs` (ascending), reading each block once.
+    /// Calls `body` for each of `seqs` (ascending), reading each block once and
+    /// only the blocks that hold a wanted seq.
     public func forEach(seqs: [UInt64], _ body: (RecordView) throws -> Void) throws {
+        guard !seqs.isEmpty else { return }
+        let snapshot = snapshotSegments()
+        let last = lastSeq
+        var decoder = BlockDecoder()
         var position = 0
+        var segmentIndex = 0
         while position < seqs.count {
-            let first = seqs[position]
-            // Read the block holding `first`, and serve every wanted seq in it.
-            let segment = snapshotSegments().last { $0.firstSeq <= first }
-            guard let segment, let block = blockContaining(first, in: try blocks(of: segment)) else {
-                throw LogError.seqOutOfRange(seq: first, lastSeq: lastSeq)
-            }
-            try forEach(from: first, through: block.lastSeq) { r in
-                if position < seqs.count && r.seq == seqs[position] {
-                    try body(r)
-                    position += 1
+            let wanted = seqs[position]
+            guard wanted >= 1, wanted <= last else { throw LogError.seqOutOfRange(seq: wanted, lastSeq: last) }
+            while segmentIndex + 1 < snapshot.count && snapshot[segmentIndex + 1].firstSeq <= wanted { segmentIndex += 1 }
+            let segment = snapshot[segmentIndex]
+            let blocks = try self.blocks(of: segment)
+            while position < seqs.count && seqs[position] <= segment.lastSeq {
+                guard let block = blockContaining(seqs[position], in: blocks) else {
+                    throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
                 }
-                return position < seqs.count
-            }
-            if position < seqs.count && seqs[position] <= block.lastSeq {
-                throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: lastSeq)
+                let stored = try segment.file.read(count: Format.blockHeaderLength + Int(block.storedLength), at: block.offset)
+                let header: BlockHeader
+                switch stored.withUnsafeBytes({ BlockHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<min($0.count, Format.blockHeaderLength)])) }) {
+                case .success(let h) where h.firstSeq == block.firstSeq: header = h
+                case .success: throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: "the block is not the one the index names")
+                case .failure(let problem): throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: problem.description)
+                }
+                if let reason = stored.withUnsafeBytes({ decoder.load(header, stored: UnsafeRawBufferPointer(rebasing: $0[Format.blockHeaderLength...])) }) {
+                    throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: reason)
+                }
+                let problem = try decoder.forEachRecord(header) { r in
+                    while position < seqs.count && seqs[position] < r.seq { position += 1 }
+                    if position < seqs.count && seqs[position] == r.seq {
+                        try body(r)
+                        position += 1
+                    }
+                    return position < seqs.count && seqs[position] <= block.lastSeq
+                }
+                if let problem {
+                    throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: "record \(problem.index + 1) of the block: \(problem.reason)")
+                }
+                while position < seqs.count && seqs[position] <= block.lastSeq { position += 1 }
             }
         }
     }

@@ -87,10 +87,14 @@ struct ChunkReader {
     private var bufferStart: Int64 = 0
     private var bufferCount = 0
 
+    private let chunkBytes: Int
+
+    /// The buffer is allocated on first use, no larger than what lies before `limit`.
     init(file: File, limit: Int64, chunkBytes: Int = 4 << 20) {
         self.file = file
         self.limit = limit
-        buffer = [UInt8](repeating: 0, count: chunkBytes)
+        self.chunkBytes = chunkBytes
+        buffer = []
     }
 
     /// Calls `body` with bytes [offset, offset+count) of the file, or returns nil
@@ -98,7 +102,10 @@ struct ChunkReader {
     mutating func withBytes<R>(at offset: Int64, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
         guard count >= 0, offset >= 0, offset + Int64(count) <= limit else { return nil }
         if offset < bufferStart || offset + Int64(count) > bufferStart + Int64(bufferCount) {
-            if buffer.count < count { buffer = [UInt8](repeating: 0, count: count) }
+            if buffer.count < count || buffer.isEmpty {
+                let want = max(count, Int(min(Int64(chunkBytes), limit - offset)))
+                if buffer.count < want { buffer = [UInt8](repeating: 0, count: want) }
+            }
             let want = Int(min(Int64(buffer.count), limit - offset))
             let got = try buffer.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]), at: offset) }
             bufferStart = offset
