@@ -89,8 +89,14 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
             return r.rule == .reference
         }
         #expect(engine.log.lastSeq == last)
+        // The engine's state was rolled back too: the same uploads pass again, as C1 and C2.
+        let again = try engine.submit([upload("S112001"), upload("S112002")])
+        #expect(again.map { $0.body.itemId } == ["S112001-C1", "S112002-C1"])
+        let current = engine.shared
         engine.close()
-        #expect(try reopen(dir, clock: clock, mode: .read).log.lastSeq == last)
+        let fresh = try reopen(dir, clock: clock, mode: .read)
+        #expect(fresh.log.lastSeq == last + 2)
+        #expect(fresh.shared == current)
     }
 
     @Test func retriedRequestIdIsStoredOnceAlsoAfterARestart() throws {
