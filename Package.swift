@@ -26,6 +26,7 @@ let package = Package(
 
         // Developer tools.
         .executableTarget(name: "logdemo", dependencies: ["LichengLog"], path: "Tools/logdemo"),
+        .executableTarget(name: "bench", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/bench"),
         .executableTarget(name: "generate", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/generate"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
