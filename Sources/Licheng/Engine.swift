@@ -260,7 +260,7 @@ public final class Engine: @unchecked Sendable {
 
     static let snapshotKind: UInt32 = 1
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 2
+    static let snapshotVersion: UInt32 = 3
 
     struct Snapshot: Codable {
         var storeID: String
@@ -274,8 +274,28 @@ public final class Engine: @unchecked Sendable {
 
     /// Saves the state as a derived snapshot (losing it loses nothing).
     func saveSnapshot(_ state: SharedState, requests: [String: UInt64]) {
-        guard let bytes = try? JSONEncoder().encode(Snapshot(storeID: hexString(log.storeID), shared: state, requests: requests)) else { return }
-        try? DerivedFile.write(Array(bytes), to: snapshotPath(state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
+        guard let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), shared: state, requests: requests)) else { return }
+        try? DerivedFile.write(bytes, to: snapshotPath(state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
+        thinSnapshots(keeping: state.lastSeq)
+    }
+
+    /// Keeps the newest few snapshots plus one per 8 intervals further back, so an
+    /// "as of" anywhere replays at most 8 intervals of events while disk use stays small.
+    func thinSnapshots(keeping newest: UInt64) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
+            .compactMap { name -> UInt64? in
+                guard name.hasPrefix("shared-"), name.hasSuffix(".snap") else { return nil }
+                return UInt64(name.dropFirst(7).dropLast(5))
+            }
+            .sorted(by: >)
+        let coarse = snapshotInterval * 8
+        var keptCoarse = Set<UInt64>()
+        for (rank, seq) in names.enumerated() where rank >= 3 && seq != newest {
+            // Keep the first snapshot of each coarse stretch of the log.
+            let stretch = seq / coarse
+            if keptCoarse.insert(stretch).inserted && names.contains(where: { $0 < seq && $0 / coarse == stretch }) == false { continue }
+            try? FileManager.default.removeItem(atPath: snapshotPath(seq))
+        }
     }
 
     /// The newest readable snapshot at or before `seq`.
@@ -288,7 +308,7 @@ public final class Engine: @unchecked Sendable {
             .filter { $0 <= seq }.sorted(by: >)
         for candidate in names {
             guard let bytes = DerivedFile.read(snapshotPath(candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
-                  let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(bytes)),
+                  let snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate else { continue }
             return snapshot
         }

@@ -139,6 +139,12 @@ public struct ItemInfo: Codable, Sendable, Equatable {
     public var status: ItemStatus
     public var selected = false
     public var submittedIn: String?
+
+    public init(student: String, kind: ItemKind, year: AcademicYear, term: Term? = nil, courseId: String? = nil,
+                status: ItemStatus, selected: Bool = false, submittedIn: String? = nil) {
+        self.student = student; self.kind = kind; self.year = year; self.term = term
+        self.courseId = courseId; self.status = status; self.selected = selected; self.submittedIn = submittedIn
+    }
 }
 
 public struct MeetingInfo: Codable, Sendable, Equatable {

@@ -1,0 +1,490 @@
+import LichengDomain
+
+/// A compact binary form for `Codable` values, used for the engine's derived
+/// snapshots (JSON is ten times slower to read back). Every value is
+/// `kind (1 byte) · length (varint) · payload`:
+/// kind 0 nil (empty), 1 scalar (fixed little-endian integers and doubles,
+/// 1-byte Bool, UTF-8 string), 2 keyed (count, then key length, key bytes and a
+/// value per entry), 3 unkeyed (count, then values). Lengths make every value
+/// skippable. Malformed input throws `BinaryCodingError`; it never traps.
+enum BinaryCoder {
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = NodeEncoder()
+        try value.encode(to: encoder)
+        var out: [UInt8] = []
+        encoder.node.serialize(into: &out)
+        return out
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        let storage = ByteStorage(bytes)
+        let value = try storage.value(at: 0)
+        guard value.end == bytes.count else { throw BinaryCodingError("trailing bytes after the value") }
+        return try T(from: NodeDecoder(storage: storage, value: value, codingPath: []))
+    }
+}
+
+struct BinaryCodingError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+// MARK: Encoding
+
+final class Node {
+    var kind: UInt8 = 0
+    var scalar: [UInt8] = []
+    var keyed: [(String, Node)] = []
+    var unkeyed: [Node] = []
+
+    func serialize(into out: inout [UInt8]) {
+        var payload: [UInt8] = []
+        switch kind {
+        case 1: payload = scalar
+        case 2:
+            writeVarint(UInt64(keyed.count), into: &payload)
+            for (key, child) in keyed {
+                let utf8 = Array(key.utf8)
+                writeVarint(UInt64(utf8.count), into: &payload)
+                payload += utf8
+                child.serialize(into: &payload)
+            }
+        case 3:
+            writeVarint(UInt64(unkeyed.count), into: &payload)
+            for child in unkeyed { child.serialize(into: &payload) }
+        default: break
+        }
+        out.append(kind)
+        writeVarint(UInt64(payload.count), into: &out)
+        out += payload
+    }
+}
+
+func writeVarint(_ value: UInt64, into out: inout [UInt8]) {
+    var v = value
+    while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+    out.append(UInt8(v))
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
+}
+
+/// Scalars with a fixed binary form.
+protocol BinaryScalar {
+    func write(into out: inout [UInt8])
+    init(binary bytes: ArraySlice<UInt8>) throws
+}
+
+extension BinaryScalar where Self: FixedWidthInteger {
+    func write(into out: inout [UInt8]) { withUnsafeBytes(of: self.littleEndian) { out += $0 } }
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        guard bytes.count == MemoryLayout<Self>.size else { throw BinaryCodingError("an integer has \(bytes.count) bytes") }
+        var v = Self.zero
+        withUnsafeMutableBytes(of: &v) { $0.copyBytes(from: bytes) }
+        self = Self(littleEndian: v)
+    }
+}
+
+extension Int: BinaryScalar {}
+extension Int8: BinaryScalar {}
+extension Int16: BinaryScalar {}
+extension Int32: BinaryScalar {}
+extension Int64: BinaryScalar {}
+extension UInt: BinaryScalar {}
+extension UInt8: BinaryScalar {}
+extension UInt16: BinaryScalar {}
+extension UInt32: BinaryScalar {}
+extension UInt64: BinaryScalar {}
+extension Bool: BinaryScalar {
+    func write(into out: inout [UInt8]) { out.append(self ? 1 : 0) }
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        guard bytes.count == 1, let b = bytes.first, b <= 1 else { throw BinaryCodingError("a Bool is not 0 or 1") }
+        self = b == 1
+    }
+}
+extension Double: BinaryScalar {
+    func write(into out: inout [UInt8]) { bitPattern.write(into: &out) }
+    init(binary bytes: ArraySlice<UInt8>) throws { self = Double(bitPattern: try UInt64(binary: bytes)) }
+}
+extension Float: BinaryScalar {
+    func write(into out: inout [UInt8]) { bitPattern.write(into: &out) }
+    init(binary bytes: ArraySlice<UInt8>) throws { self = Float(bitPattern: try UInt32(binary: bytes)) }
+}
+extension String: BinaryScalar {
+    func write(into out: inout [UInt8]) { out += utf8 }
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw BinaryCodingError("a string is not valid UTF-8") }
+        self = s
+    }
+}
+
+func encodeValue<T: Encodable>(_ value: T, into node: Node, codingPath: [CodingKey]) throws {
+    if let scalar = value as? BinaryScalar {
+        node.kind = 1
+        scalar.write(into: &node.scalar)
+        return
+    }
+    let encoder = NodeEncoder(node: node, codingPath: codingPath)
+    try value.encode(to: encoder)
+}
+
+final class NodeEncoder: Encoder {
+    let node: Node
+    var codingPath: [CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(node: Node = Node(), codingPath: [CodingKey] = []) {
+        self.node = node
+        self.codingPath = codingPath
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        node.kind = 2
+        return KeyedEncodingContainer(KeyedEncoder<Key>(node: node, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> UnkeyedEncodingContainer {
+        node.kind = 3
+        return UnkeyedEncoder(node: node, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> SingleValueEncodingContainer { SingleEncoder(node: node, codingPath: codingPath) }
+}
+
+struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let node: Node
+    var codingPath: [CodingKey]
+
+    func child(_ key: Key) -> Node {
+        let n = Node()
+        node.keyed.append((key.stringValue, n))
+        return n
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { _ = child(key) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try encodeValue(value, into: child(key), codingPath: codingPath + [key])
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        let n = child(key); n.kind = 2
+        return KeyedEncodingContainer(KeyedEncoder<NestedKey>(node: n, codingPath: codingPath + [key]))
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer {
+        let n = child(key); n.kind = 3
+        return UnkeyedEncoder(node: n, codingPath: codingPath + [key])
+    }
+    mutating func superEncoder() -> Encoder { NodeEncoder(node: child(Key(stringValue: "super")!), codingPath: codingPath) }
+    mutating func superEncoder(forKey key: Key) -> Encoder { NodeEncoder(node: child(key), codingPath: codingPath + [key]) }
+}
+
+struct UnkeyedEncoder: UnkeyedEncodingContainer {
+    let node: Node
+    var codingPath: [CodingKey]
+    var count: Int { node.unkeyed.count }
+
+    func child() -> Node {
+        let n = Node()
+        node.unkeyed.append(n)
+        return n
+    }
+
+    mutating func encodeNil() throws { _ = child() }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try encodeValue(value, into: child(), codingPath: codingPath + [AnyKey(intValue: count)])
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let n = child(); n.kind = 2
+        return KeyedEncodingContainer(KeyedEncoder<NestedKey>(node: n, codingPath: codingPath))
+    }
+    mutating func nestedUnkeyedContainer() -> UnkeyedEncodingContainer {
+        let n = child(); n.kind = 3
+        return UnkeyedEncoder(node: n, codingPath: codingPath)
+    }
+    mutating func superEncoder() -> Encoder { NodeEncoder(node: child(), codingPath: codingPath) }
+}
+
+struct SingleEncoder: SingleValueEncodingContainer {
+    let node: Node
+    var codingPath: [CodingKey]
+    mutating func encodeNil() throws { node.kind = 0 }
+    mutating func encode<T: Encodable>(_ value: T) throws { try encodeValue(value, into: node, codingPath: codingPath) }
+}
+
+// MARK: Decoding
+
+final class ByteStorage {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func varint(at offset: inout Int) throws -> Int {
+        var result: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count, shift < 64 else { throw BinaryCodingError("a length runs past the end") }
+            let b = bytes[offset]; offset += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        guard result <= UInt64(bytes.count) else { throw BinaryCodingError("a length is larger than the data") }
+        return Int(result)
+    }
+
+    /// The value starting at `offset`.
+    func value(at offset: Int) throws -> ValueRange {
+        guard offset < bytes.count else { throw BinaryCodingError("a value runs past the end") }
+        var position = offset + 1
+        let length = try varint(at: &position)
+        guard position + length <= bytes.count else { throw BinaryCodingError("a value runs past the end") }
+        return ValueRange(kind: bytes[offset], payload: position, end: position + length)
+    }
+}
+
+struct ValueRange {
+    var kind: UInt8
+    var payload: Int
+    var end: Int
+}
+
+final class NodeDecoder: Decoder {
+    let storage: ByteStorage
+    let value: ValueRange
+    var codingPath: [CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) {
+        self.storage = storage
+        self.value = value
+        self.codingPath = codingPath
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(try KeyedDecoder<Key>(storage: storage, value: value, codingPath: codingPath))
+    }
+    func unkeyedContainer() throws -> UnkeyedDecodingContainer {
+        try UnkeyedDecoder(storage: storage, value: value, codingPath: codingPath)
+    }
+    func singleValueContainer() throws -> SingleValueDecodingContainer {
+        SingleDecoder(storage: storage, value: value, codingPath: codingPath)
+    }
+}
+
+func decodeValue<T: Decodable>(_ type: T.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> T {
+    if let scalarType = T.self as? BinaryScalar.Type {
+        guard value.kind == 1 else { throw BinaryCodingError("expected a scalar at \(codingPath.map(\.stringValue).joined(separator: "."))") }
+        return try scalarType.init(binary: storage.bytes[value.payload..<value.end]) as! T
+    }
+    return try T(from: NodeDecoder(storage: storage, value: value, codingPath: codingPath))
+}
+
+struct KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let storage: ByteStorage
+    var codingPath: [CodingKey]
+    /// (key start, key length, value) per entry, in encoding order.
+    let entries: [(Int, Int, ValueRange)]
+    private let cursor = Cursor()
+
+    final class Cursor { var next = 0 }
+
+    init(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws {
+        guard value.kind == 2 else { throw BinaryCodingError("expected a keyed value at \(codingPath.map(\.stringValue).joined(separator: "."))") }
+        self.storage = storage
+        self.codingPath = codingPath
+        var position = value.payload
+        let count = try storage.varint(at: &position)
+        var entries: [(Int, Int, ValueRange)] = []
+        entries.reserveCapacity(count)
+        for _ in 0..<count {
+            let keyLength = try storage.varint(at: &position)
+            let keyStart = position
+            position += keyLength
+            let v = try storage.value(at: position)
+            guard v.end <= value.end else { throw BinaryCodingError("an entry runs past its container") }
+            entries.append((keyStart, keyLength, v))
+            position = v.end
+        }
+        self.entries = entries
+    }
+
+    var allKeys: [Key] {
+        entries.compactMap { Key(stringValue: String(decoding: storage.bytes[$0.0..<($0.0 + $0.1)], as: UTF8.self)) }
+    }
+
+    private func find(_ key: Key) -> ValueRange? {
+        let utf8 = key.stringValue.utf8
+        func matches(_ i: Int) -> Bool {
+            let (start, length, _) = entries[i]
+            return length == utf8.count && storage.bytes[start..<(start + length)].elementsEqual(utf8)
+        }
+        // Values are almost always asked for in the order they were written.
+        if cursor.next < entries.count && matches(cursor.next) { cursor.next += 1; return entries[cursor.next - 1].2 }
+        for i in entries.indices where matches(i) { cursor.next = i + 1; return entries[i].2 }
+        return nil
+    }
+
+    private func require(_ key: Key) throws -> ValueRange {
+        guard let v = find(key) else { throw BinaryCodingError("missing key \((codingPath + [key]).map(\.stringValue).joined(separator: "."))") }
+        return v
+    }
+
+    func contains(_ key: Key) -> Bool { find(key) != nil }
+    func decodeNil(forKey key: Key) throws -> Bool { try require(key).kind == 0 }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try decodeValue(type, storage: storage, value: try require(key), codingPath: codingPath + [key])
+    }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let v = find(key), v.kind != 0 else { return nil }
+        return try decodeValue(type, storage: storage, value: v, codingPath: codingPath + [key])
+    }
+    func nestedContainer<NestedKey: CodingKey>(keyedBy: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        KeyedDecodingContainer(try KeyedDecoder<NestedKey>(storage: storage, value: try require(key), codingPath: codingPath + [key]))
+    }
+    func nestedUnkeyedContainer(forKey key: Key) throws -> UnkeyedDecodingContainer {
+        try UnkeyedDecoder(storage: storage, value: try require(key), codingPath: codingPath + [key])
+    }
+    func superDecoder() throws -> Decoder {
+        NodeDecoder(storage: storage, value: try require(Key(stringValue: "super")!), codingPath: codingPath)
+    }
+    func superDecoder(forKey key: Key) throws -> Decoder {
+        NodeDecoder(storage: storage, value: try require(key), codingPath: codingPath + [key])
+    }
+}
+
+struct UnkeyedDecoder: UnkeyedDecodingContainer {
+    let storage: ByteStorage
+    var codingPath: [CodingKey]
+    var count: Int?
+    var currentIndex = 0
+    private var position: Int
+    private let end: Int
+
+    init(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws {
+        guard value.kind == 3 else { throw BinaryCodingError("expected a list at \(codingPath.map(\.stringValue).joined(separator: "."))") }
+        self.storage = storage
+        self.codingPath = codingPath
+        position = value.payload
+        end = value.end
+        count = try storage.varint(at: &position)
+    }
+
+    var isAtEnd: Bool { currentIndex >= count! }
+
+    private mutating func next() throws -> ValueRange {
+        guard !isAtEnd else { throw BinaryCodingError("a list has fewer elements than asked for") }
+        let v = try storage.value(at: position)
+        guard v.end <= end else { throw BinaryCodingError("an element runs past its list") }
+        position = v.end
+        currentIndex += 1
+        return v
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd else { throw BinaryCodingError("a list has fewer elements than asked for") }
+        if try storage.value(at: position).kind == 0 { _ = try next(); return true }
+        return false
+    }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let path = codingPath + [AnyKey(intValue: currentIndex)]
+        return try decodeValue(type, storage: storage, value: try next(), codingPath: path)
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        KeyedDecodingContainer(try KeyedDecoder<NestedKey>(storage: storage, value: try next(), codingPath: codingPath))
+    }
+    mutating func nestedUnkeyedContainer() throws -> UnkeyedDecodingContainer {
+        try UnkeyedDecoder(storage: storage, value: try next(), codingPath: codingPath)
+    }
+    mutating func superDecoder() throws -> Decoder { NodeDecoder(storage: storage, value: try next(), codingPath: codingPath) }
+}
+
+struct SingleDecoder: SingleValueDecodingContainer {
+    let storage: ByteStorage
+    let value: ValueRange
+    var codingPath: [CodingKey]
+    func decodeNil() -> Bool { value.kind == 0 }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try decodeValue(type, storage: storage, value: value, codingPath: codingPath)
+    }
+}
+
+// MARK: Hand-written forms of the most numerous snapshot values
+
+/// Reads the fields of a hand-written scalar form, bounds-checked.
+struct FieldReader {
+    let bytes: ArraySlice<UInt8>
+    var position: Int
+
+    init(_ bytes: ArraySlice<UInt8>) { self.bytes = bytes; position = bytes.startIndex }
+
+    mutating func byte() throws -> UInt8 {
+        guard position < bytes.endIndex else { throw BinaryCodingError("a record ends early") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func int32() throws -> Int32 {
+        guard position + 4 <= bytes.endIndex else { throw BinaryCodingError("a record ends early") }
+        defer { position += 4 }
+        return try Int32(binary: bytes[position..<(position + 4)])
+    }
+
+    mutating func string() throws -> String {
+        let length = Int(try byte()) << 8 | Int(try byte())
+        guard position + length <= bytes.endIndex else { throw BinaryCodingError("a record ends early") }
+        defer { position += length }
+        return try String(binary: bytes[position..<(position + length)])
+    }
+
+    mutating func optionalString() throws -> String? { try byte() == 0 ? nil : try string() }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendField(_ s: String) {
+        let utf8 = Array(s.utf8.prefix(0xFFFF))
+        append(UInt8(utf8.count >> 8)); append(UInt8(utf8.count & 0xFF))
+        append(contentsOf: utf8)
+    }
+
+    mutating func appendField(_ s: String?) {
+        if let s { append(1); appendField(s) } else { append(0) }
+    }
+}
+
+/// One entry per uploaded item of the school: by far the most numerous value in
+/// a snapshot, so it gets a fixed form instead of generic keyed coding.
+extension ItemInfo: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendField(student)
+        out.append(kind == .courseOutcome ? 0 : 1)
+        Int32(year.value).write(into: &out)
+        if let term { out.append(UInt8(term.semester)); Int32(term.year.value).write(into: &out) } else { out.append(0) }
+        out.appendField(courseId)
+        out.append(["uploaded", "withdrawn", "certified", "returned"].firstIndex(of: status.rawValue).map(UInt8.init) ?? 0)
+        out.append(selected ? 1 : 0)
+        out.appendField(submittedIn)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        let student = try r.string()
+        let kind: ItemKind = try r.byte() == 0 ? .courseOutcome : .performance
+        let year = AcademicYear(Int(try r.int32()))
+        var term: Term?
+        let semester = try r.byte()
+        if semester != 0 {
+            guard semester <= 2 else { throw BinaryCodingError("an item has semester \(semester)") }
+            term = Term(year: AcademicYear(Int(try r.int32())), semester: Int(semester))
+        }
+        let courseId = try r.optionalString()
+        let statuses: [ItemStatus] = [.uploaded, .withdrawn, .certified, .returned]
+        let status = Int(try r.byte())
+        guard status < statuses.count else { throw BinaryCodingError("an item has status \(status)") }
+        let selected = try r.byte() == 1
+        let submittedIn = try r.optionalString()
+        guard r.position == bytes.endIndex else { throw BinaryCodingError("an item record has stray bytes") }
+        self.init(student: student, kind: kind, year: year, term: term, courseId: courseId, status: statuses[status],
+                  selected: selected, submittedIn: submittedIn)
+    }
+}
