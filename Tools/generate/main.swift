@@ -58,7 +58,6 @@ func directorySize(_ path: String) -> Int64 {
     return total
 }
 
-setvbuf(stdout, nil, _IOLBF, 0)
 let cfg = parseArguments()
 let gen = Generator(cfg)
 if !cfg.quiet { print("generate: \(cfg.students) students, \(cfg.classes) classes, \(cfg.years) year(s), seed \(cfg.seed) → \(cfg.store)") }
