@@ -309,8 +309,12 @@ extension Generator {
             facts.append(("studentWithCertifiedClass", slots[students[s].slot].id))
             if let it = students[s].items.first(where: { $0.status == .certified }) { facts.append(("certifiedItem", it.id)) }
         }
-        // Prefer an item of the latest semester (its certification work is the freshest).
-        outer: for sem in [Int8(2), Int8(1)] { for s in students.indices {
+        for sem in [Int8(1), Int8(2)] {
+            let n = students.reduce(0) { $0 + $1.items.filter { $0.subject >= 0 && $0.semester == sem && $0.status == .uploaded }.count }
+            facts.append(("awaitingCertification\(lastYear)-\(sem)", "\(n)"))
+        }
+        // Prefer an item of the latest semester and of a student still at school.
+        outer: for (sem, onlyActive) in [(Int8(2), true), (Int8(1), true), (Int8(2), false), (Int8(1), false)] { for s in students.indices where active(s) || !onlyActive {
             for it in students[s].items where it.subject >= 0 && it.status == .uploaded && it.semester == sem {
                 let t = Term(lastYear, Int(it.semester))
                 facts.append(("itemAwaitingCertification", it.id))

@@ -264,5 +264,6 @@ final class Generator {
         guard !cfg.quiet else { return }
         let secs = Date().timeIntervalSince(started)
         print("  \(what): \(totalWritten) events, \(submits) submits, \(String(format: "%.1f", secs)) s, \(Int(Double(totalWritten) / max(secs, 0.001))) events/s")
+        fflush(nil)  // progress shows up promptly even when stdout is a file
     }
 }
