@@ -259,6 +259,8 @@ public final class Engine: @unchecked Sendable {
     // MARK: Snapshots
 
     static let snapshotKind: UInt32 = 1
+    /// Opening replays at most about this many events before it saves a new snapshot.
+    static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
     static let snapshotVersion: UInt32 = 3
 
@@ -329,7 +331,9 @@ public final class Engine: @unchecked Sendable {
                 return true
             }
         }
-        if keepRequests, seq - (from - 1) >= snapshotInterval {
+        // Opening the store for "now" replayed a long tail: save it, so that the next
+        // command (a new process, for the CLI) replays only what came after.
+        if keepRequests, seq - (from - 1) >= min(snapshotInterval, Self.openTailLimit) {
             saveSnapshot(state, requests: requests)
         }
         return (state, requests)
