@@ -298,3 +298,41 @@ final class ScriptedFaults: FaultInjector, @unchecked Sendable {
     }
     func reached(_ point: String) {}
 }
+
+extension RecoveryTests {
+    /// Random damage anywhere in any file of a store (segments, index, STORE):
+    /// opening, reading and verifying either succeed or throw; nothing traps.
+    @Test func hostileStoreFilesNeverTrap() throws {
+        let dir = TemporaryDirectory("hostile"); defer { dir.remove() }
+        let options = LogOptions(segmentTargetBytes: 8 << 10, blockTargetBytes: 1024, indexRefreshBytes: 2048)
+        let original = dir.sub("original")
+        _ = try buildStore(original, options: options, batches: 12, perBatch: 15)
+        let files = (try FileManager.default.subpathsOfDirectory(atPath: original)).filter {
+            !$0.hasSuffix("LOCK") && !FS.isDirectory(original + "/" + $0)
+        }
+        var random = SeededGenerator(seed: 99)
+        let work = dir.sub("work")
+        let rounds = Int(ProcessInfo.processInfo.environment["LICHENG_FUZZ_ROUNDS"] ?? "").map { $0 / 20 } ?? 150
+        for _ in 0..<rounds {
+            try? FileManager.default.removeItem(atPath: work)
+            try copyTree(original, work)
+            let victim = work + "/" + files.randomElement(using: &random)!
+            var bytes = readFileBytes(victim)
+            for _ in 0..<Int.random(in: 1...3, using: &random) where !bytes.isEmpty {
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                case 1: bytes.removeLast(Int.random(in: 0..<bytes.count, using: &random))
+                default: bytes.insert(contentsOf: [UInt8](repeating: UInt8.random(in: 0...255, using: &random), count: Int.random(in: 1...64, using: &random)),
+                                      at: Int.random(in: 0...bytes.count, using: &random))
+                }
+            }
+            writeFileBytes(victim, bytes)
+            _ = detectDamage(work, options: options)
+            if let log = try? Log.open(at: work, options: options) {
+                _ = try? log.seqs(forKey: "S1")
+                _ = try? log.firstSeq(atOrAfter: 1_700_000_000_050_000)
+                _ = try? log.append(makeRecords(3, from: 900, time: Int64.max / 4))
+            }
+        }
+    }
+}
