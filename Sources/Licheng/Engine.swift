@@ -281,34 +281,31 @@ public final class Engine: @unchecked Sendable {
         thinSnapshots(keeping: state.lastSeq)
     }
 
-    /// Keeps the newest few snapshots plus one per 8 intervals further back, so an
-    /// "as of" anywhere replays at most 8 intervals of events while disk use stays small.
+    /// Keeps the newest three snapshots plus the oldest one of every stretch of 8
+    /// intervals, so an "as of" anywhere replays at most about 8 intervals of events
+    /// while disk use stays small.
     func thinSnapshots(keeping newest: UInt64) {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
+        let seqs = snapshotSeqs()
+        let coarse = snapshotInterval * 8
+        var oldestInStretch: [UInt64: UInt64] = [:]
+        for seq in seqs { oldestInStretch[seq / coarse] = min(oldestInStretch[seq / coarse] ?? seq, seq) }
+        let keep = Set(seqs.prefix(3)).union(oldestInStretch.values).union([newest])
+        for seq in seqs where !keep.contains(seq) { try? FileManager.default.removeItem(atPath: snapshotPath(seq)) }
+    }
+
+    /// The seqs of the snapshot files present, newest first.
+    func snapshotSeqs() -> [UInt64] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
             .compactMap { name -> UInt64? in
                 guard name.hasPrefix("shared-"), name.hasSuffix(".snap") else { return nil }
                 return UInt64(name.dropFirst(7).dropLast(5))
             }
             .sorted(by: >)
-        let coarse = snapshotInterval * 8
-        var keptCoarse = Set<UInt64>()
-        for (rank, seq) in names.enumerated() where rank >= 3 && seq != newest {
-            // Keep the first snapshot of each coarse stretch of the log.
-            let stretch = seq / coarse
-            if keptCoarse.insert(stretch).inserted && names.contains(where: { $0 < seq && $0 / coarse == stretch }) == false { continue }
-            try? FileManager.default.removeItem(atPath: snapshotPath(seq))
-        }
     }
 
     /// The newest readable snapshot at or before `seq`.
     func loadSnapshot(atOrBefore seq: UInt64) -> Snapshot? {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
-            .compactMap { name -> UInt64? in
-                guard name.hasPrefix("shared-"), name.hasSuffix(".snap") else { return nil }
-                return UInt64(name.dropFirst(7).dropLast(5))
-            }
-            .filter { $0 <= seq }.sorted(by: >)
-        for candidate in names {
+        for candidate in snapshotSeqs() where candidate <= seq {
             guard let bytes = DerivedFile.read(snapshotPath(candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
                   let snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate else { continue }

@@ -142,6 +142,10 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
                 #expect(try reader.studentState(s, through: e.seq, shared: shared) == school.students[s], "student \(s) differs at seq \(e.seq)")
             }
         }
+        // Thinning keeps the newest three and the oldest of every stretch of 8 intervals (56 events).
+        let kept = reader.snapshotSeqs()
+        #expect(kept.count >= 3 && kept.count < snapshots.count + 1)
+        #expect(Set(kept.prefix(3)).count == 3)
         // Deleting the snapshots loses nothing.
         try FileManager.default.removeItem(atPath: dir.sub("store/snapshots"))
         let fresh = try reopen(dir, clock: clock, mode: .read, snapshotInterval: 7)
