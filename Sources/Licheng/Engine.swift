@@ -54,12 +54,15 @@ public final class Engine: @unchecked Sendable {
     /// Student states as of `log.lastSeq`, kept between submits. Valid because a
     /// writing engine holds the store's lock for its whole life: nobody else appends.
     private var studentCache: [String: StudentState] = [:]
-    static let studentCacheLimit = 20_000
+    let studentCacheLimit: Int
 
     public struct Options: Sendable {
         public var log = LogOptions()
         /// A snapshot of the shared state is kept every this many events.
         public var snapshotInterval: UInt64 = 50_000
+        /// How many students' states a writing engine keeps between submits
+        /// (bulk loads touch every student; a CLI call touches one).
+        public var studentCacheLimit = 200_000
         /// The clock that stamps `recordedAt` (tests and the generator pass their own).
         public var clock: @Sendable () -> Timestamp = { Timestamp(Date().timeIntervalSince1970 * 1_000_000) }
         public init() {}
@@ -71,6 +74,7 @@ public final class Engine: @unchecked Sendable {
         self.blobs = BlobStore(storePath: path)
         self.clock = options.clock
         self.snapshotInterval = options.snapshotInterval
+        self.studentCacheLimit = options.studentCacheLimit
         self.shared = shared
         self.requests = requests
     }
@@ -163,7 +167,7 @@ public final class Engine: @unchecked Sendable {
             try undo()
             throw .storage(error)
         }
-        if studentCache.count + students.count > Self.studentCacheLimit { studentCache.removeAll(keepingCapacity: true) }
+        if studentCache.count + students.count > studentCacheLimit { studentCache.removeAll(keepingCapacity: true) }
         studentCache.merge(students) { _, new in new }
         requests.merge(newRequests) { a, _ in a }
         if shared.lastSeq / snapshotInterval > before / snapshotInterval { saveSnapshot(shared, requests: requests) }
