@@ -157,11 +157,20 @@ public final class Engine: @unchecked Sendable {
             results.append(decided)
         }
         guard !accepted.isEmpty else { return results }
+        var records: [RecordInput] = []
+        records.reserveCapacity(accepted.count)
+        for e in accepted {
+            let payload = e.encodeStored()
+            // Never store what could not be read back.
+            guard (try? Event.decodeStored(payload, seq: e.seq, recordedAt: e.recordedAt)) == e else {
+                try undo()
+                throw .undecodable(seq: e.seq, reason: "the \(e.type.rawValue) event would not read back from its stored form (a bug); nothing was written")
+            }
+            records.append(RecordInput(timestamp: e.recordedAt, key: e.streamKey, payload: payload))
+        }
         do {
             for c in contents { try blobs.put(c) }
-            let range = try log.append(accepted.map {
-                RecordInput(timestamp: $0.recordedAt, key: $0.streamKey, payload: $0.encodeStored())
-            })
+            let range = try log.append(records)
             precondition(range.lowerBound == accepted[0].seq, "the log and the shared state disagree on the next seq")
         } catch {
             try undo()

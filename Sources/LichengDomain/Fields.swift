@@ -429,7 +429,10 @@ extension Array: FieldValue where Element: FieldValue {
         for e in self { e.write(to: &w) }
     }
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> [Element] {
-        let n = try r.count(max: 100_000)
+        // No cap beyond the record itself (every element takes at least one byte):
+        // `decide` fills some arrays from the state (a submission carries every
+        // selected item of the school), so they can be longer than any input array.
+        let n = try r.count(max: Int(UInt32.max))
         var out: [Element] = []
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try Element.read(from: &r, version: version)) }

@@ -190,3 +190,16 @@ import Testing
         #expect(e.jsonString() == #"{"seq":42,"recordedAt":"2024-10-01T19:00:00+08:00","type":"course-outcome.uploaded","actor":"S1130001","student":"S1130001","data":{"itemId":"S1130001-C1","term":"113-1","courseId":"MATH1","title":"函數報告","description":"以函數圖形分析生活中的數據","files":[{"name":"report.pdf","mediaType":"application/pdf","size":183204,"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}}"#)
     }
 }
+
+@Suite struct LargeStoredArrayTests {
+    /// A national-scale submission carries hundreds of thousands of items; its
+    /// stored form must read back (a 100,000-element cap once made it unreadable).
+    @Test func submissionWithManyItemsRoundTrips() throws {
+        let items = (0..<250_000).map { "S\(1_000_000 + $0 / 4)-C\($0 % 4 + 1)" }
+        let e = Event(seq: 9, recordedAt: 1_733_000_000_000_000, actor: "T1",
+                      body: .submissionMade(SubmissionMade(batchId: "115-course-outcomes-1", kind: .courseOutcomes,
+                                                           year: AcademicYear(115), items: items, students: ["S1000000"])))
+        let stored = e.encodeStored()
+        #expect(try Event.decodeStored(stored, seq: 9, recordedAt: 1_733_000_000_000_000) == e)
+    }
+}

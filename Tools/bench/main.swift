@@ -61,6 +61,12 @@ do {
         print(summary("open (snapshot + tail)", openTimes))
         print(summary("portfolio now", nowTimes))
         print(summary("portfolio as of half-way", asOfTimes))
+    case "record":
+        // Diagnostics: the raw record at a seq.
+        let log = try Log.open(at: args[2], mode: .read)
+        let r = try log.record(UInt64(args[3])!)
+        print("seq \(r.seq) key \(r.key ?? "-") payload \(r.payload.count) bytes, first: \(r.payload.prefix(48).map { String($0, radix: 16) }.joined(separator: " "))")
+        do { _ = try Event.decodeStored(r.payload, seq: r.seq, recordedAt: r.timestamp) } catch { print("decode: \(error)") }
     default:
         print("unknown command \(args[1])"); exit(2)
     }
