@@ -36,9 +36,11 @@ show licheng --as "$ADMIN" course add DEMO-MATH --term "$TERM" --name "數學 Ma
 
 step "A student ($STUDENT) uploads a course outcome (課程學習成果)"
 printf '%%PDF-1.4\n%% A lab report on quadratic functions\n' > "$WORK/report.pdf"
-show licheng --as "$STUDENT" upload course-outcome --student "$STUDENT" --term "$TERM" --course DEMO-MATH \
-  --title "二次函數探究 Quadratic functions" --description "以實驗數據擬合二次函數" --file "$WORK/report.pdf"
-ITEM=$(licheng --as "$ADMIN" portfolio "$STUDENT" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print([i["itemId"] for i in d["items"] if i.get("courseId")=="DEMO-MATH"][-1])')
+printf '\033[36m$ licheng --as %s upload course-outcome --student %s --term %s --course DEMO-MATH --title "二次函數探究 Quadratic functions" --description "以實驗數據擬合二次函數" --file %s\033[0m\n' \
+  "$STUDENT" "$STUDENT" "$TERM" "$WORK/report.pdf"
+ITEM=$(licheng --as "$STUDENT" upload course-outcome --student "$STUDENT" --term "$TERM" --course DEMO-MATH \
+  --title "二次函數探究 Quadratic functions" --description "以實驗數據擬合二次函數" --file "$WORK/report.pdf")
+echo "$ITEM"
 
 step "The wrong teacher tries to certify it; the course teacher ($TEACHER) certifies (認證)"
 try licheng --as "$HOMEROOM" certify "$ITEM"

@@ -33,10 +33,13 @@ import TestSupport
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 20_000...90_000, using: &random))
+            // Wait until the writer is running (its first acknowledgement), then kill it
+            // at a random moment of its work.
+            let first = pipe.fileHandleForReading.availableData
+            usleep(UInt32.random(in: 5_000...80_000, using: &random))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let output = String(decoding: first + pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             for line in output.split(separator: "\n") where line.hasPrefix("acked ") {
                 if let last = UInt64(line.split(separator: " ")[2]) { acknowledged = max(acknowledged, last) }
             }
