@@ -95,7 +95,7 @@ extension Log {
                header.count == Format.indexHeaderLength, Array(header[0..<8]) == Format.indexMagic,
                header.le(UInt16.self, at: 8) == Format.indexVersion,
                header.le(UInt64.self, at: 120) == Hash.xxh3(header, upTo: 120),
-               header.le(UInt64.self, at: 16) == segment.firstSeq, header.le(UInt32.self, at: 12) == 1,
+               header.le(UInt64.self, at: 16) == segment.firstSeq, (header.le(UInt32.self, at: 12) ?? 0) & 1 == 1,
                header.le(UInt64.self, at: 24) == UInt64(segment.end), Array(header[56..<88]) == segment.chainHead.bytes {
                 fresh = true
             }

@@ -186,13 +186,17 @@ public final class Log: @unchecked Sendable {
         let storePath = FS.join(path, Format.storeFileName)
         guard FS.exists(storePath) else { throw LogError.notAStore(path: path, reason: "it has no STORE file") }
         let bytes = try File.open(storePath, flags: O_RDONLY).read(count: Format.storeFileLength, at: 0)
-        guard bytes.count == Format.storeFileLength, Array(bytes[0..<8]) == Format.storeMagic,
-              bytes.le(UInt64.self, at: 56) == Hash.xxh3(bytes, upTo: 56) else {
+        // Magic and version first: a later version may lay out the rest differently.
+        guard bytes.count >= 10, Array(bytes[0..<8]) == Format.storeMagic else {
             throw LogError.notAStore(path: path, reason: "its STORE file is damaged")
         }
         let version = bytes.le(UInt16.self, at: 8)!
         guard version == Format.version else {
             throw LogError.notAStore(path: path, reason: "it uses format version \(version); this build reads version \(Format.version)")
+        }
+        guard bytes.count == Format.storeFileLength, bytes.le(UInt16.self, at: 10) == UInt16(Format.storeFileLength),
+              bytes.le(UInt64.self, at: 56) == Hash.xxh3(bytes, upTo: 56) else {
+            throw LogError.notAStore(path: path, reason: "its STORE file is damaged")
         }
         return Array(bytes[16..<32])
     }

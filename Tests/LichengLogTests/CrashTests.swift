@@ -54,6 +54,30 @@ import TestSupport
         print("crash test: \(Self.kills) kills, \(acknowledged) acknowledged records, \(recoveries) torn tails recovered")
     }
 
+    /// The writer dies in the middle of rolling to a new segment: right after the
+    /// old one is sealed, or after the new one is created but before the directory
+    /// is synced. Reopening must keep every acknowledged batch and go on.
+    @Test(arguments: ["roll.after-seal", "roll.before-directory-sync"])
+    func writerDyingWhileRollingLosesNothing(_ point: String) throws {
+        let dir = TemporaryDirectory("rollcrash"); defer { dir.remove() }
+        let store = dir.sub("s")
+        var acknowledged: UInt64 = 0
+        for hit in 1...3 {
+            let r = try run(Self.logdemo, ["crashloop", store], environment: ["LICHENG_CRASH_AT": "\(point):\(hit)"])
+            #expect(r.status == 9, "the writer did not reach \(point): \(r.stderr)")
+            for line in r.stdout.split(separator: "\n") where line.hasPrefix("acked ") {
+                if let last = UInt64(line.split(separator: " ")[2]) { acknowledged = max(acknowledged, last) }
+            }
+            let log = try Log.open(at: store, options: LogOptions(segmentTargetBytes: 64 << 10, blockTargetBytes: 2048))
+            #expect(log.lastSeq >= acknowledged)
+            #expect(try log.verify().lastSeq == log.lastSeq)
+            try checkWholeBatches(log)
+            let infos = log.segmentInfos
+            #expect(infos.dropLast().allSatisfy { $0.sealed } && !infos.last!.sealed)
+            log.close()
+        }
+    }
+
     /// Every batch present is complete and its records are in order, once.
     func checkWholeBatches(_ log: Log) throws {
         var current: (batch: Int, size: Int, next: Int)?

@@ -107,7 +107,13 @@ func golden(_ dir: String) throws {
 /// Appends batches until killed. Every record says which batch it belongs to and
 /// the batch's size, so a checker can tell complete batches from partial ones.
 func crashloop(_ dir: String) throws {
-    let options = LogOptions(segmentTargetBytes: 64 << 10, blockTargetBytes: 2048, indexRefreshBytes: 16 << 10, lockWaitSeconds: 10)
+    var options = LogOptions(segmentTargetBytes: 64 << 10, blockTargetBytes: 2048, indexRefreshBytes: 16 << 10, lockWaitSeconds: 10)
+    // LICHENG_CRASH_AT=point:N dies (as if the power failed) the Nth time the
+    // writer reaches a named point of a multi-step operation, e.g. roll.after-seal.
+    if let spec = ProcessInfo.processInfo.environment["LICHENG_CRASH_AT"] {
+        let parts = spec.split(separator: ":")
+        options.faults = CrashAtPoint(point: String(parts[0]), hit: parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
+    }
     let log = FileManager.default.fileExists(atPath: dir + "/STORE") ? try Log.open(at: dir, options: options) : try Log.create(at: dir, options: options)
     var batch = log.lastSeq
     var time = max(log.lastTimestamp ?? 0, 1_733_000_000_000_000)
@@ -120,6 +126,20 @@ func crashloop(_ dir: String) throws {
         }
         let range = try log.append(records)
         FileHandle.standardOutput.write("acked \(range.lowerBound) \(range.upperBound)\n".data(using: .utf8)!)
+    }
+}
+
+/// Exits the process at the Nth arrival at a named point.
+final class CrashAtPoint: FaultInjector, @unchecked Sendable {
+    let point: String
+    var remaining: Int
+    init(point: String, hit: Int) { self.point = point; remaining = hit }
+    func beforeWrite(path: String, offset: Int64, count: Int) -> WriteFault? { nil }
+    func beforeSync(path: String) -> Int32? { nil }
+    func reached(_ name: String) {
+        guard name == point else { return }
+        remaining -= 1
+        if remaining == 0 { _exit(9) }
     }
 }
 
