@@ -30,11 +30,15 @@ enum Hash {
         bytes.withUnsafeBytes { xxh3(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
     }
 
-    /// SHA-256 of `bytes`, written to `out` (32 bytes).
+    /// SHA-256 of `bytes`, written to `out` (32 bytes). OpenSSL 3's one-shot
+    /// `SHA256()` fetches the algorithm through EVP on every call (a lock and name
+    /// lookups); the context functions go straight to the SHA-NI block function.
     @inline(__always)
     static func sha256(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
-        _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
-                   out.assumingMemoryBound(to: UInt8.self))
+        var context = SHA256_CTX()
+        SHA256_Init(&context)
+        if bytes.count > 0 { SHA256_Update(&context, bytes.baseAddress, bytes.count) }
+        SHA256_Final(out.assumingMemoryBound(to: UInt8.self), &context)
     }
 
     static func sha256(_ bytes: UnsafeRawBufferPointer) -> Digest {

@@ -2,6 +2,7 @@
 //   logdemo demo DIR        append, read back, verify, back up and print what happened
 //   logdemo bench DIR [N]   durable append / read / verify throughput (release build)
 //   logdemo golden DIR      write the golden fixture store of this format version
+//   logdemo verify DIR      verify a store and print the rate
 //   logdemo crashloop DIR   append batches forever, printing "acked FIRST LAST" after
 //                           each durable append (the crash test kills it at random)
 import Foundation
@@ -154,6 +155,12 @@ do {
     case "bench": try bench(args[2], count: args.count > 3 ? Int(args[3])! : 1_000_000)
     case "golden": try golden(args[2])
     case "crashloop": try crashloop(args[2])
+    case "verify":
+        let log = try Log.open(at: args[2], mode: .read)
+        var report = VerifyReport()
+        let time = try seconds { report = try log.verify() }
+        say(String(format: "verify: %llu records, %.2f GB/s of uncompressed block bytes, %.0f records/s (%.2f s)", report.records,
+                   Double(report.uncompressedBytes) / time / 1e9, Double(report.records) / time, time))
     default: FileHandle.standardError.write("unknown command \(args[1])\n".data(using: .utf8)!); exit(2)
     }
 } catch {
