@@ -177,7 +177,11 @@ struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let n = child(key); n.kind = 3
         return UnkeyedEncoder(node: n, codingPath: codingPath + [key])
     }
-    mutating func superEncoder() -> Encoder { NodeEncoder(node: child(Key(stringValue: "super")!), codingPath: codingPath) }
+    mutating func superEncoder() -> Encoder {
+        let n = Node()
+        node.keyed.append(("super", n))
+        return NodeEncoder(node: n, codingPath: codingPath)
+    }
     mutating func superEncoder(forKey key: Key) -> Encoder { NodeEncoder(node: child(key), codingPath: codingPath + [key]) }
 }
 
@@ -346,7 +350,10 @@ struct KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try UnkeyedDecoder(storage: storage, value: try require(key), codingPath: codingPath + [key])
     }
     func superDecoder() throws -> Decoder {
-        NodeDecoder(storage: storage, value: try require(Key(stringValue: "super")!), codingPath: codingPath)
+        guard let entry = entries.first(where: { storage.bytes[$0.0..<($0.0 + $0.1)].elementsEqual("super".utf8) }) else {
+            throw BinaryCodingError("missing the super value")
+        }
+        return NodeDecoder(storage: storage, value: entry.2, codingPath: codingPath)
     }
     func superDecoder(forKey key: Key) throws -> Decoder {
         NodeDecoder(storage: storage, value: try require(key), codingPath: codingPath + [key])

@@ -54,6 +54,9 @@ public final class Engine: @unchecked Sendable {
     /// Student states as of `log.lastSeq`, kept between submits. Valid because a
     /// writing engine holds the store's lock for its whole life: nobody else appends.
     private var studentCache: [String: StudentState] = [:]
+    /// Set when a failed submit could not restore the in-memory state: the engine
+    /// then refuses further work (reopening rebuilds everything from the log).
+    private var broken: String?
     let studentCacheLimit: Int
 
     public struct Options: Sendable {
@@ -116,6 +119,7 @@ public final class Engine: @unchecked Sendable {
     @discardableResult
     public func submit(_ proposed: [Event], blobs contents: [[UInt8]] = []) throws(EngineError) -> [Event] {
         guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
+        if let broken { throw .storage(.poisoned(reason: broken)) }
         // Events are applied to `shared` in place as they pass (copying the school-wide
         // state per batch would cost more than the batch). If a later event is rejected
         // or the append fails, the state is rebuilt from the snapshot and the log.
@@ -125,14 +129,16 @@ public final class Engine: @unchecked Sendable {
         var results: [Event] = []
         var newRequests: [String: UInt64] = [:]
         let now = clock()
-        func undo() throws(EngineError) {
+        func undo() {
             guard !accepted.isEmpty else { return }
-            (shared, requests) = try replayShared(through: log.lastSeq, keepRequests: true)
+            do { (shared, requests) = try replayShared(through: log.lastSeq, keepRequests: true) } catch {
+                broken = "the state could not be rebuilt after a failed batch (\(error)); reopen the store"
+            }
         }
         for (index, event) in proposed.enumerated() {
             if let id = event.requestId, let seq = requests[id] ?? newRequests[id] {
                 if let earlier = accepted.first(where: { $0.seq == seq }) { results.append(earlier); continue }
-                results.append(try self.event(at: seq))
+                do { results.append(try self.event(at: seq)) } catch { undo(); throw error }
                 continue
             }
             let studentID = event.impliedStudent(in: shared)
@@ -140,14 +146,14 @@ public final class Engine: @unchecked Sendable {
             if let s = studentID {
                 if students[s] == nil, shared.students[s] != nil {
                     if let cached = studentCache[s] { students[s] = cached } else {
-                        do { students[s] = try loadStudent(s, through: log.lastSeq, shared: shared) } catch { try undo(); throw error }
+                        do { students[s] = try loadStudent(s, through: log.lastSeq, shared: shared) } catch { undo(); throw error }
                     }
                 }
                 student = students[s]
             }
             let decided: Event
             do { decided = try decide(event, now: now, shared: shared, student: student) } catch {
-                try undo()
+                undo()
                 throw .rejected(error, index: proposed.count > 1 ? index : nil)
             }
             shared.apply(decided)
@@ -163,18 +169,22 @@ public final class Engine: @unchecked Sendable {
             let payload = e.encodeStored()
             // Never store what could not be read back.
             guard (try? Event.decodeStored(payload, seq: e.seq, recordedAt: e.recordedAt)) == e else {
-                try undo()
+                undo()
                 throw .undecodable(seq: e.seq, reason: "the \(e.type.rawValue) event would not read back from its stored form (a bug); nothing was written")
             }
             records.append(RecordInput(timestamp: e.recordedAt, key: e.streamKey, payload: payload))
         }
+        let range: ClosedRange<UInt64>
         do {
             for c in contents { try blobs.put(c) }
-            let range = try log.append(records)
-            precondition(range.lowerBound == accepted[0].seq, "the log and the shared state disagree on the next seq")
+            range = try log.append(records)
         } catch {
-            try undo()
+            undo()
             throw .storage(error)
+        }
+        if range.lowerBound != accepted[0].seq {
+            broken = "the log assigned seq \(range.lowerBound) where the engine expected \(accepted[0].seq)"
+            throw .storage(.poisoned(reason: broken!))
         }
         if studentCache.count + students.count > studentCacheLimit { studentCache.removeAll(keepingCapacity: true) }
         studentCache.merge(students) { _, new in new }
@@ -275,10 +285,14 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 3
+    static let snapshotVersion: UInt32 = 4
 
     struct Snapshot: Codable {
         var storeID: String
+        /// The digest of the record at `shared.lastSeq`: a snapshot is used only for
+        /// the history it was made from (not, e.g., after an older segment was restored
+        /// and the log grew again with other events at the same seqs).
+        var digestAtLastSeq: String
         var shared: SharedState
         var requests: [String: UInt64]
     }
@@ -289,7 +303,9 @@ public final class Engine: @unchecked Sendable {
 
     /// Saves the state as a derived snapshot (losing it loses nothing).
     func saveSnapshot(_ state: SharedState, requests: [String: UInt64]) {
-        guard let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), shared: state, requests: requests)) else { return }
+        guard state.lastSeq > 0, let digest = try? log.digest(of: state.lastSeq),
+              let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
+                                                           shared: state, requests: requests)) else { return }
         try? DerivedFile.write(bytes, to: snapshotPath(state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
         thinSnapshots(keeping: state.lastSeq)
     }
@@ -321,7 +337,8 @@ public final class Engine: @unchecked Sendable {
         for candidate in snapshotSeqs() where candidate <= seq {
             guard let bytes = DerivedFile.read(snapshotPath(candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
                   let snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
-                  snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate else { continue }
+                  snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate,
+                  (try? log.digest(of: candidate))?.hex == snapshot.digestAtLastSeq else { continue }
             return snapshot
         }
         return nil

@@ -82,7 +82,7 @@ public enum DerivedFile {
         guard let file = try? File.open(path, flags: O_RDONLY), let size = try? file.size(), size >= 36,
               let all = try? file.read(count: Int(size), at: 0), Array(all[0..<8]) == magic,
               all.le(UInt32.self, at: 8) == kind, all.le(UInt32.self, at: 12) == version,
-              let length = all.le(UInt64.self, at: 16), length < 1 << 34,
+              let length = all.le(UInt64.self, at: 16), length < 1 << 31, length <= UInt64(all.count) * 256 + 1024,
               let codec = all.le(UInt32.self, at: 24) else { return nil }
         let body = Array(all[36...])
         guard body.withUnsafeBytes({ Hash.xxh3($0) }) == all.le(UInt64.self, at: 28) else { return nil }

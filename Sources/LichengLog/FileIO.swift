@@ -88,7 +88,8 @@ final class File {
         var done = 0
         while done < limit {
             let n = pwrite(fd, bytes.baseAddress! + done, limit - done, off_t(offset) + off_t(done))
-            if n >= 0 { done += n; continue }
+            if n > 0 { done += n; continue }
+            if n == 0 { throw LogError.io(operation: "write", path: path, errno: EIO) }
             if errno == EINTR { continue }
             throw LogError.io(operation: "write", path: path, errno: errno)
         }

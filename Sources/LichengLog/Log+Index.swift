@@ -18,31 +18,44 @@ extension Log {
     }
 
     /// Saves the index of everything committed in `segment` (derived data: no fsync).
+    /// Only the thread that appends (or `close`, once no append runs) calls this.
     func writeIndex(of segment: Segment) throws {
         stateLock.lock()
+        let sealed = segment.isSealed
+        stateLock.unlock()
+        let index = mergedIndex(of: segment, sealed: sealed)
+        stateLock.lock()
+        publish(index, in: segment)
+        stateLock.unlock()
+        if segment.isEmpty { return }
+        try FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
+    }
+
+    /// The segment's index with its committed tail folded in (computed outside the lock).
+    func mergedIndex(of segment: Segment, sealed: Bool) -> SegmentIndex {
+        stateLock.lock()
         let tailBlocks = segment.tailBlocks, tailKeys = segment.tailKeys
-        let end = segment.end, head = segment.chainHead, sealed = segment.isSealed
+        let end = segment.end, head = segment.chainHead
         let base = segment.index
         stateLock.unlock()
-        let index = base?.extended(blocks: tailBlocks, keyed: tailKeys, coveredEnd: end, chainHead: head, sealed: sealed)
+        return base?.extended(blocks: tailBlocks, keyed: tailKeys, coveredEnd: end, chainHead: head, sealed: sealed)
             ?? SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: end, chainHead: head,
                             sealed: sealed, blocks: tailBlocks, keyed: tailKeys)
-        stateLock.lock()
-        // Only the writer adds to the tail, and it is the caller: nothing was added meanwhile.
+    }
+
+    /// Makes `index` the segment's index and empties the tail it covers. Call with `stateLock` held.
+    func publish(_ index: SegmentIndex, in segment: Segment) {
         segment.index = index
         segment.tailBlocks = []
         segment.tailKeys = [:]
         segment.tailBytes = 0
-        stateLock.unlock()
-        if segment.isEmpty { return }
-        try FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
     }
 
     /// The index of a sealed segment, loaded from its file or rebuilt from the
     /// segment when the file is missing, damaged or stale.
     func sealedIndex(_ segment: Segment) throws -> SegmentIndex {
         stateLock.lock()
-        if let index = segment.index { stateLock.unlock(); return index }
+        if let index = segment.index, index.sealed, index.coveredEnd == segment.end { stateLock.unlock(); return index }
         stateLock.unlock()
         let index: SegmentIndex
         if let loaded = loadIndexFile(for: segment), loaded.sealed, loaded.coveredEnd == segment.end,
@@ -55,7 +68,7 @@ extension Log {
             try? FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
         }
         stateLock.lock()
-        segment.index = index
+        if !(segment.index.map { $0.sealed && $0.coveredEnd == segment.end } ?? false) { segment.index = index }
         stateLock.unlock()
         return index
     }
@@ -105,8 +118,9 @@ extension Log {
 
     /// All committed blocks of a segment, in order.
     func blocks(of segment: Segment) throws -> [BlockEntry] {
-        if segment.isSealed { return try sealedIndex(segment).blocks }
-        stateLock.lock(); defer { stateLock.unlock() }
+        stateLock.lock()
+        if segment.isSealed { stateLock.unlock(); return try sealedIndex(segment).blocks }
+        defer { stateLock.unlock() }
         return (segment.index?.blocks ?? []) + segment.tailBlocks
     }
 }

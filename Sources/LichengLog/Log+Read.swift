@@ -80,6 +80,17 @@ extension Log {
         return record
     }
 
+    /// The SHA-256 digest of the record at `seq` (what the chain holds for it):
+    /// derived data such as snapshots keep it to prove which history they describe.
+    public func digest(of seq: UInt64) throws(LogError) -> Digest {
+        try typed {
+            var found: Digest?
+            try forEach(from: seq, through: seq) { found = $0.digest; return false }
+            guard let found else { throw LogError.seqOutOfRange(seq: seq, lastSeq: lastSeq) }
+            return found
+        }
+    }
+
     /// The first seq whose timestamp is at or after `timestamp`, or nil if none.
     public func firstSeq(atOrAfter timestamp: Int64) throws(LogError) -> UInt64? {
         try typed {
@@ -105,8 +116,10 @@ extension Log {
 
     /// The last seq whose timestamp is at or before `timestamp` (0 if none).
     public func lastSeq(atOrBefore timestamp: Int64) throws(LogError) -> UInt64 {
-        if let next = try firstSeq(atOrAfter: timestamp &+ 1) { return next - 1 }
-        return lastSeq
+        let last = lastSeq
+        if timestamp == Int64.max { return last }
+        if let next = try firstSeq(atOrAfter: timestamp + 1), next <= last { return next - 1 }
+        return last
     }
 
     /// The seqs of the records stored under `key`, ascending, up to `through`.
@@ -116,10 +129,11 @@ extension Log {
             let limit = through ?? UInt64.max
             var out: [UInt64] = []
             for segment in snapshotSegments() where segment.firstSeq <= limit {
+                stateLock.lock()
                 if segment.isSealed {
+                    stateLock.unlock()
                     out.append(contentsOf: try sealedIndex(segment).seqs(forKey: utf8))
                 } else {
-                    stateLock.lock()
                     if let index = segment.index { out.append(contentsOf: index.seqs(forKey: utf8)) }
                     out.append(contentsOf: segment.tailKeys[key] ?? [])
                     stateLock.unlock()

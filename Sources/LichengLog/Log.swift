@@ -222,6 +222,12 @@ public final class Log: @unchecked Sendable {
         stateLock.lock()
         if closed { stateLock.unlock(); return }
         closed = true
+        stateLock.unlock()
+        // Let a write in flight finish (new ones now fail) before the lock is released.
+        commitCondition.lock()
+        while leaderActive { commitCondition.wait() }
+        commitCondition.unlock()
+        stateLock.lock()
         let saveIndexOf = mode == .write && poisonReason == nil ? segments.last.flatMap { $0.isSealed ? nil : $0 } : nil
         stateLock.unlock()
         if let active = saveIndexOf { try? writeIndex(of: active) }
@@ -263,7 +269,7 @@ public final class Log: @unchecked Sendable {
                 }
                 throw LogError.corrupt(segment: name, offset: 0, reason: problem.description)
             }
-            guard header.firstSeq == nameSeq else {
+            guard header.firstSeq == nameSeq, header.firstSeq >= 1, header.firstSeq < UInt64(Int64.max) else {
                 throw LogError.segmentSequence(segment: name, reason: "its header says it starts at seq \(header.firstSeq), its name says \(nameSeq)")
             }
             guard header.storeID == storeID else {
@@ -285,7 +291,8 @@ public final class Log: @unchecked Sendable {
                                   lastTimestamp: loaded.last?.lastTimestamp ?? Int64.min, chainHead: header.previousChain)
             if size >= Int64(Format.segmentHeaderLength + Format.footerLength),
                let footer = SegmentFooter.parse(try file.read(count: Format.footerLength, at: size - Int64(Format.footerLength))),
-               footer.firstSeq == header.firstSeq, footer.lastSeq >= footer.firstSeq {
+               footer.firstSeq == header.firstSeq, footer.lastSeq >= footer.firstSeq, footer.lastSeq < UInt64(Int64.max),
+               footer.recordCount == footer.lastSeq - footer.firstSeq + 1, footer.blockCount >= 1 {
                 segment.footer = footer
                 segment.end = size - Int64(Format.footerLength)
                 segment.lastSeq = footer.lastSeq
@@ -401,7 +408,9 @@ public final class Log: @unchecked Sendable {
             var offset: Int64 = 0
             while offset < active.end {
                 let n = Int(min(Int64(1 << 20), active.end - offset))
-                _ = try reader.withBytes(at: offset, count: n) { hasher.update($0) }
+                guard try reader.withBytes(at: offset, count: n, { hasher.update($0) }) != nil else {
+                    throw LogError.corrupt(segment: active.name, offset: offset, reason: "the segment is shorter than its committed length")
+                }
                 offset += Int64(n)
             }
             digest = hasher.finish()
@@ -412,11 +421,15 @@ public final class Log: @unchecked Sendable {
         try active.file.write(footer.encode(), at: active.end)
         try active.file.sync()
         options.faults?.reached("roll.after-seal")
+        // Readers must never see the segment sealed while its index still lacks the
+        // tail: the footer and the complete index are published together.
+        let index = mergedIndex(of: active, sealed: true)
         stateLock.lock()
         active.footer = footer
         active.bodyHasher = nil
+        publish(index, in: active)
         stateLock.unlock()
-        try? writeIndex(of: active)
+        try? FS.writeAtomically(index.encode(), to: indexFilePath(for: active), durable: false, faults: nil)
         try startSegment(after: active)
     }
 }

@@ -185,11 +185,24 @@ struct SegmentIndex {
             for i in 0..<blockCount {
                 let o = i * Format.indexBlockEntryLength
                 blocks.append(BlockEntry(
-                    offset: Int64(body.leUnchecked(UInt64.self, at: o)), storedLength: body.leUnchecked(UInt32.self, at: o + 8),
+                    offset: Int64(truncatingIfNeeded: body.leUnchecked(UInt64.self, at: o)), storedLength: body.leUnchecked(UInt32.self, at: o + 8),
                     uncompressedLength: body.leUnchecked(UInt32.self, at: o + 12), firstSeq: body.leUnchecked(UInt64.self, at: o + 16),
                     count: body.leUnchecked(UInt32.self, at: o + 24), flags: body.leUnchecked(UInt16.self, at: o + 28),
                     firstTimestamp: body.leUnchecked(Int64.self, at: o + 32), lastTimestamp: body.leUnchecked(Int64.self, at: o + 40)))
             }
+            // The blocks must tile the segment from its header on, with consecutive
+            // seqs; otherwise the file is not trusted (and is rebuilt).
+            let coveredEnd = Int64(truncatingIfNeeded: b.leUnchecked(UInt64.self, at: 24))
+            var expectedOffset = Int64(Format.segmentHeaderLength), expectedSeq = firstSeq
+            guard firstSeq >= 1, firstSeq < UInt64(Int64.max) else { return nil }
+            for block in blocks {
+                guard block.offset == expectedOffset, block.count >= 1, block.firstSeq == expectedSeq,
+                      block.storedLength <= UInt32(BlockHeader.maxPayload),
+                      UInt64(Int64.max) - block.firstSeq > UInt64(block.count) else { return nil }
+                expectedOffset = block.end
+                expectedSeq = block.lastSeq + 1
+            }
+            guard blocks.isEmpty || coveredEnd == expectedOffset else { return nil }
             // Every key and seq range must lie inside its section, so lookups never trap.
             var keyBlobLength = 0
             for i in 0..<keyCount {
@@ -202,7 +215,7 @@ struct SegmentIndex {
             let seqArray = keyBlob + keyBlobLength
             guard seqArray + totalSeqs * 4 == body.count else { return nil }
             let h = Format.indexHeaderLength
-            return SegmentIndex(bytes: bytes, firstSeq: firstSeq, coveredEnd: Int64(b.leUnchecked(UInt64.self, at: 24)),
+            return SegmentIndex(bytes: bytes, firstSeq: firstSeq, coveredEnd: coveredEnd,
                                 chainHead: Digest(bytes: Array(bytes[56..<88])), sealed: b.leUnchecked(UInt32.self, at: 12) & 1 != 0,
                                 blocks: blocks, keyCount: keyCount, keyTable: h + keyTable, keyBlob: h + keyBlob, seqArray: h + seqArray)
         }

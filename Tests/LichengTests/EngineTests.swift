@@ -152,6 +152,35 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         #expect(fresh.shared == school.shared)
     }
 
+    /// A snapshot made for one history must not be used for another with the same
+    /// store ID and seqs (a restored older copy that grew differently).
+    @Test func snapshotOfAnotherHistoryIsIgnored() throws {
+        let dir = TemporaryDirectory("engine-otherhistory"); defer { dir.remove() }
+        let clock = TestClock("2024-09-02T09:00:00+08:00")
+        let a = try makeEngine(dir, clock: clock, snapshotInterval: 5)
+        try seedSchool(a, clock: clock, students: 3)
+        let branch = dir.sub("branch")
+        _ = try a.log.backup(to: branch)
+        for _ in 0..<8 { try a.submit([upload("S112001")]); clock.advance(seconds: 5) }
+        let aSnapshots = a.snapshotSeqs()
+        a.close()
+        // The copy grows with other events past the same seqs.
+        var options = Engine.Options()
+        options.clock = { clock.now }
+        options.snapshotInterval = 1_000_000
+        let b = try Engine.open(at: branch, options: options)
+        for _ in 0..<8 { try b.submit([upload("S112002", "CHEM1")]); clock.advance(seconds: 5) }
+        b.close()
+        let stolen = try #require(aSnapshots.first { $0 <= b.log.lastSeq })
+        try FileManager.default.createDirectory(atPath: branch + "/snapshots", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: a.snapshotPath(stolen), toPath: branch + "/snapshots/" + (a.snapshotPath(stolen) as NSString).lastPathComponent)
+        let reader = try Engine.open(at: branch, mode: .read, options: options)
+        var school = SchoolState()
+        try reader.forEachEvent { school.apply($0); return true }
+        #expect(reader.shared == school.shared)
+        #expect(reader.shared.items["S112002-C1"] != nil && reader.shared.items["S112001-C1"] == nil)
+    }
+
     @Test func portfolioAsOfATimeShowsOnlyWhatExistedThen() throws {
         let dir = TemporaryDirectory("engine-asof"); defer { dir.remove() }
         let clock = TestClock("2024-09-02T09:00:00+08:00")
