@@ -233,6 +233,11 @@ struct BlockDecoder {
 struct RecordProblem: Error {
     var index: Int
     var reason: String
+
+    /// The problem as damage of the block at `offset` of `segment`.
+    func corrupt(segment: String, offset: Int64) -> LogError {
+        .corrupt(segment: segment, offset: offset, reason: "record \(index + 1) of the block: \(reason)")
+    }
 }
 
 extension BlockHeader {

@@ -79,18 +79,13 @@ extension Log {
                                  expectedSeq: segment.firstSeq)
         var blocks: [BlockEntry] = []
         var keyed: [String: [UInt64]] = [:]
-        while true {
-            let step: (BlockHeader, BlockEntry)?
-            do { step = try walker.next() } catch let d as BlockDamage {
-                throw LogError.corrupt(segment: segment.name, offset: d.offset, reason: d.reason)
-            }
-            guard let (header, entry) = step else { break }
+        while let (header, entry) = try walker.next(in: segment.name) {
             blocks.append(entry)
             if let problem = walker.decoder.forEachRecord(header, { r in
                 if !r.key.isEmpty { keyed[r.keyString!, default: []].append(r.seq) }
                 return true
             }) {
-                throw LogError.corrupt(segment: segment.name, offset: entry.offset, reason: "record \(problem.index + 1) of the block: \(problem.reason)")
+                throw problem.corrupt(segment: segment.name, offset: entry.offset)
             }
         }
         return SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: segment.end,

@@ -40,12 +40,7 @@ extension Log {
                 }
             }
             var walker = BlockWalker(file: segment.file, from: start, limit: ends[i], expectedSeq: expected)
-            while true {
-                let step: (BlockHeader, BlockEntry)?
-                do { step = try walker.next() } catch let d as BlockDamage {
-                    throw LogError.corrupt(segment: segment.name, offset: d.offset, reason: d.reason)
-                }
-                guard let (header, entry) = step else { break }
+            while let (header, entry) = try walker.next(in: segment.name) {
                 if entry.lastSeq < from { continue }
                 var stopped = false
                 let problem = try walker.decoder.forEachRecord(header) { record in
@@ -54,10 +49,7 @@ extension Log {
                     if try !body(record) { stopped = true; return false }
                     return true
                 }
-                if let problem {
-                    throw LogError.corrupt(segment: segment.name, offset: entry.offset,
-                                           reason: "record \(problem.index + 1) of the block: \(problem.reason)")
-                }
+                if let problem { throw problem.corrupt(segment: segment.name, offset: entry.offset) }
                 if stopped { return }
             }
         }
@@ -172,16 +164,13 @@ extension Log {
                 guard let block = blockContaining(seqs[position], in: blocks) else {
                     throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
                 }
-                let stored = try segment.file.read(count: Format.blockHeaderLength + Int(block.storedLength), at: block.offset)
-                let header: BlockHeader
-                switch stored.withUnsafeBytes({ BlockHeader.parse(UnsafeRawBufferPointer(rebasing: $0[0..<min($0.count, Format.blockHeaderLength)])) }) {
-                case .success(let h) where h.firstSeq == block.firstSeq: header = h
-                case .success: throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: "the block is not the one the index names")
-                case .failure(let problem): throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: problem.description)
+                // Exactly the one block the index names (its bytes, checksums and first seq).
+                var walker = BlockWalker(file: segment.file, from: block.offset, limit: block.end,
+                                         expectedSeq: block.firstSeq, decoder: decoder)
+                guard let (header, _) = try walker.next(in: segment.name) else {
+                    throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
                 }
-                if let reason = stored.withUnsafeBytes({ decoder.load(header, stored: UnsafeRawBufferPointer(rebasing: $0[Format.blockHeaderLength...])) }) {
-                    throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: reason)
-                }
+                decoder = walker.decoder
                 let problem = try decoder.forEachRecord(header) { r in
                     while position < seqs.count && seqs[position] < r.seq { position += 1 }
                     if position < seqs.count && seqs[position] == r.seq {
@@ -190,9 +179,7 @@ extension Log {
                     }
                     return position < seqs.count && seqs[position] <= block.lastSeq
                 }
-                if let problem {
-                    throw LogError.corrupt(segment: segment.name, offset: block.offset, reason: "record \(problem.index + 1) of the block: \(problem.reason)")
-                }
+                if let problem { throw problem.corrupt(segment: segment.name, offset: block.offset) }
                 while position < seqs.count && seqs[position] <= block.lastSeq { position += 1 }
             }
         }

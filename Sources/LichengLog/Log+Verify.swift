@@ -57,32 +57,13 @@ extension Log {
                 let bodyHasher = footers[i] != nil ? StreamingSHA256() : nil
                 headerBytes.withUnsafeBytes { bodyHasher?.update($0) }
                 var chain = Chain(head: header.previousChain)
-                var reader = ChunkReader(file: segment.file, limit: ends[i])
-                var decoder = BlockDecoder()
-                var offset = Int64(Format.segmentHeaderLength)
+                var walker = BlockWalker(file: segment.file, from: Int64(Format.segmentHeaderLength), limit: ends[i],
+                                         expectedSeq: header.firstSeq)
+                walker.bodyHasher = bodyHasher
                 var expected = header.firstSeq
                 var blockCount: UInt64 = 0
-                while offset < ends[i] {
-                    let parsed = try reader.withBytes(at: offset, count: Format.blockHeaderLength) { b -> Result<BlockHeader, BlockHeaderProblem> in
-                        bodyHasher?.update(b)
-                        return BlockHeader.parse(b)
-                    }
-                    guard let parsed else { throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends inside a block header") }
-                    let h: BlockHeader
-                    switch parsed {
-                    case .success(let v): h = v
-                    case .failure(let problem): throw LogError.corrupt(segment: name, offset: offset, reason: problem.description)
-                    }
-                    guard h.firstSeq == expected else {
-                        throw LogError.corrupt(segment: name, offset: offset, reason: "the block starts at seq \(h.firstSeq) where seq \(expected) was expected")
-                    }
-                    let loaded = try reader.withBytes(at: offset + Int64(Format.blockHeaderLength), count: h.storedLength) { b -> String? in
-                        bodyHasher?.update(b)
-                        return decoder.load(h, stored: b)
-                    }
-                    guard let loaded else { throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends inside a block payload") }
-                    if let reason = loaded { throw LogError.corrupt(segment: name, offset: offset, reason: reason) }
-                    if let problem = decoder.forEachRecord(h, { r in
+                while let (h, entry) = try walker.next(in: name) {
+                    if let problem = walker.decoder.forEachRecord(h, { r in
                         if r.isRedacted {
                             chain.extend(withDigest: r.payload)
                             report.redactedRecords += 1
@@ -91,23 +72,23 @@ extension Log {
                         }
                         return true
                     }) {
-                        throw LogError.corrupt(segment: name, offset: offset, reason: "record \(problem.index + 1) of the block: \(problem.reason)")
+                        throw problem.corrupt(segment: name, offset: entry.offset)
                     }
                     guard h.firstTimestamp >= lastTimestamp else {
-                        throw LogError.corrupt(segment: name, offset: offset, reason: "seq \(h.firstSeq) is older than the record before it")
+                        throw LogError.corrupt(segment: name, offset: entry.offset, reason: "seq \(h.firstSeq) is older than the record before it")
                     }
                     guard chain.head == h.chainHead else {
-                        throw LogError.chainMismatch(segment: name, offset: offset, firstSeq: h.firstSeq, lastSeq: h.firstSeq + UInt64(h.count) - 1)
+                        throw LogError.chainMismatch(segment: name, offset: entry.offset, firstSeq: h.firstSeq, lastSeq: entry.lastSeq)
                     }
                     lastTimestamp = h.lastTimestamp
                     report.blocks += 1
                     blockCount += 1
                     report.records += UInt64(h.count)
                     report.uncompressedBytes += Int64(h.uncompressedLength)
-                    expected = h.firstSeq + UInt64(h.count)
-                    offset += Int64(Format.blockHeaderLength + h.storedLength)
-                    progress?(LogProgress(done: done + offset, total: total))
+                    expected = entry.lastSeq + 1
+                    progress?(LogProgress(done: done + entry.end, total: total))
                 }
+                let offset = walker.offset
                 guard expected - 1 == lasts[i] else {
                     throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends at seq \(expected - 1), expected \(lasts[i])")
                 }

@@ -129,18 +129,31 @@ struct BlockWalker {
     var reader: ChunkReader
     var offset: Int64
     var expectedSeq: UInt64
-    var decoder = BlockDecoder()
+    var decoder: BlockDecoder
+    /// When set, every byte walked over (headers and payloads) is fed to it.
+    var bodyHasher: StreamingSHA256?
 
-    init(file: File, from offset: Int64, limit: Int64, expectedSeq: UInt64) {
+    init(file: File, from offset: Int64, limit: Int64, expectedSeq: UInt64, decoder: BlockDecoder = BlockDecoder()) {
         reader = ChunkReader(file: file, limit: limit)
         self.offset = offset
         self.expectedSeq = expectedSeq
+        self.decoder = decoder
+    }
+
+    /// `next()`, with damage reported as `LogError.corrupt` naming `segment`.
+    mutating func next(in segment: String) throws -> (BlockHeader, BlockEntry)? {
+        do { return try next() } catch let d as BlockDamage {
+            throw LogError.corrupt(segment: segment, offset: d.offset, reason: d.reason)
+        }
     }
 
     /// The next block, nil at `limit`, or `BlockDamage` for a bad block.
     mutating func next() throws -> (BlockHeader, BlockEntry)? {
         if offset >= reader.limit { return nil }
-        let parsed = try reader.withBytes(at: offset, count: Format.blockHeaderLength) { BlockHeader.parse($0) }
+        let parsed = try reader.withBytes(at: offset, count: Format.blockHeaderLength) { b -> Result<BlockHeader, BlockHeaderProblem> in
+            bodyHasher?.update(b)
+            return BlockHeader.parse(b)
+        }
         guard let parsed else { throw BlockDamage(offset: offset, reason: "the file ends inside a block header") }
         let header: BlockHeader
         switch parsed {
@@ -150,8 +163,9 @@ struct BlockWalker {
         guard header.firstSeq == expectedSeq else {
             throw BlockDamage(offset: offset, reason: "the block starts at seq \(header.firstSeq) where seq \(expectedSeq) was expected")
         }
-        let problem = try reader.withBytes(at: offset + Int64(Format.blockHeaderLength), count: header.storedLength) {
-            decoder.load(header, stored: $0)
+        let problem = try reader.withBytes(at: offset + Int64(Format.blockHeaderLength), count: header.storedLength) { b -> String? in
+            bodyHasher?.update(b)
+            return decoder.load(header, stored: b)
         }
         guard let loaded = problem else { throw BlockDamage(offset: offset, reason: "the file ends inside the block payload") }
         if let reason = loaded { throw BlockDamage(offset: offset, reason: reason) }
