@@ -24,26 +24,40 @@ import TestSupport
         #expect(try cli.lastSeq() == before + 1)
     }
 
+    /// 8 processes at once, each appending 1,000 events in 10 batches of 100.
     @Test func eightWritersAppendingAtOnceLeaveAGaplessLog() throws {
         let cli = try CLI.school()
         defer { cli.dir.remove() }
         let before = try cli.lastSeq()
-        let perWriter = 25
+        let batches = 10, perBatch = 100, writers = 8
         let statuses = LockedStatuses()
-        DispatchQueue.concurrentPerform(iterations: 8) { w in
-            let lines = (0..<perWriter).map { i in
-                #"{"type":"grade.recorded","actor":"A1","student":"S1","requestId":"w\#(w)-\#(i)","data":{"courseId":"C1","term":"\#(CLI.term)","score":\#(60 + i),"credits":2}}"#
+        DispatchQueue.concurrentPerform(iterations: writers) { w in
+            for b in 0..<batches {
+                let lines = (0..<perBatch).map { i in
+                    #"{"type":"grade.recorded","actor":"A1","student":"S1","requestId":"w\#(w)-\#(b)-\#(i)","data":{"courseId":"C1","term":"\#(CLI.term)","score":\#(i),"credits":2}}"#
+                }
+                let file = cli.write("w\(w)-\(b).jsonl", lines.joined(separator: "\n") + "\n")
+                let r = try! cli(["append", file], as: "A1")
+                statuses.add(r.status, r.stderr)
             }
-            let file = cli.write("w\(w).jsonl", lines.joined(separator: "\n") + "\n")
-            let r = try! cli(["append", file], as: "A1")
-            statuses.add(r.status, r.stderr)
         }
-        #expect(statuses.values.allSatisfy { $0.0 == 0 }, "\(statuses.values)")
-        #expect(try cli.lastSeq() == before + Int64(8 * perWriter))
-        // Every event is there exactly once.
+        let total = writers * batches * perBatch
+        #expect(statuses.values.allSatisfy { $0.0 == 0 }, "\(statuses.values.filter { $0.0 != 0 })")
+        #expect(try cli.lastSeq() == before + Int64(total))
+        // Every event is there exactly once, and each process's batch is contiguous.
         let audit = try cli.ok(["audit", "--type", "grade.recorded", "--json"], as: "A1").stdout
-        let ids = audit.split(separator: "\n").compactMap { try? JSONValue.parse(String($0))["requestId"]?.stringValue }
-        #expect(Set(ids).count == 8 * perWriter && ids.count == 8 * perWriter)
+        var ids: [String] = []
+        var seqsOfBatch: [String: [Int64]] = [:]
+        for line in audit.split(separator: "\n") {
+            guard let doc = try? JSONValue.parse(String(line)), let id = doc["requestId"]?.stringValue,
+                  let seq = doc["seq"]?.intValue else { continue }
+            ids.append(id)
+            seqsOfBatch[String(id[..<id.lastIndex(of: "-")!]), default: []].append(seq)
+        }
+        #expect(Set(ids).count == total && ids.count == total)
+        for (batch, seqs) in seqsOfBatch {
+            #expect(seqs.max()! - seqs.min()! == Int64(perBatch - 1), "batch \(batch) is interleaved with another")
+        }
         #expect(try cli.ok(["verify"]).status == 0)
     }
 }
