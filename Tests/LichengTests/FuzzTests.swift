@@ -83,4 +83,16 @@ import TestSupport
             _ = tool.run(arguments: args, environment: [:], console: console)
         }
     }
+
+    /// Every input kept under `Fixtures/fuzz/TARGET/` (seeds, and crashers found by
+    /// `Tools/fuzz.sh` with libFuzzer) runs through the fuzz targets without a trap.
+    @Test(arguments: ["event", "stored", "csv", "args", "segment"])
+    func savedFuzzInputsNeverTrap(_ target: String) throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz/\(target)").path
+        let fuzz = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("fuzz").path
+        let r = try run(fuzz, ["replay", target, fixtures + "/seeds", fixtures + "/crashers"])
+        #expect(r.status == 0, "fuzz replay \(target): \(r.stderr)")
+        #expect(r.stdout.contains("none trapped"))
+    }
 }
