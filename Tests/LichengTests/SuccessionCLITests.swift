@@ -134,3 +134,30 @@ import TestSupport
         #expect(page.contains("no system-training training in academic year 113 was hosted by exam-section and career-counselor together"))
     }
 }
+
+/// The HTML page in a real browser: runs `Tools/render-check.sh` (headless Chromium's DOM and a
+/// screenshot) when Chromium is installed. It never installs it, so `make test` stays fast and
+/// offline; `make report-check` installs it and checks a generated year.
+@Suite struct ComplianceHTMLRenderTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var chromium: String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @Test(.enabled(if: chromium != nil, "skipped: Chromium is not installed (apt-get install chromium, or make report-check)"))
+    func htmlReportRendersInHeadlessChromiumWhenInstalled() throws {
+        let cli = try CLI.school()
+        defer { cli.dir.remove() }
+        let item = try cli.uploadOutcome()
+        try cli.ok(["certify", item], as: "T1")
+        let html = cli.dir.sub("report.html")
+        try cli.ok(["report", "compliance", "--year", String(CLI.term.year.value), "--html", html], as: "A1")
+        let script = Self.root.appendingPathComponent("Tools/render-check.sh").path
+        let r = try run("/bin/bash", [script, html, cli.dir.sub("render")],
+                        environment: ["PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": cli.dir.path, "LICHENG_NO_INSTALL": "1"])
+        #expect(r.status == 0, "render check failed:\n\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("ok    DOM has chart #chart-trainings"))
+        #expect(r.stdout.contains("ok    screenshot"))
+        #expect(!r.stdout.contains("FAIL"))
+    }
+}

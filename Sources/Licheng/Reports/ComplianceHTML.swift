@@ -82,6 +82,12 @@ public enum ComplianceHTML {
         "<p class=\"legend\">" + items.map { "<span><i style=\"background:\($0.1)\"></i>\(esc($0.0))</span>" }.joined(separator: " ") + "</p>"
     }
 
+    /// "2025-01-20 23:59" (Asia/Taipei): minutes are enough on a page people read.
+    static func short(_ t: Timestamp) -> String {
+        let f = Taipei.format(t)
+        return String(f.prefix(10)) + " " + String(f.dropFirst(11).prefix(5))
+    }
+
     static func ok(_ good: Bool) -> String { good ? "<span class=\"ok\">✔</span>" : "<span class=\"bad\">✘</span>" }
 
     /// A timeline of one term's windows: a bar from open to close, a diamond at the self-check
@@ -112,15 +118,15 @@ public enum ComplianceHTML {
                 s += "<text x=\"\(labelWidth + 4)\" y=\"\(y + 15)\" class=\"num bad\">未公告 not published</text>"
                 continue
             }
-            s += "<rect class=\"bar\" x=\"\(x(o))\" y=\"\(y + 4)\" width=\"\(max(2, x(c) - x(o)))\" height=\"\(rowH - 8)\" fill=\"\(lightBlue)\"><title>\(esc(w.kind.rawValue)) \(esc(Taipei.format(o))) – \(esc(Taipei.format(c)))</title></rect>"
+            s += "<rect class=\"bar\" x=\"\(x(o))\" y=\"\(y + 4)\" width=\"\(max(2, x(c) - x(o)))\" height=\"\(rowH - 8)\" fill=\"\(lightBlue)\"><title>\(esc(w.kind.rawValue)) \(esc(short(o))) – \(esc(short(c)))</title></rect>"
             if let sc = w.selfCheckAt {
                 let cx = x(sc), cy = y + rowH / 2
-                s += "<path class=\"selfcheck\" d=\"M\(cx) \(cy - 6) L\(cx + 6) \(cy) L\(cx) \(cy + 6) L\(cx - 6) \(cy) Z\" fill=\"\(blue)\"><title>自我檢核 self-check \(esc(Taipei.format(sc)))</title></path>"
+                s += "<path class=\"selfcheck\" d=\"M\(cx) \(cy - 6) L\(cx + 6) \(cy) L\(cx) \(cy + 6) L\(cx - 6) \(cy) Z\" fill=\"\(blue)\"><title>自我檢核 self-check \(esc(short(sc)))</title></path>"
             } else {
                 s += "<text x=\"\(x(c) + 4)\" y=\"\(y + 15)\" class=\"num bad\">無自我檢核 no self-check</text>"
             }
             if let r = w.reopenedAfter {
-                s += "<line x1=\"\(x(r))\" y1=\"\(y + 1)\" x2=\"\(x(r))\" y2=\"\(y + rowH - 1)\" stroke=\"\(red)\" stroke-width=\"3\"><title>原截止 published deadline \(esc(Taipei.format(r)))</title></line>"
+                s += "<line x1=\"\(x(r))\" y1=\"\(y + 1)\" x2=\"\(x(r))\" y2=\"\(y + rowH - 1)\" stroke=\"\(red)\" stroke-width=\"3\"><title>原截止 published deadline \(esc(short(r)))</title></line>"
             }
         }
         s += "</svg>"
@@ -159,7 +165,7 @@ public enum ComplianceHTML {
         </head>
         <body>
         <h1>\(esc(schoolName))<br>\(y) 學年度 學生學習歷程檔案 作業成效報告<br><small>Learning-portfolio compliance report, academic year \(y)</small></h1>
-        <p class="meta">截至 As of seq \(asOfSeq), \(esc(Taipei.format(r.now))) · 產生 Generated \(esc(Taipei.format(generatedAt))) · 依據補充規定第二、三、四、六、七、十、十一點 (rules 2, 3, 4, 6, 7, 10, 11)</p>
+        <p class="meta">截至 As of seq \(asOfSeq), \(esc(short(r.now))) · 產生 Generated \(esc(short(generatedAt))) · 依據補充規定第二、三、四、六、七、十、十一點 (rules 2, 3, 4, 6, 7, 10, 11)</p>
 
         """
 
@@ -183,13 +189,24 @@ public enum ComplianceHTML {
         h += card("待改善 Findings", "\(r.findings.count)", r.findings.isEmpty)
         h += "</div>\n"
 
-        // Findings first: what the working group has to act on.
+        // Findings first, one line per section: what the working group has to act on. The full
+        // list is at the end of the page.
         h += "<h2 id=\"findings\">待改善事項 Findings (\(r.findings.count))</h2>\n"
         if r.findings.isEmpty {
             h += "<p class=\"ok\">全部符合 Every requirement is met.</p>\n"
         } else {
             h += "<ul class=\"findings\">"
-            for f in r.findings { h += "<li><b>\(esc(sectionLabels[f.section] ?? f.section.rawValue))</b>: \(esc(f.message))</li>" }
+            for section in ComplianceReport.Finding.Section.allCases {
+                let fs = r.findings(section)
+                guard !fs.isEmpty else { continue }
+                let label = "<b>\(esc(sectionLabels[section] ?? section.rawValue))</b>"
+                if fs.count <= 3 {
+                    for f in fs { h += "<li>\(label): \(esc(f.message))</li>" }
+                } else {
+                    let subjects = fs.prefix(8).map { esc($0.subject) }.joined(separator: ", ") + (fs.count > 8 ? ", …" : "")
+                    h += "<li>\(label): \(fs.count) findings — \(subjects) (<a href=\"#all-findings\">全部 all</a>)</li>"
+                }
+            }
             h += "</ul>\n"
         }
 
@@ -230,6 +247,17 @@ public enum ComplianceHTML {
         h += "<h2 id=\"windows\">作業期程與自我檢核 Windows and self-check times (rule 4)</h2>\n"
         for t in y.terms { h += timeline(r.windows.filter { $0.term == t }, term: t) }
         h += legend([("作業期間 open", lightBlue), ("自我檢核 self-check", blue), ("重新開放前的原截止 deadline before re-opening", red)])
+        h += "<table><tr><th>學期 Term</th><th>作業 Kind</th><th>開始 Opens</th><th>截止 Closes</th><th>自我檢核 Self-check</th><th>原截止 Re-opened after</th></tr>"
+        for w in r.windows {
+            h += "<tr><td>\(w.term)</td><td>\(esc(windowLabels[w.kind] ?? w.kind.rawValue))</td>"
+            if w.published {
+                h += "<td>\(w.opensAt.map { esc(short($0)) } ?? "")</td><td>\(w.closesAt.map { esc(short($0)) } ?? "")</td>"
+                h += "<td>\(w.selfCheckAt.map { esc(short($0)) } ?? "<span class=\"bad\">✘ 無 none</span>")</td><td>\(w.reopenedAfter.map { "<span class=\"bad\">\(esc(short($0)))</span>" } ?? "")</td></tr>"
+            } else {
+                h += "<td colspan=\"4\" class=\"bad\">✘ 未公告 not published</td></tr>"
+            }
+        }
+        h += "</table>\n"
 
         // Certification (rules 5(3)2, 11).
         h += "<h2 id=\"certification\">任課教師認證 Certification per teacher (rules 5(3), 11)</h2>\n"
@@ -273,11 +301,18 @@ public enum ComplianceHTML {
                 h += "<tr><td>\(esc(submissionLabels[s.kind] ?? s.kind.rawValue))</td><td>\(esc(s.unit.rawValue))</td><td colspan=\"8\" class=\"bad\">未提交 not submitted</td></tr>"
             }
             for b in s.batches {
-                h += "<tr><td>\(esc(submissionLabels[s.kind] ?? s.kind.rawValue))</td><td>\(esc(s.unit.rawValue))</td><td>\(esc(b.batchId))</td><td>\(esc(Taipei.format(b.at)))</td>"
+                h += "<tr><td>\(esc(submissionLabels[s.kind] ?? s.kind.rawValue))</td><td>\(esc(s.unit.rawValue))</td><td>\(esc(b.batchId))</td><td>\(esc(short(b.at)))</td>"
                 h += "<td class=\"n\">\(b.students)</td><td class=\"n\">\(b.items)</td><td>\(ok(b.schoolConfirmed))</td><td class=\"n\">\(b.studentsConfirmed)</td><td class=\"n\">\(b.confirmedByMail)</td><td class=\"n\">\(b.openDisputes)</td></tr>"
             }
         }
         h += "</table>\n"
+        if !r.findings.isEmpty {
+            h += "<h2 id=\"all-findings\">全部待改善事項 All findings</h2>\n<table><tr><th>類別 Section</th><th>對象 Subject</th><th>說明 Finding</th></tr>"
+            for f in r.findings {
+                h += "<tr><td>\(esc(sectionLabels[f.section] ?? f.section.rawValue))</td><td>\(esc(f.subject))</td><td>\(esc(f.message))</td></tr>"
+            }
+            h += "</table>\n"
+        }
         h += "<p class=\"meta\">Licheng 歷程 · 本頁不需網路 This page is self-contained: no scripts, no network.</p>\n</body>\n</html>\n"
         return h
     }
