@@ -39,6 +39,9 @@ import TestSupport
         let text = try cli.ok(["todo"], as: "T3").stdout
         #expect(text.contains("代理 Acting as proxy") && text.contains("T1 林老師 — departed"))
 
+        // The successor may read the student's portfolio to do the work (T2, away, may not).
+        try cli.ok(["portfolio", item.components(separatedBy: "-")[0]], as: "T3")
+        #expect(try cli(["portfolio", "S1"], as: "T2").status != 0)
         // T3 certifies without naming T1: the CLI finds whose duty it is.
         let done = try cli.ok(["certify", item], as: "T3")
         #expect(done.stdout.contains("on behalf of T1"))
@@ -132,6 +135,22 @@ import TestSupport
         // The gaps show as findings on the page.
         #expect(page.contains("no workshop training in academic year 113"))
         #expect(page.contains("no system-training training in academic year 113 was hosted by exam-section and career-counselor together"))
+    }
+}
+
+extension ComplianceHTMLTests {
+    @Test func aLargeSchoolsChartShowsFortyTeachersAndTheTableAll() {
+        var s = Self.shared(schoolName: "中山高中", teacherName: "王老師")
+        for i in 2...45 {
+            let n = s.lastSeq + 1
+            s.apply(Event(seq: n, recordedAt: s.lastRecordedAt + 1, actor: "A1", body: .staffRegistered(StaffRegistered(staffId: "T\(i)", name: "師\(i)", roles: [.subjectTeacher]))))
+            s.apply(Event(seq: n + 1, recordedAt: s.lastRecordedAt + 1, actor: "A1", body: .courseOffered(CourseOffered(courseId: "C\(i)", term: Term(113, 1), name: "課", teachers: ["T\(i)"]))))
+        }
+        let page = ComplianceHTML.render(ComplianceReport(year: AcademicYear(113), shared: s), schoolName: "中山高中", asOfSeq: s.lastSeq, generatedAt: s.lastRecordedAt)
+        #expect(page.contains("The chart shows 40 of 45 teachers"))
+        let chart = page.components(separatedBy: "id=\"chart-certification\"")[1].components(separatedBy: "</svg>")[0]
+        #expect(chart.components(separatedBy: "class=\"lbl\"").count - 1 == 40)
+        #expect(page.contains("<td>T45 師45</td>"))
     }
 }
 

@@ -277,7 +277,13 @@ public enum ComplianceHTML {
             h += "<p>本學年無課程學習成果 No course outcomes this year.</p>\n"
         } else {
             h += legend([("期限內 on time", green), ("逾期 late", orange), ("未完成 missing", red), ("尚在期限內 pending", grey)])
-            h += barChart(order.map { t in
+            // A large school has hundreds of teachers: the chart shows the first `chartRows` (late and
+            // missing first); the table below lists everyone.
+            let chartRows = 40
+            if order.count > chartRows {
+                h += "<p class=\"meta\">圖表列出 \(chartRows) / \(order.count) 位教師（逾期、未完成者優先），下表列出全部。The chart shows \(chartRows) of \(order.count) teachers, late and missing first; the table lists all.</p>"
+            }
+            h += barChart(order.prefix(chartRows).map { t in
                 let x = perTeacher[t]!
                 return BarRow(label: x.name.isEmpty ? t : "\(t) \(x.name)", segments: [(x.onTime, green, "on time"), (x.late, orange, "late"), (x.missing, red, "missing"), (x.pending, grey, "pending")])
             }, id: "chart-certification", caption: "每位教師認證件數 certification per teacher (on time / late / missing / pending)")
