@@ -89,6 +89,9 @@ import TestSupport
         let j = try cli.ok(["report", "compliance", "--year", year, "--json"], as: "A1").json()
         #expect(j["certification"]?.arrayValue?.first { $0["teacher"]?.stringValue == "T1" }?["onTime"]?.intValue == 1)
         #expect(j["workingGroup"]?["seats"]?.intValue == 15)
+        // A path that cannot be written is a clear storage error (exit 3).
+        let bad = try cli(["report", "compliance", "--year", year, "--html", cli.dir.sub("no/such/dir/r.html")], as: "A1")
+        #expect(bad.status == 3 && bad.stderr.contains("Cannot write the HTML report"))
         // A teacher may not read it; nothing is written for them.
         let denied = try cli(["report", "compliance", "--year", year, "--html", cli.dir.sub("t1.html")], as: "T1")
         #expect(denied.status != 0 && !FileManager.default.fileExists(atPath: cli.dir.sub("t1.html")))
