@@ -5,7 +5,7 @@ SHELL := /bin/bash
 APT_PACKAGES := pkg-config liblz4-dev libxxhash-dev libssl-dev libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench report-check clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -27,6 +27,16 @@ demo: release
 
 bench: release
 	.build/release/logdemo bench /tmp/licheng-bench-store 1000000
+
+# The compliance report of a generated school year (with two deliberate gaps) as HTML, rendered
+# in headless Chromium (installed from Debian when missing) and checked: Tools/render-check.sh.
+REPORT_DIR := /tmp/licheng-report-check
+report-check: build
+	rm -rf $(REPORT_DIR) && mkdir -p $(REPORT_DIR)
+	.build/debug/generate --store $(REPORT_DIR)/store --students 1500 --classes 45 --quiet --gaps missing-workshop,late-teacher
+	.build/debug/licheng --store $(REPORT_DIR)/store --as T0017 report compliance --year 113 --html $(REPORT_DIR)/report.html > $(REPORT_DIR)/report.txt
+	Tools/render-check.sh $(REPORT_DIR)/report.html $(REPORT_DIR)/render
+	@echo "report: $(REPORT_DIR)/report.html  screenshot: $(REPORT_DIR)/render/screenshot.png"
 
 clean:
 	rm -rf .build

@@ -87,6 +87,7 @@ private func resolveActor(_ e: Event, shared: SharedState, now: Timestamp) throw
             throw reject(.authority, "\(e.actor) may not act for \(other): \(other) is available and acts in person")
         }
         if account.unavailable { throw reject(.authority, "\(e.actor) is marked unavailable and cannot act as a proxy") }
+        if account.hasDeparted(at: now) { throw reject(.authority, "\(e.actor) departed on \(account.departedOn!) and is no longer anyone's proxy") }
         guard let p = shared.currentProxy(for: replaced, at: now) else {
             throw reject(.authority, "no proxy is assigned for \(other) (neither for the account nor for its roles)")
         }
@@ -231,6 +232,9 @@ private struct DecideContext {
             try requireRole(.examSection)
             try requireStaff(d.staffId, "staff account")
             if shared.staff[d.staffId]!.departedOn == nil { throw reject(.state, "staff account \(d.staffId) has not departed; only a departed account's expiry is extended") }
+            if let current = shared.staff[d.staffId]!.accountExpiresAt, d.accountExpiresAt.micros <= current {
+                throw reject(.state, "the account \(d.staffId) already expires at \(Taipei.format(current)); an extension must postpone the expiry, not bring it forward")
+            }
         case .staffUnavailable(let d):
             try requireRole(.examSection, .academicDirector, .principal)
             try requireStaff(d.staffId, "staff account")
@@ -485,6 +489,9 @@ private struct DecideContext {
                 if isStudentActor { try requireSelf(s) } else {
                     try requireRole(.examSection)
                     if d.method != .mail { throw reject(.authority, "staff confirm a student's receipt only by mail (method: mail) for a student who has left") }
+                    guard shared.students[s]?.departedOn != nil else {
+                        throw reject(.authority, "student \(s) has not left the school and confirms their own receipt; staff confirm by mail only for a student who has left (rules 7(3)3)")
+                    }
                 }
                 if let r = batch.studentReceipts[s], r.status == .confirmed {
                     throw reject(.state, "student \(s) already confirmed the receipt of batch \(d.batchId)")

@@ -22,8 +22,14 @@ public struct StaffAccount: Codable, Sendable, Equatable {
 
     public func has(_ role: StaffRole) -> Bool { roles.contains(role) }
     public func isExpired(at now: Timestamp) -> Bool { accountExpiresAt.map { now >= $0 } ?? false }
+    /// The departure has taken effect (a departure recorded ahead of its date has not).
+    public func hasDeparted(at now: Timestamp) -> Bool { departedOn.map { $0.start <= now } ?? false }
     /// Able to act in person now: not expired and not unavailable.
     public func isActive(at now: Timestamp) -> Bool { !isExpired(at: now) && !unavailable }
+    /// Able to take over someone else's duties now: active and not departed. A departed
+    /// teacher whose account was extended still certifies their own courses, but is no
+    /// one's proxy.
+    public func canServeAsProxy(at now: Timestamp) -> Bool { isActive(at: now) && !hasDeparted(at: now) }
 }
 
 public struct CourseInfo: Codable, Sendable, Equatable {
@@ -48,8 +54,14 @@ public struct WindowInfo: Codable, Sendable, Equatable {
     public var selfCheckAt: Timestamp?
     public var setSeq: UInt64
     public var setAt: Timestamp
+    /// The deadline as published: the close time in force when the window first closed. A
+    /// window re-set before it closes moves the deadline; re-opened after it closed, it does
+    /// not, and work done after the deadline counts as late (compliance report). Nil: `closesAt`.
+    public var deadline: Timestamp?
     /// Open from `opensAt` to `closesAt`, both inclusive.
     public func isOpen(at t: Timestamp) -> Bool { t >= opensAt && t <= closesAt }
+    /// The published deadline (see `deadline`).
+    public var publishedDeadline: Timestamp { deadline ?? closesAt }
 }
 
 /// The quota numbers and limits in force from `effectiveSeq` / `effectiveAt` on.
@@ -168,6 +180,8 @@ public struct CertificationTally: Codable, Sendable, Equatable {
     public var decisions = 0
     public var insideWindow = 0
     public var byProxy = 0
+    /// Decisions recorded after the window's published deadline (a re-opened window).
+    public var late = 0
     public init() {}
 }
 
@@ -233,15 +247,34 @@ public struct SharedState: Codable, Sendable, Equatable {
         let lists = [accountProxies[account.id] ?? []] + account.roles.map { roleProxies[$0] ?? [] }
         for list in lists {
             for p in list where p != account.id {
-                if let s = staff[p], s.isActive(at: now) { return p }
+                if let s = staff[p], s.canServeAsProxy(at: now) { return p }
             }
         }
         return nil
     }
 
-    /// True when the account's duties pass to a proxy: unavailable, departed or expired.
+    /// True when the account's duties pass to a proxy: unavailable, departed (from the
+    /// effective date on) or expired.
     public func needsProxy(_ account: StaffAccount, at now: Timestamp) -> Bool {
-        account.unavailable || account.departedOn != nil || account.isExpired(at: now)
+        account.unavailable || account.hasDeparted(at: now) || account.isExpired(at: now)
+    }
+
+    /// Why an account's duties pass to a proxy now, in words ("unavailable (病假)",
+    /// "departed 2025-01-10", "expired"), or nil when it acts in person.
+    public func proxyReason(_ account: StaffAccount, at now: Timestamp) -> String? {
+        if account.hasDeparted(at: now) {
+            return "departed \(account.departedOn!)" + (account.isExpired(at: now) ? "" : account.accountExpiresAt.map { ", account open until \(Taipei.format($0))" } ?? "")
+        }
+        if account.isExpired(at: now) { return "account expired \(Taipei.format(account.accountExpiresAt!))" }
+        if account.unavailable { return "unavailable" + (account.unavailableReason.map { " (\($0))" } ?? "") }
+        return nil
+    }
+
+    /// The accounts whose duties `actor` holds now as their current proxy, by ID.
+    public func accountsReplaced(by actor: String, at now: Timestamp) -> [StaffAccount] {
+        guard staff[actor]?.canServeAsProxy(at: now) == true else { return [] }
+        return staff.values.filter { $0.id != actor && needsProxy($0, at: now) && currentProxy(for: $0, at: now) == actor }
+            .sorted { $0.id < $1.id }
     }
 
     // MARK: apply
@@ -277,9 +310,12 @@ public struct SharedState: Codable, Sendable, Equatable {
         case .workingGroupMeetingHeld(let d):
             meetings.append(MeetingInfo(date: d.date, term: d.term, decisions: d.decisions, seq: e.seq, by: e.actor))
         case .scheduleWindowSet(let d):
-            windows[SharedState.windowKey(d.term, d.kind)] = WindowInfo(
+            let key = SharedState.windowKey(d.term, d.kind)
+            // The published deadline stays once it has passed (see WindowInfo.deadline).
+            let deadline = windows[key].flatMap { old in old.publishedDeadline < e.recordedAt ? old.publishedDeadline : nil }
+            windows[key] = WindowInfo(
                 term: d.term, kind: d.kind, opensAt: d.opensAt.micros, closesAt: d.closesAt.micros,
-                selfCheckAt: d.selfCheckAt?.micros, setSeq: e.seq, setAt: e.recordedAt)
+                selfCheckAt: d.selfCheckAt?.micros, setSeq: e.seq, setAt: e.recordedAt, deadline: deadline)
         case .policySet(let d):
             var p = policy
             if let v = d.courseOutcomeUploads { p.courseOutcomeUploads = v }
@@ -346,9 +382,11 @@ public struct SharedState: Codable, Sendable, Equatable {
             guard let info = items[d.itemId] else { return }
             if let t = info.term {
                 let teacher = e.onBehalfOf ?? e.actor
-                let inWindow = window(t, .certification)?.isOpen(at: e.recordedAt) ?? false
+                let w = window(t, .certification)
+                let inWindow = w?.isOpen(at: e.recordedAt) ?? false
                 certificationTally[t, default: [:]][teacher, default: CertificationTally()].decisions += 1
                 if inWindow { certificationTally[t, default: [:]][teacher, default: CertificationTally()].insideWindow += 1 }
+                if let w, e.recordedAt > w.publishedDeadline { certificationTally[t, default: [:]][teacher, default: CertificationTally()].late += 1 }
                 if e.onBehalfOf != nil { certificationTally[t, default: [:]][teacher, default: CertificationTally()].byProxy += 1 }
             }
             items[d.itemId]?.status = d.decision == .certified ? .certified : .returned

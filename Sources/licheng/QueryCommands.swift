@@ -1,3 +1,4 @@
+import Foundation
 import Licheng
 import LichengDomain
 
@@ -165,6 +166,11 @@ let todoCommand = Command(
         let w = PendingWork(actor: actor, role: role, shared: q.shared, now: q.now, withinDays: days)
         if ctx.json { ctx.console.printJSON(.object(w.jsonObject())); return }
         var out = "待辦 Pending work of \(actor ?? "")\(role.map { " role \($0.rawValue)" } ?? "")\n\n"
+        if !w.replacing.isEmpty {
+            out += "代理 Acting as proxy (代理人) for:\n"
+            for r in w.replacing { out += "  \(r.staffId) \(r.name) — \(r.reason)\n" }
+            out += "\n"
+        }
         out += "待認證 Awaiting certification (認證): \(w.certifications.count)\n"
         if !w.certifications.isEmpty {
             var t = Table(columns: [.init("項目 Item"), .init("學生 Student"), .init("課程 Course"), .init("學期 Term"), .init("代理 On behalf of")])
@@ -177,8 +183,14 @@ let todoCommand = Command(
             for x in w.closingWindows { t.addRow([x.term.description, x.kind.rawValue, Taipei.format(x.closesAt)]) }
             out += t.render()
         }
+        out += "\n待提交 Submissions due: \(w.submissionsDue.count)\n"
+        for d in w.submissionsDue { out += "  \(d.kind.rawValue)  \(d.term)  closes \(Taipei.format(d.closesAt))\(d.onBehalfOf.map { "  (for \($0))" } ?? "")\n" }
         out += "\n待確認收訖 Receipts (收訖明細) to confirm: \(w.receiptsToConfirm.count)\n"
         for b in w.receiptsToConfirm { out += "  \(b)\n" }
+        if !w.mailReceipts.isEmpty {
+            out += "\n離校生郵寄收訖 Receipts of students who left, to confirm by mail: \(w.mailReceipts.count)\n"
+            for m in w.mailReceipts { out += "  \(m.batchId)  \(m.student)\n" }
+        }
         out += "\n待處理申訴 Disputes to resolve: \(w.disputesToResolve.count)\n"
         for d in w.disputesToResolve { out += "  \(d.batchId)  \(d.student)\n" }
         ctx.console.writeOutput(out)
@@ -187,29 +199,49 @@ let todoCommand = Command(
 let reportCommand = Command(
     "report", abstract: "School-wide reports.",
     subcommands: [
-        Command("compliance", abstract: "The compliance report of an academic year (meetings, trainings, windows, certification, submissions).",
-                options: [.value("year", help: "The academic year, e.g. 115.", required: true), asOfOption],
+        Command("compliance", abstract: "The compliance report of an academic year (working group, meetings, trainings, windows, certification, submissions).",
+                discussion: "The evidence for the working group's yearly checks and the staff evaluation (rules 2, 3, 4, 6, 10, 11). --html FILE also writes one self-contained page with charts (inline SVG, no network) for reading or printing.",
+                options: [.value("year", help: "The academic year, e.g. 115.", required: true),
+                          .value("html", valueName: "file", help: "Also write the report as a self-contained HTML page to this file."),
+                          asOfOption],
                 run: handler { ctx in
                     let year = try ctx.year()
                     let q = try QueryState(ctx)
                     defer { q.engine.close() }
                     try q.requireSchoolWide("the compliance report")
-                    let r = ComplianceReport(year: year, shared: q.shared)
+                    let r = ComplianceReport(year: year, shared: q.shared, now: q.now)
+                    if let path = ctx.inv.value("html") {
+                        let page = ComplianceHTML.render(r, schoolName: q.shared.store?.schoolName ?? "", asOfSeq: q.seq, generatedAt: q.engine.now)
+                        guard FileManager.default.createFile(atPath: path, contents: Data(page.utf8)) else {
+                            throw ToolError("Cannot write the HTML report to '\(path)': check that its directory exists and is writable.", exitCode: .storageFailure)
+                        }
+                    }
                     if ctx.json { ctx.console.printJSON(.object(r.jsonObject())); return }
                     var out = "學年度 Academic year \(year) compliance report (seq \(q.seq))\n\n"
+                    let wg = r.workingGroup
+                    out += "工作小組 Working group: \(wg.filled)/\(ComplianceReport.WorkingGroupCheck.seats) seats filled\n\n"
                     var m = Table(columns: [.init("學期 Term"), .init("工作小組會議 Meetings", alignment: .right)])
-                    for t in year.terms { m.addRow([t.description, "\(r.meetings[t] ?? 0)"]) }
+                    for t in year.terms { m.addRow([t.description, "\(r.meetings[t]?.count ?? 0)"]) }
                     out += m.render() + "\n"
-                    var tr = Table(columns: [.init("研習 Training"), .init("場次 Held", alignment: .right)])
-                    for k in TrainingKind.allCases { tr.addRow([k.rawValue, "\(r.trainings[k] ?? 0)"]) }
+                    var tr = Table(columns: [.init("研習 Training"), .init("場次 Held", alignment: .right), .init("主辦單位符合 By the named units", alignment: .right)])
+                    for k in TrainingKind.allCases { tr.addRow([k.rawValue, "\(r.trainings[k]?.count ?? 0)", "\(r.trainings[k]?.filter(\.requiredHosts).count ?? 0)"]) }
                     out += tr.render() + "\n"
-                    var c = Table(columns: [.init("教師 Teacher"), .init("學期 Term"), .init("認證 Decisions", alignment: .right), .init("期限內 In window", alignment: .right), .init("代理 By proxy", alignment: .right), .init("待認證 Pending", alignment: .right)])
-                    for x in r.certification { c.addRow([x.teacher, x.term.description, "\(x.decisions)", "\(x.insideWindow)", "\(x.byProxy)", "\(x.pending)"]) }
+                    var w = Table(columns: [.init("學期 Term"), .init("作業 Kind"), .init("公告 Published"), .init("自我檢核 Self-check")])
+                    for x in r.windows { w.addRow([x.term.description, x.kind.rawValue, x.published ? "yes" : "NO", x.selfCheckAt.map { Taipei.format($0) } ?? (x.published ? "NONE" : "")]) }
+                    out += w.render() + "\n"
+                    var c = Table(columns: [.init("教師 Teacher"), .init("學期 Term"), .init("認證 Decisions", alignment: .right), .init("期限內 On time", alignment: .right),
+                                            .init("逾期 Late", alignment: .right), .init("未完成 Missing", alignment: .right), .init("待認證 Pending", alignment: .right), .init("代理 By proxy", alignment: .right)])
+                    for x in r.certification { c.addRow([x.teacher, x.term.description, "\(x.decisions)", "\(x.onTime)", "\(x.late)", "\(x.missing)", "\(x.pending)", "\(x.byProxy)"]) }
                     if !r.certification.isEmpty { out += c.render() + "\n" }
-                    var s = Table(columns: [.init("提交 Submission"), .init("單位 Unit"), .init("批次 Batches", alignment: .right), .init("收訖 Confirmed", alignment: .right)])
-                    for x in r.submissions { s.addRow([x.kind.rawValue, x.unit.rawValue, "\(x.batches.count)", "\(x.confirmed.count)"]) }
+                    var s = Table(columns: [.init("提交 Submission"), .init("單位 Unit"), .init("批次 Batches", alignment: .right), .init("收訖 Confirmed", alignment: .right),
+                                            .init("學生確認 Students confirmed", alignment: .right), .init("郵寄 By mail", alignment: .right)])
+                    for x in r.submissions {
+                        s.addRow([x.kind.rawValue, x.unit.rawValue, "\(x.batches.count)", "\(x.confirmed.count)",
+                                  "\(x.batches.reduce(0) { $0 + $1.studentsConfirmed })", "\(x.batches.reduce(0) { $0 + $1.confirmedByMail })"])
+                    }
                     out += s.render() + "\n"
-                    out += "待改善 Findings: \(r.findings.count)\n" + r.findings.map { "  - \($0)\n" }.joined()
+                    out += "待改善 Findings: \(r.findings.count)\n" + r.findings.map { "  - [\($0.section.rawValue)] \($0.message)\n" }.joined()
+                    if let path = ctx.inv.value("html") { out += "\nHTML report written to \(path)\n" }
                     ctx.console.writeOutput(out)
                 }),
     ])
@@ -235,10 +267,12 @@ let classCommand = Command(
         let overview = ClassOverview(className: className, shared: q.shared, students: states, term: term)
         if ctx.json { ctx.console.printJSON(.object(overview.jsonObject())); return }
         var t = Table(columns: [.init("學號 Student"), .init("姓名 Name"), .init("課程學習成果 Uploads", alignment: .right), .init("多元表現 Performances", alignment: .right),
-                                .init("勾選成果 CO selected", alignment: .right), .init("勾選表現 Perf. selected", alignment: .right)])
+                                .init("勾選成果 CO selected", alignment: .right), .init("勾選表現 Perf. selected", alignment: .right),
+                                .init("待認證 Awaiting cert.", alignment: .right), .init("退回 Returned", alignment: .right)])
         for row in overview.rows {
             t.addRow([row.studentId, q.shared.students[row.studentId]?.name ?? "", counterCell(row.courseOutcomeUploads), counterCell(row.performanceUploads),
-                      counterCell(row.courseOutcomeSelections), counterCell(row.performanceSelections)])
+                      counterCell(row.courseOutcomeSelections), counterCell(row.performanceSelections),
+                      "\(overview.awaitingCertification[row.studentId]?.count ?? 0)", "\(overview.returned[row.studentId] ?? 0)"])
         }
         ctx.console.writeOutput("班級 Class \(className), term \(term)\n\n" + (overview.rows.isEmpty ? "No students.\n" : t.render()))
     })

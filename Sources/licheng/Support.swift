@@ -116,8 +116,28 @@ struct Context {
         let engine = try openWrite()
         defer { engine.close() }
         let (type, student, data) = try make(engine)
-        let proposed = try Engine.propose(type, actor: actor, student: student, data: data)
-        let stored = try engine.submit([proposed], blobs: blobs)[0]
+        var proposed = try Engine.propose(type, actor: actor, student: student, data: data)
+        let explicit = inv.value("on-behalf-of")
+        proposed.onBehalfOf = explicit
+        func attempt(_ p: Event) -> Result<Event, EngineError> {
+            do { return .success(try engine.submit([p], blobs: blobs)[0]) } catch { return .failure(error) }
+        }
+        var result = attempt(proposed)
+        if explicit == nil, case .failure(.rejected(let refusal, _)) = result, refusal.rule == .authority {
+            // Not allowed in person: the actor may hold someone's duties as their current proxy
+            // (SPEC §6). Try each account it replaces now, in ID order; the first the rules accept
+            // is recorded as onBehalfOf. Otherwise the most telling refusal is reported.
+            var reason = refusal
+            for account in engine.shared.accountsReplaced(by: actor, at: engine.now) {
+                var p = proposed
+                p.onBehalfOf = account.id
+                let r = attempt(p)
+                if case .success = r { result = r; break }
+                if case .failure(.rejected(let x, _)) = r, x.rule != .authority { reason = x }
+            }
+            if case .failure = result { result = .failure(.rejected(reason, index: nil)) }
+        }
+        let stored = try result.get()
         if json {
             var o = JSONObject()
             o["seq"] = .int(Int64(stored.seq))

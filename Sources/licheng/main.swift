@@ -11,6 +11,7 @@ let tool = CommandLineTool(
     globalOptions: [
         .value("store", valueName: "dir", help: "The store directory (default: $LICHENG_STORE or ./licheng-store)."),
         .value("as", valueName: "actor", help: "Who is acting (default: $LICHENG_ACTOR)."),
+        .value("on-behalf-of", valueName: "id", help: "Act as the proxy (代理人) of this account (inferred when omitted)."),
         .flag("json", help: "Print JSON instead of text."),
     ])
 

@@ -6,20 +6,29 @@ import Testing
     @Test func complianceReportCountsMeetingsTrainingsWindowsCertificationsAndSubmissions() throws {
         let r = try WholeSemesterScenarioTests.run()
         let c = ComplianceReport(year: AcademicYear(113), shared: r.w.shared)
-        #expect(c.meetings == [Term(113, 1): 1, Term(113, 2): 0])
-        #expect(c.trainings == [.orientation: 1, .systemTraining: 0, .workshop: 0])
+        #expect(c.meetings.mapValues(\.count) == [Term(113, 1): 1, Term(113, 2): 0])
+        #expect(c.trainings.mapValues(\.count) == [.orientation: 1, .systemTraining: 0, .workshop: 0])
         #expect(c.windows.filter(\.published).count == 6)
         let t1 = c.certification.first { $0.teacher == "T001" && $0.term == Term(113, 1) }!
-        #expect(t1.decisions == 2 && t1.insideWindow == 2 && t1.pending == 1)
+        // The certification window is still open (to 2025-02-10): the waiting outcome is pending, not missing.
+        #expect(t1.decisions == 2 && t1.insideWindow == 2 && t1.late == 0 && t1.pending == 1 && t1.missing == 0)
         let t2 = c.certification.first { $0.teacher == "T002" && $0.term == Term(113, 1) }!
         #expect(t2.decisions == 2 && t2.pending == 0)
         let co = c.submissions.first { $0.kind == .courseOutcomes }!
-        #expect(co.batches == ["113-course-outcomes-1"] && co.confirmed == ["113-course-outcomes-1"] && co.unit == .examSection)
-        #expect(c.findings.contains("no working-group meeting in term 113-2"))
-        #expect(c.findings.contains("no workshop training in academic year 113"))
-        #expect(c.findings.contains("T001 has 1 course outcome(s) of term 113-1 awaiting certification"))
-        #expect(c.findings.contains("the receipt of batch 113-performances-1 is not confirmed"))
-        #expect(c.jsonObject().keys == ["year", "meetings", "trainings", "windows", "certification", "submissions", "findings"])
+        #expect(co.batchIds == ["113-course-outcomes-1"] && co.confirmed == ["113-course-outcomes-1"] && co.unit == .examSection)
+        let messages = c.findings.map(\.message)
+        #expect(messages.contains("no working-group meeting in term 113-2"))
+        #expect(messages.contains("no workshop training in academic year 113"))
+        #expect(messages.contains("the receipt of batch 113-performances-1 is not confirmed"))
+        #expect(c.findings(.missingCertification).isEmpty)
+        #expect(c.jsonObject().keys == ["year", "now", "workingGroup", "meetings", "trainings", "trainingSessions", "windows", "certification", "submissions", "findings"])
+
+        // After the window closed, the same outcome is missing and T001 is named.
+        let later = ComplianceReport(year: AcademicYear(113), shared: r.w.shared, now: ts("2025-02-11T00:00:00+08:00"))
+        let t1Later = later.certification.first { $0.teacher == "T001" && $0.term == Term(113, 1) }!
+        #expect(t1Later.pending == 0 && t1Later.missing == 1)
+        #expect(later.findings(.missingCertification).map(\.subject) == ["T001"])
+        #expect(later.findings(.missingCertification).first?.message == "T001 left 1 course outcome(s) of term 113-1 uncertified when the window closed")
     }
 
     @Test func readAccessFollowsRolesClassesAndCourses() throws {
@@ -52,8 +61,29 @@ import Testing
     @Test func staffConfirmReceiptForALeftStudentOnlyByMail() throws {
         var w = try World.school()
         try w.append("A001", .submissionMade(SubmissionMade(kind: .enrolmentAndGrades, year: AcademicYear(113))))
+        try w.append("A001", .studentDeparted(StudentDeparted(reason: .withdrawn, effectiveOn: day("2024-09-03"))), student: "S1130001")
         w.rejects(.authority, "A001", .receiptConfirmed(ReceiptConfirmed(batchId: "113-enrolment-and-grades-1")), student: "S1130001")
-        try w.append("A001", .receiptConfirmed(ReceiptConfirmed(batchId: "113-enrolment-and-grades-1", method: .mail)), student: "S1130001")
+        let e = try w.append("A001", .receiptConfirmed(ReceiptConfirmed(batchId: "113-enrolment-and-grades-1", method: .mail)), student: "S1130001")
+        #expect(e.actor == "A001" && e.student == "S1130001")
+        #expect(w.shared.batches["113-enrolment-and-grades-1"]!.studentReceipts["S1130001"]?.method == .mail)
+    }
+
+    @Test func staffCannotConfirmByMailForAStudentStillAtSchool() throws {
+        var w = try World.school()
+        try w.append("A001", .submissionMade(SubmissionMade(kind: .enrolmentAndGrades, year: AcademicYear(113))))
+        let m = w.rejects(.authority, "A001", .receiptConfirmed(ReceiptConfirmed(batchId: "113-enrolment-and-grades-1", method: .mail)), student: "S1130002")
+        #expect(m.contains("has not left the school"))
+    }
+
+    @Test func examSectionTodoListsMailReceiptsOfStudentsWhoLeft() throws {
+        var w = try World.school()
+        try w.append("A001", .submissionMade(SubmissionMade(kind: .enrolmentAndGrades, year: AcademicYear(113))))
+        #expect(PendingWork(actor: "A001", shared: w.shared, now: w.now).mailReceipts.isEmpty)
+        try w.append("A001", .studentDeparted(StudentDeparted(reason: .transferredOut, effectiveOn: day("2024-09-03"))), student: "S1130003")
+        let todo = PendingWork(actor: "A001", shared: w.shared, now: w.now)
+        #expect(todo.mailReceipts.map(\.student) == ["S1130003"])
+        try w.append("A001", .receiptConfirmed(ReceiptConfirmed(batchId: "113-enrolment-and-grades-1", method: .mail)), student: "S1130003")
+        #expect(PendingWork(actor: "A001", shared: w.shared, now: w.now).mailReceipts.isEmpty)
     }
 
     @Test func resubmissionReplacesTheEarlierBatch() throws {

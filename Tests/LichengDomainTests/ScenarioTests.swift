@@ -175,13 +175,15 @@ import Testing
         let cs = PendingWork(actor: "CS01", shared: w.shared, now: w.now)
         #expect(cs.disputesToResolve.isEmpty)
         let json = t1.jsonObject()
-        #expect(json.keys == ["actor", "certifications", "closingWindows", "receiptsToConfirm", "disputesToResolve"])
+        #expect(json.keys == ["actor", "certifications", "closingWindows", "receiptsToConfirm", "disputesToResolve", "replacing", "submissionsDue", "mailReceipts"])
 
         let overview = ClassOverview(className: "101", shared: w.shared, students: w.students)
         #expect(overview.rows.map(\.studentId) == ["S1130001", "S1130002"])
         #expect(overview.rows.map(\.courseOutcomeUploads.used) == [3, 1])
         #expect(overview.rows.map(\.courseOutcomeSelections.used) == [2, 0])
         #expect(overview.missing.isEmpty)
+        // The homeroom teacher sees which outcomes still wait for a teacher's certification.
+        #expect(overview.awaitingCertification.mapValues { $0.map(\.itemId) } == ["S1130002": ["S1130002-C1"]])
         #expect(overview.jsonObject()["class"] == .string("101"))
     }
 

@@ -23,9 +23,9 @@ import TestSupport
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    func generate(_ store: String, seed: Int) throws -> String {
+    func generate(_ store: String, seed: Int, extra: [String] = []) throws -> String {
         let exe = try #require(Self.generatePath, "the generate executable was not built (swift build --product generate)")
-        let r = try run(exe, ["--store", store, "--seed", String(seed), "--students", "60", "--classes", "2", "--quiet", "--print-facts"])
+        let r = try run(exe, ["--store", store, "--seed", String(seed), "--students", "60", "--classes", "2", "--quiet", "--print-facts"] + extra)
         #expect(r.status == 0, "generate failed: \(r.stderr)\n\(r.stdout)")
         return r.stdout
     }
@@ -93,5 +93,45 @@ import TestSupport
         if let item = facts["itemAwaitingCertification"] { #expect(engine.shared.items[item]?.status == .uploaded) }
         if let batch = facts["batchId"] { #expect(engine.shared.batches[batch] != nil) }
         if let t = facts["homeroomTeacher"] { #expect(engine.shared.staff[t]?.homeroomClass == facts["homeroomClass"]) }
+    }
+
+    static func facts(_ out: String) -> [String: String] {
+        Dictionary(out.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let eq = line.firstIndex(of: "="), !line.hasPrefix("summary") else { return nil }
+            return (String(line[..<eq]), String(line[line.index(after: eq)...]))
+        }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A generated school year with two deliberate gaps: no workshop (專業研習) was held, and one
+    /// teacher certified semester 1 only after the deadline, in a re-opened window. The report
+    /// names exactly those in its training and late-certification findings.
+    @Test func complianceReportOfAGeneratedYearNamesTheMissingTrainingAndTheLateTeacher() throws {
+        let dir = TemporaryDirectory("generator-gaps")
+        defer { dir.remove() }
+        let out = try generate(dir.sub("s"), seed: 11, extra: ["--gaps", "missing-workshop,late-teacher"])
+        #expect(out.contains("unexpected=0"), "the gaps must not make the generator break a rule: \(out)")
+        let facts = Self.facts(out)
+        let late = try #require(facts["lateTeacher"])
+        let year = AcademicYear(Int(try #require(facts["firstYear"]))!)
+        let engine = try Engine.open(at: dir.sub("s"), mode: .read)
+        defer { engine.close() }
+        let r = ComplianceReport(year: year, shared: engine.shared)
+        #expect(r.findings(.trainings).map(\.subject) == ["workshop"])
+        #expect(r.findings(.lateCertification).map(\.subject) == [late])
+        let t = try #require(r.certification.first { $0.teacher == late && $0.term == year.terms[0] })
+        #expect(t.late > 0 && t.late == t.decisions && t.missing == 0)
+        // Everything else the rules ask for is there in the generated year.
+        #expect(r.findings(.workingGroup).isEmpty && r.findings(.meetings).isEmpty && r.findings(.windows).isEmpty)
+        #expect(r.findings(.submissions).isEmpty && r.findings(.receipts).isEmpty)
+        #expect(r.trainings[.orientation]?.count == 1 && r.trainings[.systemTraining]?.count == 1)
+        #expect(r.workingGroup.filled == 15)
+
+        // Without gaps the same seed has neither finding.
+        let clean = Self.facts(try generate(dir.sub("c"), seed: 11))
+        #expect(clean["lateTeacher"] == nil)
+        let e2 = try Engine.open(at: dir.sub("c"), mode: .read)
+        defer { e2.close() }
+        let r2 = ComplianceReport(year: year, shared: e2.shared)
+        #expect(r2.findings(.trainings).isEmpty && r2.findings(.lateCertification).isEmpty)
     }
 }

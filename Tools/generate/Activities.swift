@@ -150,6 +150,7 @@ extension Generator {
             }
         }
         for c in byCourse.keys.sorted() {
+            if isLate(term), teacher(slot: c / subjects.count, subject: c % subjects.count) == lateTeacher { continue }
             let (actor, behalf) = certifier(c / subjects.count, c % subjects.count)
             var events: [Event] = []
             for (s, i) in byCourse[c]! {
@@ -188,6 +189,31 @@ extension Generator {
         attempt(ev(id, .courseOutcomeUploaded(CourseOutcomeUploaded(itemId: "\(id)-C\(students[s].nextC)", term: term,
             courseId: courseId(term, students[s].slot, 1), title: "逾期上傳", description: "上傳期限後補傳", files: [file("成果")])), student: id),
                 "course-outcome upload after the window closed")
+    }
+
+    /// The teacher who certifies late in the `late-teacher` gap (not the one who falls ill).
+    var lateTeacher: String { teachersBySubject[0][0] }
+
+    func isLate(_ term: Term) -> Bool { cfg.gaps.contains("late-teacher") && term == Term(cfg.firstYear, 1) }
+
+    /// The `late-teacher` gap: the academic director re-opens the certification window after its
+    /// deadline, and the late teacher certifies everything still waiting in their courses.
+    func lateCertification(_ term: Term) {
+        add(ev(academic, .scheduleWindowSet(ScheduleWindowSet(
+            term: term, kind: .certification, opensAt: Instant(date(term, 10, 1).start),
+            closesAt: Instant(Cal.at(date(term, 1, 31), 23, 59, 59)), selfCheckAt: Instant(Cal.at(date(term, 1, 10), 12))))))
+        let sem = Int8(term.semester)
+        var events: [Event] = []
+        for s in students.indices {
+            for i in students[s].items.indices {
+                let it = students[s].items[i]
+                guard it.subject >= 0, it.semester == sem, it.status == .uploaded,
+                      teacher(slot: students[s].slot, subject: Int(it.subject)) == lateTeacher else { continue }
+                students[s].items[i].status = .certified
+                events.append(ev(lateTeacher, .courseOutcomeCertified(CourseOutcomeCertified(itemId: it.id, decision: .certified)), student: students[s].id))
+            }
+        }
+        add(events)
     }
 
     func reupload(_ term: Term) {
@@ -327,6 +353,9 @@ extension Generator {
         } }
         if let slot = slots.first { facts.append(("homeroomTeacher", slot.homeroom)); facts.append(("homeroomClass", slot.id)) }
         if let (t, p) = proxyOf.sorted(by: { $0.key < $1.key }).first { facts.append(("teacherWithProxy", t)); facts.append(("proxy", p)) }
+        if cfg.gaps.contains("late-teacher") { facts.append(("lateTeacher", lateTeacher)) }
+        if cfg.gaps.contains("missing-workshop") { facts.append(("missingTraining", "workshop")) }
+        facts.append(("firstYear", "\(cfg.firstYear)"))
         let b = "\(lastYear)-course-outcomes"
         if let carried = batchStudents[b] {
             facts.append(("batchId", b))

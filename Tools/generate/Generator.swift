@@ -13,6 +13,10 @@ struct Config {
     var printFacts = false
     var batchSize = 2000
     var firstYear = 113
+    /// Deliberate compliance gaps in the first year (`--gaps`): `missing-workshop` (no 專業研習
+    /// is held) and `late-teacher` (one teacher certifies semester 1 only after the deadline,
+    /// in a re-opened window).
+    var gaps: Set<String> = []
 }
 
 /// One action at a moment of a school day: events appended together, or an attempt expected to be refused.

@@ -52,7 +52,13 @@ extension Generator {
             .init(name: name(dataSection), position: "資料組長", staffId: dataSection),
             .init(name: name(courseCounselors[0]), position: "課程諮詢教師代表", staffId: courseCounselors[0]),
         ]
-        for g in 1...3 { if let s = slots.first(where: { $0.grade == g }) { members.append(.init(name: name(s.homeroom), position: "高\(["一", "二", "三"][g - 1])導師代表", staffId: s.homeroom)) } }
+        for g in 1...3 {
+            // A grade's homeroom teacher represents it; a small school without that grade yet
+            // still fills the seat (rules 2: 15 members) with another teacher.
+            let rep = slots.first(where: { $0.grade == g })?.homeroom
+                ?? teachersBySubject.joined().first { t in !members.contains { $0.staffId == t } && !slots.contains { $0.homeroom == t } }
+            if let rep { members.append(.init(name: name(rep), position: "高\(["一", "二", "三"][g - 1])導師代表", staffId: rep)) }
+        }
         members.append(.init(name: Names.person(&rng), position: "家長會代表"))
         members.append(.init(name: Names.person(&rng), position: "學生代表"))
         add(ev(principal, .workingGroupMemberSet(WorkingGroupMemberSet(members: members))))
@@ -227,7 +233,7 @@ extension Generator {
                 add(ev(admin, .trainingHeld(TrainingHeld(kind: .systemTraining, date: today, audience: [.students, .teachers],
                                                         hosts: [admin, careerCounselor], title: "學習歷程學校平臺系統操作訓練"))))
             }
-            if !s1 && today == Cal.schoolDay(onOrAfter: d(3, 12)) {
+            if !s1 && today == Cal.schoolDay(onOrAfter: d(3, 12)) && !(cfg.gaps.contains("missing-workshop") && term.year.value == cfg.firstYear) {
                 add(ev(research, .trainingHeld(TrainingHeld(kind: .workshop, date: today, audience: [.students, .teachers],
                                                            hosts: [research, courseCounselors[0]], title: "課程學習成果撰寫增能研習"))))
             }
@@ -266,6 +272,8 @@ extension Generator {
                     add(ev(academic, .staffAvailable(StaffAvailable(staffId: absentTeacher)))); unavailable.remove(absentTeacher)
                 }
             }
+
+            if isLate(term) && today == Cal.schoolDay(onOrAfter: d(1, 22)) { lateCertification(term) }
 
             // Selections.
             for s in selectPlan[key] ?? [] { select(s, term, final: !s1, &budget) }

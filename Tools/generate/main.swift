@@ -4,7 +4,7 @@ import LichengDomain
 
 let usage = """
 usage: generate --store DIR [--seed N] [--students 1500] [--classes 45] [--years 1] [--scale national]
-                [--batch N] [--quiet] [--print-facts]
+                [--batch N] [--quiet] [--print-facts] [--gaps missing-workshop,late-teacher]
 Writes a realistic, deterministic school history into a fresh store through the real engine.
 """
 
@@ -33,6 +33,13 @@ func parseArguments() -> Config {
             guard value == "national" else { fail("--scale takes: national") }
             cfg.students = 100_000; cfg.years = 3
             cfg.classes = 2_499
+        case "--gaps":
+            guard let v = value else { fail("--gaps needs a list") }
+            let known: Set<String> = ["missing-workshop", "late-teacher"]
+            for g in v.split(separator: ",").map(String.init) {
+                guard known.contains(g) else { fail("unknown gap \(g); known: \(known.sorted().joined(separator: ", "))") }
+                cfg.gaps.insert(g)
+            }
         case "--quiet": cfg.quiet = true
         case "--print-facts": cfg.printFacts = true
         case "--help", "-h": print(usage); exit(0)
