@@ -67,10 +67,12 @@ func writeVarint(_ value: UInt64, into out: inout [UInt8]) {
 }
 
 struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) { stringValue = String(intValue); self.intValue = intValue }
+    private let string: String?
+    let intValue: Int?
+    /// Formatted only when asked for (an error message): list indexes are made per element.
+    var stringValue: String { string ?? String(intValue!) }
+    init(stringValue: String) { string = stringValue; intValue = nil }
+    init(intValue: Int) { string = nil; self.intValue = intValue }
 }
 
 /// Scalars with a fixed binary form.
@@ -276,12 +278,82 @@ final class NodeDecoder: Decoder {
     }
 }
 
-func decodeValue<T: Decodable>(_ type: T.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> T {
+/// Decodes one value. `codingPath` is built only when needed (a nested container or an
+/// error), since most values are scalars and building paths dominated decoding.
+func decodeValue<T: Decodable>(_ type: T.Type, storage: ByteStorage, value: ValueRange,
+                               codingPath: @autoclosure () -> [CodingKey]) throws -> T {
     if let scalarType = T.self as? BinaryScalar.Type {
-        guard value.kind == 1 else { throw BinaryCodingError("expected a scalar at \(codingPath.map(\.stringValue).joined(separator: "."))") }
+        guard value.kind == 1 else { throw BinaryCodingError("expected a scalar at \(codingPath().map(\.stringValue).joined(separator: "."))") }
         return try scalarType.init(binary: storage.bytes[value.payload..<value.end]) as! T
     }
-    return try T(from: NodeDecoder(storage: storage, value: value, codingPath: codingPath))
+    if let collection = T.self as? BinaryCollection.Type {
+        return try collection.decodeCollection(storage: storage, value: value, codingPath: codingPath()) as! T
+    }
+    return try T(from: NodeDecoder(storage: storage, value: value, codingPath: codingPath()))
+}
+
+/// Lists, sets and string-keyed dictionaries decoded straight from their entries,
+/// without a decoding container per element. The bytes are the ones the standard
+/// library's own `Codable` conformances write: a list (kind 3) for arrays and sets,
+/// a keyed value (kind 2) for dictionaries with `String` keys.
+protocol BinaryCollection {
+    static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any
+}
+
+extension ByteStorage {
+    /// Calls `body` with each element of the list `value`, in order.
+    func forEachElement(of value: ValueRange, codingPath: [CodingKey], _ body: (Int, ValueRange) throws -> Void) throws {
+        guard value.kind == 3 else { throw BinaryCodingError("expected a list at \(codingPath.map(\.stringValue).joined(separator: "."))") }
+        var position = value.payload
+        let count = try varint(at: &position)
+        for index in 0..<count {
+            let element = try self.value(at: position)
+            guard element.end <= value.end else { throw BinaryCodingError("an element runs past its list") }
+            try body(index, element)
+            position = element.end
+        }
+    }
+}
+
+extension Array: BinaryCollection where Element: Decodable {
+    static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+        var out: [Element] = []
+        try storage.forEachElement(of: value, codingPath: codingPath) { index, element in
+            out.append(try decodeValue(Element.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(intValue: index)]))
+        }
+        return out
+    }
+}
+
+extension Set: BinaryCollection where Element: Decodable {
+    static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+        var out = Set<Element>()
+        try storage.forEachElement(of: value, codingPath: codingPath) { index, element in
+            out.insert(try decodeValue(Element.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(intValue: index)]))
+        }
+        return out
+    }
+}
+
+extension Dictionary: BinaryCollection where Key == String, Value: Decodable {
+    static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+        guard value.kind == 2 else { throw BinaryCodingError("expected a keyed value at \(codingPath.map(\.stringValue).joined(separator: "."))") }
+        var position = value.payload
+        let count = try storage.varint(at: &position)
+        var out: [String: Value] = [:]
+        out.reserveCapacity(Swift.min(count, value.end - position))
+        for _ in 0..<count {
+            let keyLength = try storage.varint(at: &position)
+            guard position + keyLength <= value.end else { throw BinaryCodingError("a key runs past its container") }
+            let key = String(decoding: storage.bytes[position..<(position + keyLength)], as: UTF8.self)
+            position += keyLength
+            let element = try storage.value(at: position)
+            guard element.end <= value.end else { throw BinaryCodingError("an entry runs past its container") }
+            out[key] = try decodeValue(Value.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(stringValue: key)])
+            position = element.end
+        }
+        return out
+    }
 }
 
 struct KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
@@ -394,8 +466,8 @@ struct UnkeyedDecoder: UnkeyedDecodingContainer {
         return false
     }
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let path = codingPath + [AnyKey(intValue: currentIndex)]
-        return try decodeValue(type, storage: storage, value: try next(), codingPath: path)
+        let index = currentIndex
+        return try decodeValue(type, storage: storage, value: try next(), codingPath: codingPath + [AnyKey(intValue: index)])
     }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         KeyedDecodingContainer(try KeyedDecoder<NestedKey>(storage: storage, value: try next(), codingPath: codingPath))
@@ -493,5 +565,184 @@ extension ItemInfo: BinaryScalar {
         guard r.position == bytes.endIndex else { throw BinaryCodingError("an item record has stray bytes") }
         self.init(student: student, kind: kind, year: year, term: term, courseId: courseId, status: statuses[status],
                   selected: selected, submittedIn: submittedIn)
+    }
+}
+
+// Batches (with every student's receipt), receipts, courses and students are the
+// next most numerous values; generic keyed decoding of them cost more than the
+// rest of opening a store. Their forms use varint lengths and counts, enums by
+// raw value (so reordering cases never changes meaning). A field added to one of
+// these types must be added here too: `BinaryCoderTests` counts their fields.
+
+extension Array where Element == UInt8 {
+    mutating func appendVarint(_ v: Int) { writeVarint(UInt64(v), into: &self) }
+    mutating func appendText(_ s: String) { let u = Array(s.utf8); appendVarint(u.count); append(contentsOf: u) }
+    mutating func appendText(_ s: String?) { if let s { append(1); appendText(s) } else { append(0) } }
+    mutating func appendTexts(_ list: [String]) { appendVarint(list.count); for s in list { appendText(s) } }
+    mutating func appendTerm(_ t: Term?) {
+        if let t { append(UInt8(t.semester)); Int32(t.year.value).write(into: &self) } else { append(0) }
+    }
+    mutating func appendInt64(_ v: Int64) { v.write(into: &self) }
+    mutating func appendUInt64(_ v: UInt64) { v.write(into: &self) }
+}
+
+extension FieldReader {
+    mutating func varint() throws -> Int {
+        var result: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            guard shift < 64 else { throw BinaryCodingError("a length is too long") }
+            let b = try byte()
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        guard result <= UInt64(bytes.endIndex - position) else { throw BinaryCodingError("a length is larger than the record") }
+        return Int(result)
+    }
+
+    mutating func text() throws -> String {
+        let length = try varint()
+        defer { position += length }
+        return try String(binary: bytes[position..<(position + length)])
+    }
+
+    mutating func optionalText() throws -> String? { try byte() == 0 ? nil : try text() }
+
+    mutating func texts() throws -> [String] {
+        let count = try varint()
+        var out: [String] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count { out.append(try text()) }
+        return out
+    }
+
+    mutating func fixed<T: BinaryScalar & FixedWidthInteger>(_ type: T.Type) throws -> T {
+        let size = MemoryLayout<T>.size
+        guard position + size <= bytes.endIndex else { throw BinaryCodingError("a record ends early") }
+        defer { position += size }
+        return try T(binary: bytes[position..<(position + size)])
+    }
+
+    mutating func term() throws -> Term? {
+        let semester = try byte()
+        guard semester != 0 else { return nil }
+        guard semester <= 2 else { throw BinaryCodingError("a term has semester \(semester)") }
+        return Term(year: AcademicYear(Int(try fixed(Int32.self))), semester: Int(semester))
+    }
+
+    mutating func choice<T: RawRepresentable>(_ type: T.Type) throws -> T where T.RawValue == String {
+        let raw = try text()
+        guard let value = T(rawValue: raw) else { throw BinaryCodingError("unknown value '\(raw)' for \(T.self)") }
+        return value
+    }
+
+    mutating func optionalChoice<T: RawRepresentable>(_ type: T.Type) throws -> T? where T.RawValue == String {
+        try byte() == 0 ? nil : try choice(type)
+    }
+
+    func finish(_ what: String) throws {
+        guard position == bytes.endIndex else { throw BinaryCodingError("a \(what) record has stray bytes") }
+    }
+}
+
+extension ReceiptRecord: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(status.rawValue)
+        out.appendText(method?.rawValue)
+        out.appendText(reason)
+        out.appendUInt64(seq)
+        out.appendInt64(at)
+        out.appendText(by)
+        out.append(everConfirmed ? 1 : 0)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        try self.init(reading: &r)
+        try r.finish("receipt")
+    }
+
+    init(reading r: inout FieldReader) throws {
+        self = .fields(status: try r.choice(ReceiptStatus.self), method: try r.optionalChoice(ReceiptMethod.self),
+                  reason: try r.optionalText(), seq: try r.fixed(UInt64.self), at: try r.fixed(Int64.self),
+                  by: try r.text(), everConfirmed: try r.byte() == 1)
+    }
+}
+
+extension Batch: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(batchId)
+        out.appendText(kind.rawValue)
+        Int32(year.value).write(into: &out)
+        out.appendTerm(term)
+        out.appendTexts(items)
+        out.appendTexts(students)
+        out.appendText(replaces)
+        out.appendText(replacedBy)
+        out.appendText(submittedBy)
+        out.appendText(onBehalfOf)
+        out.appendUInt64(seq)
+        out.appendInt64(at)
+        if let schoolReceipt { out.append(1); schoolReceipt.write(into: &out) } else { out.append(0) }
+        out.appendVarint(studentReceipts.count)
+        for (student, receipt) in studentReceipts.sorted(by: { $0.key < $1.key }) {
+            out.appendText(student)
+            receipt.write(into: &out)
+        }
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = .fields(batchId: try r.text(), kind: try r.choice(SubmissionKind.self), year: AcademicYear(Int(try r.fixed(Int32.self))),
+                  term: try r.term(), items: try r.texts(), students: try r.texts(), replaces: try r.optionalText(),
+                  replacedBy: try r.optionalText(), submittedBy: try r.text(), onBehalfOf: try r.optionalText(),
+                  seq: try r.fixed(UInt64.self), at: try r.fixed(Int64.self))
+        if try r.byte() == 1 { schoolReceipt = try ReceiptRecord(reading: &r) }
+        let count = try r.varint()
+        studentReceipts.reserveCapacity(count)
+        for _ in 0..<count {
+            let student = try r.text()
+            studentReceipts[student] = try ReceiptRecord(reading: &r)
+        }
+        try r.finish("batch")
+    }
+}
+
+extension CourseInfo: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(courseId)
+        out.appendTerm(term)
+        out.appendText(name)
+        out.appendTexts(teachers)
+        out.appendText(`class`)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        let courseId = try r.text()
+        guard let term = try r.term() else { throw BinaryCodingError("a course has no term") }
+        self = .fields(courseId: courseId, term: term, name: try r.text(), teachers: try r.texts(), class: try r.optionalText())
+        try r.finish("course")
+    }
+}
+
+extension StudentInfo: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(id)
+        out.appendText(name)
+        out.appendText(`class`)
+        out.appendUInt64(enrolledSeq)
+        if let departedOn { out.append(1); departedOn.days.write(into: &out) } else { out.append(0) }
+        out.appendText(departureReason?.rawValue)
+        out.append(purged ? 1 : 0)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = .fields(id: try r.text(), name: try r.text(), class: try r.text(), enrolledSeq: try r.fixed(UInt64.self))
+        if try r.byte() == 1 { departedOn = LocalDate(days: try r.fixed(Int32.self)) }
+        departureReason = try r.optionalChoice(DepartureReason.self)
+        purged = try r.byte() == 1
+        try r.finish("student")
     }
 }

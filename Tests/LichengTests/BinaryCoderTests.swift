@@ -16,6 +16,7 @@ import TestSupport
         var terms: [Term: String]
         var item: ItemInfo
         var nested: [Sample]?
+        var set: Set<String> = []
     }
 
     func sample() -> Sample {
@@ -25,7 +26,7 @@ import TestSupport
                               courseId: "MATH", status: .certified, selected: true, submittedIn: "113-course-outcomes-1"),
                nested: [Sample(name: "", count: 0, ratio: -1, flag: false, missing: "x", present: nil, list: [], map: [:],
                                terms: [:], item: ItemInfo(student: "S2", kind: .performance, year: AcademicYear(114), status: .uploaded),
-                               nested: nil)])
+                               nested: nil)], set: ["甲", "乙", ""])
     }
 
     @Test func valuesRoundTrip() throws {
@@ -44,5 +45,45 @@ import TestSupport
             garbled[Int.random(in: 0..<garbled.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
             _ = try? BinaryCoder.decode(Sample.self, from: garbled)
         }
+    }
+
+    /// Values with a hand-written form, every optional field set and unset.
+    func handWritten() -> ([Batch], [CourseInfo], [StudentInfo]) {
+        var receipt = ReceiptRecord.fields(status: .disputed, method: .mail, reason: "成績有誤", seq: 9, at: -5, by: "E1", everConfirmed: true)
+        var batch = Batch.fields(batchId: "113-course-outcomes-1", kind: .courseOutcomes, year: AcademicYear(113), term: Term("113-1"),
+                                 items: ["S1-1", "S2-學"], students: ["S1", "S2"], replaces: "113-course-outcomes-0", replacedBy: "x",
+                                 submittedBy: "D1", onBehalfOf: "D2", seq: 77, at: 1_700_000_000_000_000)
+        batch.schoolReceipt = receipt
+        receipt.method = nil; receipt.reason = nil; receipt.status = .confirmed
+        batch.studentReceipts = ["S1": receipt, "S2": batch.schoolReceipt!]
+        let bare = Batch.fields(batchId: "b", kind: .cadres, year: AcademicYear(114), term: nil, items: [], students: [],
+                                replaces: nil, replacedBy: nil, submittedBy: "", onBehalfOf: nil, seq: 0, at: 0)
+        let courses = [CourseInfo.fields(courseId: "C1", term: Term("113-2")!, name: "國語文", teachers: ["T1", "T2"], class: "101"),
+                       CourseInfo.fields(courseId: "", term: Term("100-1")!, name: "", teachers: [], class: nil)]
+        var departed = StudentInfo.fields(id: "S1", name: "王小明", class: "101", enrolledSeq: 12)
+        departed.departedOn = LocalDate(days: 20_000)
+        departed.departureReason = .transferredOut
+        departed.purged = true
+        return ([batch, bare], courses, [departed, StudentInfo.fields(id: "", name: "", class: "", enrolledSeq: 0)])
+    }
+
+    @Test func handWrittenFormsRoundTrip() throws {
+        let (batches, courses, students) = handWritten()
+        #expect(try BinaryCoder.decode([Batch].self, from: BinaryCoder.encode(batches)) == batches)
+        #expect(try BinaryCoder.decode([CourseInfo].self, from: BinaryCoder.encode(courses)) == courses)
+        #expect(try BinaryCoder.decode([String: StudentInfo].self, from: BinaryCoder.encode(["a": students[0], "b": students[1]]))
+                == ["a": students[0], "b": students[1]])
+    }
+
+    /// A field added to a type with a hand-written form must be added to that form
+    /// (BinaryCoder.swift), or snapshots would silently drop it: this counts them.
+    @Test func handWrittenFormsCoverEveryField() {
+        let (batches, courses, students) = handWritten()
+        #expect(Mirror(reflecting: batches[0]).children.count == 14, "Batch changed: update its form in BinaryCoder.swift")
+        #expect(Mirror(reflecting: batches[0].schoolReceipt!).children.count == 7, "ReceiptRecord changed: update its form")
+        #expect(Mirror(reflecting: courses[0]).children.count == 5, "CourseInfo changed: update its form")
+        #expect(Mirror(reflecting: students[0]).children.count == 7, "StudentInfo changed: update its form")
+        #expect(Mirror(reflecting: ItemInfo(student: "S", kind: .performance, year: AcademicYear(113), status: .uploaded)).children.count == 8,
+                "ItemInfo changed: update its form")
     }
 }
