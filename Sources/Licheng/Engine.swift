@@ -86,7 +86,11 @@ public final class Engine: @unchecked Sendable {
     public static func create(at path: String, schoolCode: String, schoolName: String, adminId: String,
                               adminName: String, options: Options = Options()) throws(EngineError) -> Engine {
         let log: Log
-        do { log = try Log.create(at: path, options: options.log, now: options.clock()) } catch { throw .storage(error) }
+        do {
+            log = try Log.create(at: path, options: options.log, now: options.clock())
+            // The school's Ed25519 key pair (keys/signing.key, mode 0600; keys/signing.pub).
+            log.signer = try StoreKeys.create(store: path)
+        } catch { throw .storage(error) }
         let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
         _ = try engine.submit([Event(actor: adminId, body: .storeInitialized(StoreInitialized(
             schoolCode: schoolCode, schoolName: schoolName, adminId: adminId, adminName: adminName)))])
@@ -98,7 +102,10 @@ public final class Engine: @unchecked Sendable {
     /// cannot change underneath it.
     public static func open(at path: String, mode: AccessMode = .write, options: Options = Options()) throws(EngineError) -> Engine {
         let log: Log
-        do { log = try Log.open(at: path, mode: mode, options: options.log) } catch { throw .storage(error) }
+        do {
+            log = try Log.open(at: path, mode: mode, options: options.log)
+            if mode == .write { log.signer = try StoreKeys.loadPrivate(store: path) }
+        } catch { throw .storage(error) }
         let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
         let last = log.lastSeq
         let (state, requests) = try engine.replayShared(through: last, keepRequests: true)

@@ -104,6 +104,14 @@ public final class Log: @unchecked Sendable {
     private var lockFile: File?
     var closed = false
     var poisonReason: String?
+    private var signerValue: SigningKey?
+
+    /// The key that signs each segment's footer when it is sealed (and
+    /// `checkpoint()`); nil: seals are unsigned (a store without a key).
+    public var signer: SigningKey? {
+        get { stateLock.lock(); defer { stateLock.unlock() }; return signerValue }
+        set { stateLock.lock(); signerValue = newValue; stateLock.unlock() }
+    }
 
     // Group commit.
     let commitCondition = NSCondition()
@@ -415,9 +423,16 @@ public final class Log: @unchecked Sendable {
             }
             digest = hasher.finish()
         }
-        let footer = SegmentFooter(recordCount: active.lastSeq - active.firstSeq + 1, firstSeq: active.firstSeq,
+        var footer = SegmentFooter(recordCount: active.lastSeq - active.firstSeq + 1, firstSeq: active.firstSeq,
                                    lastSeq: active.lastSeq, chainHead: active.chainHead, bodyDigest: digest,
                                    lastTimestamp: active.lastTimestamp, blockCount: active.blockCount)
+        if let key = signer {
+            // The signature covers the checkpoint (store ID, last seq, chain head, last time),
+            // not the body digest, so that a purge rewrite keeps the seal's signature valid.
+            footer.flags = Format.footerFlagSigned
+            footer.signature = key.sign(Checkpoint(storeID: storeID, seq: active.lastSeq, chainHead: active.chainHead,
+                                                   time: active.lastTimestamp).message)
+        }
         try active.file.write(footer.encode(), at: active.end)
         try active.file.sync()
         options.faults?.reached("roll.after-seal")

@@ -1,0 +1,72 @@
+import Foundation
+import Licheng
+import LichengDomain
+import LichengLog
+
+let schoolCommand = Command(
+    "school", abstract: "This school's signing key, and the keys of schools whose transfer bundles are trusted.",
+    subcommands: [
+        Command("key", abstract: "Print this school's public key (give it to schools that import your transfer bundles).",
+                run: handler { ctx in
+                    let key: PublicKey?
+                    do throws(LogError) { key = try StoreKeys.loadPublic(store: ctx.store) } catch { throw EngineError.storage(error) }
+                    guard let key else {
+                        throw ToolError("The store '\(ctx.store)' has no signing key (keys/signing.pub is missing).", exitCode: .storageFailure)
+                    }
+                    if ctx.json {
+                        ctx.console.printJSON(.object(JSONObject(["publicKey": .string(key.text), "privateKeyFile": .string(StoreKeys.privateKeyPath(store: ctx.store))])))
+                    } else {
+                        ctx.console.print(key.text)
+                    }
+                }),
+        Command("trust", abstract: "Register another school's public key: its transfer bundles are then accepted.",
+                arguments: [.required("code", help: "The other school's code, e.g. 170301.")],
+                options: [.value("key", valueName: "key", help: "Its public key as printed by its 'licheng school key' (ed25519:…).", required: true)],
+                run: handler { ctx in
+                    _ = try ctx.actor()
+                    let code = ctx.inv.argument("code")!
+                    let text = ctx.inv.value("key")!
+                    guard let key = PublicKey(text: text) else {
+                        throw ctx.invalid(text, "key", "expected an Ed25519 public key such as ed25519:<44 base64 characters>")
+                    }
+                    guard FileManager.default.fileExists(atPath: ctx.store + "/STORE") else {
+                        throw ToolError("'\(ctx.store)' is not a Licheng store.", exitCode: .storageFailure)
+                    }
+                    do throws(LogError) { try StoreKeys.trust(code: code, key: key, store: ctx.store) } catch {
+                        throw ToolError(error.description)
+                    }
+                    if ctx.json {
+                        ctx.console.printJSON(.object(JSONObject(["schoolCode": .string(code), "publicKey": .string(key.text)])))
+                    } else {
+                        ctx.console.print("Transfer bundles signed by school \(code) with key \(key.text) are now accepted.")
+                    }
+                }),
+        Command("trusted", abstract: "List the schools whose transfer bundles are accepted.",
+                run: handler { ctx in
+                    let list = StoreKeys.trustedKeys(store: ctx.store)
+                    if ctx.json {
+                        ctx.console.printJSON(.array(list.map { .object(JSONObject(["schoolCode": .string($0.code), "publicKey": .string($0.key.text)])) }))
+                    } else if list.isEmpty {
+                        ctx.console.print("No other school is trusted yet ('licheng school trust CODE --key KEY').")
+                    } else {
+                        var t = Table(columns: [.init("學校 School"), .init("公鑰 Public key")])
+                        for (code, key) in list { t.addRow([code, key.text]) }
+                        ctx.console.writeOutput(t.render())
+                    }
+                }),
+    ])
+
+let checkpointCommand = Command(
+    "checkpoint", abstract: "Sign the current chain head with the school's key (appended to CHECKPOINTS).",
+    run: handler { ctx in
+        let engine = try ctx.openWrite()
+        defer { engine.close() }
+        let c: Checkpoint
+        do throws(LogError) { c = try engine.log.checkpoint() } catch { throw EngineError.storage(error) }
+        if ctx.json {
+            ctx.console.printJSON(.object(JSONObject(["seq": .int(Int64(c.seq)), "chainHead": .string(c.chainHead.hex),
+                                                      "signature": .string(Data(c.signature).base64EncodedString())])))
+        } else {
+            ctx.console.print("Signed checkpoint: seq \(c.seq), chain head \(c.chainHead.hex).")
+        }
+    })
