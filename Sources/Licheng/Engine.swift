@@ -48,12 +48,12 @@ public final class Engine: @unchecked Sendable {
     let clock: @Sendable () -> Timestamp
     let snapshotInterval: UInt64
     /// The shared state after `log.lastSeq`.
-    public private(set) var shared: SharedState
+    public internal(set) var shared: SharedState
     /// requestId → seq of the event that carried it.
-    private(set) var requests: [String: UInt64]
+    var requests: [String: UInt64]
     /// Student states as of `log.lastSeq`, kept between submits. Valid because a
     /// writing engine holds the store's lock for its whole life: nobody else appends.
-    private var studentCache: [String: StudentState] = [:]
+    var studentCache: [String: StudentState] = [:]
     /// Set when a failed submit could not restore the in-memory state: the engine
     /// then refuses further work (reopening rebuilds everything from the log).
     private var broken: String?
@@ -292,7 +292,7 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 4
+    static let snapshotVersion: UInt32 = 5
 
     struct Snapshot: Codable {
         var storeID: String

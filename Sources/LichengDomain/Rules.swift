@@ -296,7 +296,7 @@ private struct DecideContext {
             }
             let until = left.adding(years: Int(policy.retentionYears))
             if now < until.start {
-                throw reject(.retention, "student \(s) departed on \(left); the portfolio must be kept \(policy.retentionYears) years, until \(until)")
+                throw reject(.retention, "student \(s) departed on \(left); the portfolio must be kept \(policy.retentionYears) years, until \(until), and may be purged from that day on")
             }
 
         case .electiveRegistered(let d):

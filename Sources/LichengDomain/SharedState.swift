@@ -123,6 +123,8 @@ public struct StudentInfo: Codable, Sendable, Equatable {
     public var departedOn: LocalDate?
     public var departureReason: DepartureReason?
     public var purged = false
+    /// The seq of the `retention.purged` event.
+    public var purgedSeq: UInt64?
 }
 
 public enum ItemKind: String, Codable, Sendable { case courseOutcome = "course-outcome", performance }
@@ -316,8 +318,9 @@ public struct SharedState: Codable, Sendable, Equatable {
             if let c = d.class { students[s]?.class = c }
         case .retentionPurged:
             guard let s = e.student else { return }
-            students[s]?.purged = true
-            students[s]?.name = ""
+            // A tombstone only: after the purge's redaction the student's own events no longer
+            // replay, so a replay and a live state agree only if nothing else is kept.
+            students[s] = StudentInfo(id: s, name: "", class: "", enrolledSeq: 0, purged: true, purgedSeq: e.seq)
             let mine = items.filter { $0.value.student == s }.map(\.key)
             for id in mine {
                 if let info = items[id], let c = info.courseId, let t = info.term {

@@ -179,6 +179,7 @@ public final class Log: @unchecked Sendable {
             let log = Log(path: path, mode: mode, options: options, storeID: storeID)
             if mode == .write { try log.acquireWriterLock() }
             do {
+                if mode == .write { try log.removeStaleRewriteFiles() }
                 try log.loadSegments()
                 if mode == .write { try log.refreshIndexesOnOpen() }
             } catch {
@@ -251,7 +252,7 @@ public final class Log: @unchecked Sendable {
         try typed { try loadSegments() }
     }
 
-    private func loadSegments() throws {
+    func loadSegments() throws {
         let names = try FS.list(segmentsPath).compactMap { name in Format.firstSeq(ofSegmentFileName: name).map { ($0, name) } }
             .sorted { $0.0 < $1.0 }
         guard !names.isEmpty else { throw LogError.notAStore(path: path, reason: "it has no segment files") }

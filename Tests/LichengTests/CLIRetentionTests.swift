@@ -26,3 +26,43 @@ import TestSupport
         #expect(list.arrayValue?.first?["schoolCode"]?.stringValue == "170301")
     }
 }
+
+@Suite struct CLIRetentionTests {
+    @Test func purgeThroughTheCLIRemovesThePersonalDataAndBackupsAreBroughtInLine() throws {
+        let cli = try CLI.school(); defer { cli.dir.remove() }
+        try cli.ok(["student", "enroll", "S2", "--name", "李佳蓉", "--class", "101", "--national-id", "B234567890"], as: "A1")
+        let file = cli.write("essay.pdf", "%PDF-1.4 UNIQUE-CLI-ESSAY-91c2")
+        try cli.ok(["upload", "course-outcome", "--student", "S1", "--term", CLI.term.description, "--course", "C1",
+                    "--title", "王小明的報告", "--description", "期末", "--file", file], as: "S1")
+        try cli.ok(["student", "depart", "S1", "--reason", "graduated", "--effective", "2020-06-30"], as: "A1")
+        try cli.ok(["student", "depart", "S2", "--reason", "withdrawn", "--effective", Taipei.format(CLI.nowMicros).prefix(10).description], as: "A1")
+        let status = try cli.ok(["retention", "status", "--json"]).json()
+        let students = try #require(status["students"]?.arrayValue)
+        #expect(students.count == 2)
+        #expect(students.first { $0["studentId"]?.stringValue == "S1" }?["purgeAllowedNow"] == .bool(true))
+        #expect(students.first { $0["studentId"]?.stringValue == "S1" }?["purgeAllowedOn"]?.stringValue == "2023-06-30")
+        // Too early: exit 1, the day it becomes allowed, nothing written.
+        let before = try cli.lastSeq()
+        let early = try cli(["retention", "purge", "S2"], as: "A1")
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("may be purged from that day"))
+        #expect(try cli.lastSeq() == before)
+        try cli.ok(["backup", cli.dir.sub("old-backup")], as: "A1")
+        let purged = try cli.ok(["retention", "purge", "S1", "--json"], as: "A1").json()
+        #expect(purged["seq"]?.intValue == before + 1)
+        #expect(purged["removedFiles"]?.intValue == 1)
+        try cli.ok(["verify"])
+        for needle in ["王小明", "UNIQUE-CLI-ESSAY-91c2"] {
+            #expect(filesContaining(cli.store, needle).isEmpty, "\(needle) is still in \(filesContaining(cli.store, needle))")
+        }
+        let audit = try cli.ok(["audit", "--type", "retention.purged", "--json"], as: "A1").stdout
+        #expect(audit.contains("\"S1\"") && audit.contains("\"A1\""))
+        // The backup taken before the purge still holds the data until apply-to.
+        #expect(!filesContaining(cli.dir.sub("old-backup"), "UNIQUE-CLI-ESSAY-91c2").isEmpty)
+        let applied = try cli.ok(["retention", "apply-to", cli.dir.sub("old-backup"), "--json"]).json()
+        #expect(applied["removedFiles"]?.intValue == 1)
+        #expect(filesContaining(cli.dir.sub("old-backup"), "UNIQUE-CLI-ESSAY-91c2").isEmpty)
+        let v = try cli(["verify", "--json"], store: cli.dir.sub("old-backup"))
+        #expect(v.status == 0)
+    }
+}
