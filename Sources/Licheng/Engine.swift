@@ -18,6 +18,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case notFound(String)
     /// The reader asked for something its role may not read.
     case forbidden(String)
+    /// A transfer bundle was refused (malformed, untrusted, altered or not acceptable).
+    case bundle(BundleError)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case let .undecodable(seq, reason): return "The event at seq \(seq) cannot be read: \(reason)."
         case let .notFound(what): return what
         case let .forbidden(what): return what
+        case let .bundle(e): return e.description
         }
     }
 }
@@ -246,8 +249,14 @@ public final class Engine: @unchecked Sendable {
             try log.forEach(seqs: try log.seqs(forKey: student, through: seq)) { view in
                 guard !view.isRedacted else { return }
                 let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                // A transfer brings the history from the other school (kept in its bundle).
+                if case .studentTransferredIn(let d) = e.body {
+                    state.applyImported(try importedHistory(d), from: d.sourceSchool, shared: shared)
+                }
                 state.apply(e, shared: shared)
             }
+        } catch let error as EngineError {
+            throw error
         } catch let error as LogError {
             throw .storage(error)
         } catch {

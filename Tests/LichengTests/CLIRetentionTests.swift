@@ -66,3 +66,39 @@ import TestSupport
         #expect(v.status == 0)
     }
 }
+
+@Suite struct CLITransferTests {
+    @Test func exportAndImportBetweenTwoSchoolsThroughTheCLI() throws {
+        let from = try CLI.school(); defer { from.dir.remove() }
+        _ = try from.uploadOutcome(title: "實驗報告")
+        let to = CLI(); defer { to.dir.remove() }
+        try to.ok(["init", "--school-code", "170301", "--school-name", "基隆女中", "--admin", "B1", "--admin-name", "試務組"])
+        let bundle = from.dir.sub("S1.bundle")
+        let exported = try from.ok(["transfer", "export", "S1", "--out", bundle, "--to", "170301", "--json"], as: "A1").json()
+        #expect(exported["events"]?.intValue == 2 && exported["files"]?.intValue == 1)
+        #expect(exported["seq"]?.intValue != nil)
+        var st = stat()
+        #expect(stat(bundle, &st) == 0 && st.st_mode & 0o077 == 0)
+        // Not trusted yet: refused with the reason, exit 1, nothing written.
+        let before = try to.lastSeq()
+        let untrusted = try to(["transfer", "import", bundle], as: "B1")
+        #expect(untrusted.status == 1 && untrusted.stderr.contains("173301") && untrusted.stderr.contains("school trust"))
+        #expect(try to.lastSeq() == before)
+        let key = try from.ok(["school", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try to.ok(["school", "trust", "173301", "--key", key], as: "B1")
+        // One byte changed: refused as altered (exit 3).
+        var bytes = readFileBytes(bundle)
+        bytes[bytes.count / 2] ^= 1
+        writeFileBytes(to.dir.sub("bad.bundle"), bytes)
+        let altered = try to(["transfer", "import", to.dir.sub("bad.bundle")], as: "B1")
+        #expect(altered.status == 3 && altered.stderr.contains("Nothing was imported"))
+        #expect(try to.lastSeq() == before)
+        let imported = try to.ok(["transfer", "import", bundle, "--class", "201", "--json"], as: "B1").json()
+        #expect(imported["studentId"]?.stringValue == "S1" && imported["sourceSchool"]?.stringValue == "173301")
+        let portfolio = try to.ok(["portfolio", "S1", "--json"], as: "B1").json()
+        #expect(portfolio["registry"]?["transferredFrom"]?.stringValue == "173301")
+        #expect(portfolio["registry"]?["class"]?.stringValue == "201")
+        #expect(portfolio["items"]?.arrayValue?.first?["importedFrom"]?.stringValue == "173301")
+        try to.ok(["verify"])
+    }
+}
