@@ -30,6 +30,7 @@ extension Log {
     @discardableResult
     public func redact(seqs: Set<UInt64>) throws(LogError) -> RedactReport {
         guard mode == .write else { throw LogError.notWritable(reason: "it was opened for reading") }
+        if isClosed { throw LogError.notWritable(reason: "the store was closed") }
         if let reason = poisonReasonValue { throw LogError.poisoned(reason: reason) }
         commitCondition.lock()
         while leaderActive { commitCondition.wait() }

@@ -115,6 +115,14 @@ let restoreCommand = Command(
         }
         let segments = try copyTree(src + "/segments", dest + "/segments")
         let files = try copyTree(src + "/files", dest + "/files")
+        // Public and trusted keys and signed checkpoints travel with backups; the private
+        // key does not (restore it from its own backup: docs/OPERATIONS.md).
+        _ = try copyTree(src + "/keys", dest + "/keys")
+        if fm.fileExists(atPath: src + "/CHECKPOINTS") {
+            do { try fm.copyItem(atPath: src + "/CHECKPOINTS", toPath: dest + "/CHECKPOINTS") } catch {
+                throw ToolError("Could not copy the CHECKPOINTS file: \(error.localizedDescription)", exitCode: .storageFailure)
+            }
+        }
         let log = try openLog(ctx, mode: .write)
         defer { log.close() }
         let r: VerifyReport

@@ -24,6 +24,14 @@ import TestSupport
         try cli.ok(["school", "trust", "170301", "--key", key], as: "A1")
         let list = try cli.ok(["school", "trusted", "--json"]).json()
         #expect(list.arrayValue?.first?["schoolCode"]?.stringValue == "170301")
+        // Backup and restore carry the public keys and checkpoints, never the private key.
+        try cli.ok(["backup", cli.dir.sub("bk")], as: "A1")
+        #expect(!FileManager.default.fileExists(atPath: cli.dir.sub("bk/keys/signing.key")))
+        let restored = try cli(["restore", cli.dir.sub("bk"), "--json"], store: cli.dir.sub("restored"))
+        #expect(restored.status == 0)
+        let rv = try cli(["verify", "--json"], store: cli.dir.sub("restored")).json()
+        #expect(rv["checkpoints"]?.intValue == 1 && rv["signaturesUnchecked"] == .bool(false))
+        #expect(FileManager.default.fileExists(atPath: cli.dir.sub("restored/keys/trusted/170301.pub")))
     }
 }
 
