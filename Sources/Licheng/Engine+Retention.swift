@@ -80,7 +80,11 @@ extension Engine {
                 guard !view.isRedacted else { return }
                 let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
                 for f in Self.fileDigests(of: e) { files.insert(f) }
-                if case .studentTransferredIn(let d) = e.body { bundles.insert(d.bundleDigest) }
+                if case .studentTransferredIn(let d) = e.body {
+                    // The kept bundle and the files of the imported history go too.
+                    bundles.insert(d.bundleDigest)
+                    for imported in (try? importedHistory(d)) ?? [] { for f in Self.fileDigests(of: imported) { files.insert(f) } }
+                }
             }
         } catch let error as LogError { throw .storage(error) } catch { throw .undecodable(seq: 0, reason: "\(error)") }
         // Files are deleted before the events are redacted: a crash in between leaves
@@ -88,13 +92,23 @@ extension Engine {
         let targetSet = Set(targets)
         var stillUsed = Set<String>()
         if !files.isEmpty {
+            var otherBundles: [StudentTransferredIn] = []
             try forEachEvent { e in
-                if !targetSet.contains(e.seq) { for f in Self.fileDigests(of: e) where files.contains(f) { stillUsed.insert(f) } }
+                guard !targetSet.contains(e.seq) else { return true }
+                for f in Self.fileDigests(of: e) where files.contains(f) { stillUsed.insert(f) }
+                if case .studentTransferredIn(let d) = e.body { otherBundles.append(d) }
                 return true
+            }
+            // Files of other students' imported histories (kept in their bundles).
+            for d in otherBundles {
+                for imported in (try? importedHistory(d)) ?? [] {
+                    for f in Self.fileDigests(of: imported) where files.contains(f) { stillUsed.insert(f) }
+                }
             }
         }
         var removedFiles = 0
-        for hex in files.union(bundles).subtracting(stillUsed) {
+        // Bundles last: a re-run after a crash still finds the imported files through them.
+        for hex in Array(files.subtracting(stillUsed).subtracting(bundles)) + Array(bundles.subtracting(stillUsed)) {
             guard let digest = Digest(hex: hex) else { continue }
             if blobs.contains(digest) { removedFiles += 1 }
             do { try blobs.remove(digest) } catch { throw .storage(error) }

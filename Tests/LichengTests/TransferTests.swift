@@ -64,6 +64,24 @@ struct TwoSchools {
         }
     }
 
+    /// A student who arrived by transfer and left again is purged at the receiving school:
+    /// the kept bundle and the files of the imported history go too.
+    @Test func purgingATransferredStudentRemovesTheBundleAndImportedFiles() throws {
+        let s = try TwoSchools(); defer { s.close() }
+        let export = try s.export()
+        try s.b.importTransfer(export.bytes, actor: "A001")
+        #expect(!filesContaining(s.storeB, Leaver.essay).isEmpty)
+        s.clock.set("2025-06-30T10:00:00+08:00")
+        try s.b.submit([event(#"{"type":"student.departed","actor":"A001","student":"\#(Leaver.id)","data":{"reason":"graduated","effectiveOn":"2025-06-30"}}"#)])
+        s.clock.set("2028-07-01T10:00:00+08:00")
+        let report = try s.b.purge(student: Leaver.id, actor: "A001")
+        #expect(report.removedFiles == 3)
+        for needle in [Leaver.name, Leaver.nationalId, Leaver.essay] {
+            #expect(filesContaining(s.storeB, needle).isEmpty, "\(needle) is still in \(filesContaining(s.storeB, needle))")
+        }
+        #expect(try s.b.log.verify().redactedRecords == 2)
+    }
+
     @Test func alteredTruncatedUntrustedAndAlreadyEnrolledBundlesAreRefusedWithNothingWritten() throws {
         let s = try TwoSchools(); defer { s.close() }
         let good = try s.export().bytes
