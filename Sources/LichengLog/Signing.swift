@@ -117,6 +117,9 @@ public enum StoreKeys {
         let path = privateKeyPath(store: store)
         try typed {
             if FS.exists(path) { throw LogError.key(path: path, reason: "the store already has a signing key; it is never replaced silently") }
+            if FS.exists(publicKeyPath(store: store)) {
+                throw LogError.key(path: path, reason: "the store has a public key but its private key is missing; restore keys/signing.key from its separate backup (a new key would not match the existing signatures)")
+            }
             try FS.makeDirectory(FS.join(store, directory))
             let text = Array((privatePrefix + Data(key.seed).base64EncodedString() + "\n").utf8)
             let temporary = path + ".tmp.\(getpid())"

@@ -19,6 +19,21 @@ let schoolCommand = Command(
                         ctx.console.print(key.text)
                     }
                 }),
+        Command("create-key", abstract: "Create the school's signing key pair in a store made before keys existed (never replaces one).",
+                run: handler { ctx in
+                    _ = try ctx.actor()
+                    let engine = try ctx.openWrite()  // holds the writer lock while the key is created
+                    defer { engine.close() }
+                    let key: SigningKey
+                    do throws(LogError) { key = try StoreKeys.create(store: ctx.store) } catch {
+                        throw ToolError(error.description, exitCode: .rejected)
+                    }
+                    if ctx.json {
+                        ctx.console.printJSON(.object(JSONObject(["publicKey": .string(key.publicKey.text), "privateKeyFile": .string(StoreKeys.privateKeyPath(store: ctx.store))])))
+                    } else {
+                        ctx.console.print("Created the school's signing key: \(StoreKeys.privateKeyPath(store: ctx.store)) (mode 0600; back it up separately). Public key: \(key.publicKey.text)")
+                    }
+                }),
         Command("trust", abstract: "Register another school's public key: its transfer bundles are then accepted.",
                 arguments: [.required("code", help: "The other school's code, e.g. 170301.")],
                 options: [.value("key", valueName: "key", help: "Its public key as printed by its 'licheng school key' (ed25519:…).", required: true)],

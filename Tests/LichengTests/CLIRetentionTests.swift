@@ -12,6 +12,8 @@ import TestSupport
         #expect(st.st_mode & 0o777 == 0o600)
         let key = try cli.ok(["school", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(key.hasPrefix("ed25519:") && key.count == 52)
+        let again = try cli(["school", "create-key"], as: "A1")
+        #expect(again.status == 1 && again.stderr.contains("never replaced"))
         let c = try cli.ok(["checkpoint", "--json"]).json()
         #expect(c["seq"]?.intValue == 1)
         let v = try cli.ok(["verify", "--json"]).json()
@@ -32,6 +34,13 @@ import TestSupport
         let rv = try cli(["verify", "--json"], store: cli.dir.sub("restored")).json()
         #expect(rv["checkpoints"]?.intValue == 1 && rv["signaturesUnchecked"] == .bool(false))
         #expect(FileManager.default.fileExists(atPath: cli.dir.sub("restored/keys/trusted/170301.pub")))
+        // The restored copy lacks the private key: no new key is made in its place.
+        let noKey = try cli(["school", "create-key"], as: "A1", store: cli.dir.sub("restored"))
+        #expect(noKey.status == 1 && noKey.stderr.contains("restore keys/signing.key"))
+        // A store without any key (made before keys existed) gets one.
+        try FileManager.default.removeItem(atPath: cli.dir.sub("restored/keys"))
+        #expect(try cli(["school", "create-key"], as: "A1", store: cli.dir.sub("restored")).status == 0)
+        #expect(try cli(["checkpoint"], store: cli.dir.sub("restored")).status == 0)
     }
 }
 
