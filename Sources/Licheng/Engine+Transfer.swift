@@ -60,7 +60,7 @@ extension Engine {
 
     /// Verifies a transfer bundle and records `student.transferred-in` with its
     /// provenance; all or nothing. Refused (typed `BundleError`, nothing written):
-    /// not a bundle or truncated; sender not trusted (`keys/trusted/<CODE>.pub`);
+    /// not a bundle or truncated; sender not trusted (no `school.trusted` for its code);
     /// signature, checkpoint signature, an event digest or a file digest not
     /// matching; an event that cannot be read or is about another student; a file
     /// an event references missing; the student already enrolled here. The bundle
@@ -70,7 +70,7 @@ extension Engine {
         guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
         let bundle: RecordBundle
         do { bundle = try RecordBundle.parse(bytes) } catch { throw .bundle(error) }
-        guard let key = StoreKeys.trusted(code: bundle.senderCode, store: path) else {
+        guard let text = shared.trustedSchools[bundle.senderCode], let key = PublicKey(text: text) else {
             throw .bundle(BundleError(.untrusted, field: "senderCode",
                                       "it is signed by school \(bundle.senderCode), whose key is not trusted here; register it with 'licheng school trust \(bundle.senderCode) --key …' after checking it with that school"))
         }

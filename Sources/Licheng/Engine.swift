@@ -301,7 +301,7 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 5
+    static let snapshotVersion: UInt32 = 6
 
     struct Snapshot: Codable {
         var storeID: String

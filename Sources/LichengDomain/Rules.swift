@@ -255,6 +255,10 @@ private struct DecideContext {
             try requireRole(.academicDirector)
         case .policySet:
             try requireRole(.academicDirector)
+        case .schoolTrusted(let d):
+            try requireRole(.examSection, .principal)
+            if !d.keyIsWellFormed { throw reject(.input, "the public key must be written ed25519:<44 base64 characters>, as the other school's 'licheng school key' prints it") }
+            if d.schoolCode == shared.store?.schoolCode { throw reject(.state, "\(d.schoolCode) is this school's own code") }
         case .trainingHeld(let d):
             switch d.kind {
             case .orientation: try requireRole(.dataSection)

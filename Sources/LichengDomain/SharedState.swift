@@ -202,6 +202,8 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// Certification decisions per term and per teacher whose duty it was (the replaced
     /// account for a proxy), with how many fell inside the certification window.
     public var certificationTally: [Term: [String: CertificationTally]] = [:]
+    /// Other schools' public keys (`school.trusted`), by school code; the last one registered counts.
+    public var trustedSchools: [String: String] = [:]
 
     public init() {}
 
@@ -282,6 +284,8 @@ public struct SharedState: Codable, Sendable, Equatable {
             windows[SharedState.windowKey(d.term, d.kind)] = WindowInfo(
                 term: d.term, kind: d.kind, opensAt: d.opensAt.micros, closesAt: d.closesAt.micros,
                 selfCheckAt: d.selfCheckAt?.micros, setSeq: e.seq, setAt: e.recordedAt)
+        case .schoolTrusted(let d):
+            trustedSchools[d.schoolCode] = d.publicKey
         case .policySet(let d):
             var p = policy
             if let v = d.courseOutcomeUploads { p.courseOutcomeUploads = v }

@@ -219,7 +219,7 @@ public struct StudentState: Codable, Sendable, Equatable {
             for i in batchItems(d.batchId, shared) { history(i, e, "dispute-resolved", d.resolution) }
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
-             .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade:
+             .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:
             break
         }
     }

@@ -72,7 +72,7 @@ extension Log {
                 try out.sync()
             }
             try FS.syncDirectory(destinationSegments, faults: nil)
-            // Public keys and the checkpoints that the copy covers (never the private key:
+            // The public key and the checkpoints that the copy covers (never the private key:
             // it is backed up separately, see docs/OPERATIONS.md).
             let keys = FS.join(path, StoreKeys.directory)
             if FS.exists(StoreKeys.publicKeyPath(store: path)) {
@@ -81,9 +81,6 @@ extension Log {
                 for name in [StoreKeys.publicName] {
                     let bytes = Array(FileManager.default.contents(atPath: FS.join(keys, name)) ?? Data())
                     try FS.writeAtomically(bytes, to: FS.join(keysOut, name), durable: true, faults: nil)
-                }
-                for (code, key) in StoreKeys.trustedKeys(store: path) {
-                    try StoreKeys.trust(code: code, key: key, store: destination)
                 }
                 try FS.syncDirectory(keysOut, faults: nil)
             }

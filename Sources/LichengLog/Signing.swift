@@ -90,19 +90,16 @@ public struct SigningKey: Sendable {
 
 /// The store's key files in `<store>/keys/`: `signing.key` (the private key,
 /// mode 0600, never copied by `backup`) and `signing.pub` (the public key,
-/// copied with backups so that a copy can check its own signatures), and
-/// `trusted/<CODE>.pub`, public keys of other stores (schools) whose transfer
-/// bundles are accepted.
+/// copied with backups so that a copy can check its own signatures). Other
+/// schools' keys are events (`school.trusted`), not files.
 public enum StoreKeys {
     static let directory = "keys"
     static let privateName = "signing.key"
     static let publicName = "signing.pub"
-    static let trustedDirectory = "trusted"
     static let privatePrefix = "licheng-ed25519-private-key:"
 
     public static func privateKeyPath(store: String) -> String { FS.join(FS.join(store, directory), privateName) }
     public static func publicKeyPath(store: String) -> String { FS.join(FS.join(store, directory), publicName) }
-    static func trustedPath(store: String) -> String { FS.join(FS.join(store, directory), trustedDirectory) }
 
     /// Creates a new key pair for the store; refuses to overwrite an existing one.
     @discardableResult
@@ -165,37 +162,6 @@ public enum StoreKeys {
         return key
     }
 
-    /// Registers another store's (school's) public key under `code`; replaces an earlier one.
-    public static func trust(code: String, key: PublicKey, store: String) throws(LogError) {
-        guard isValidCode(code) else {
-            throw LogError.key(path: code, reason: "a school code is 1–32 letters, digits, '-' or '_'")
-        }
-        let directory = trustedPath(store: store)
-        try typed {
-            try FS.makeDirectories(directory)
-            try FS.writeAtomically(Array((key.text + "\n").utf8), to: FS.join(directory, code + ".pub"), durable: true, faults: nil)
-            try FS.syncDirectory(directory, faults: nil)
-        }
-    }
-
-    /// The trusted key registered under `code`, or nil.
-    public static func trusted(code: String, store: String) -> PublicKey? {
-        guard isValidCode(code), let data = FileManager.default.contents(atPath: FS.join(trustedPath(store: store), code + ".pub")) else { return nil }
-        return PublicKey(text: String(decoding: data, as: UTF8.self))
-    }
-
-    /// Every trusted code and key, sorted by code.
-    public static func trustedKeys(store: String) -> [(code: String, key: PublicKey)] {
-        ((try? FS.list(trustedPath(store: store))) ?? []).sorted().compactMap { name in
-            guard name.hasSuffix(".pub") else { return nil }
-            let code = String(name.dropLast(4))
-            return trusted(code: code, store: store).map { (code, $0) }
-        }
-    }
-
-    static func isValidCode(_ code: String) -> Bool {
-        !code.isEmpty && code.utf8.count <= 32 && code.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" }
-    }
 }
 
 /// A signed statement "store S holds seq N with chain head H, as of time T".

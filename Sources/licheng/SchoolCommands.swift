@@ -34,38 +34,32 @@ let schoolCommand = Command(
                         ctx.console.print("Created the school's signing key: \(StoreKeys.privateKeyPath(store: ctx.store)) (mode 0600; back it up separately). Public key: \(key.publicKey.text)")
                     }
                 }),
-        Command("trust", abstract: "Register another school's public key: its transfer bundles are then accepted.",
+        Command("trust", abstract: "Register another school's public key (school.trusted): its transfer bundles are then accepted.",
                 arguments: [.required("code", help: "The other school's code, e.g. 170301.")],
                 options: [.value("key", valueName: "key", help: "Its public key as printed by its 'licheng school key' (ed25519:…).", required: true)],
                 run: handler { ctx in
-                    _ = try ctx.actor()
                     let code = ctx.inv.argument("code")!
                     let text = ctx.inv.value("key")!
                     guard let key = PublicKey(text: text) else {
                         throw ctx.invalid(text, "key", "expected an Ed25519 public key such as ed25519:<44 base64 characters>")
                     }
-                    guard FileManager.default.fileExists(atPath: ctx.store + "/STORE") else {
-                        throw ToolError("'\(ctx.store)' is not a Licheng store.", exitCode: .storageFailure)
-                    }
-                    do throws(LogError) { try StoreKeys.trust(code: code, key: key, store: ctx.store) } catch {
-                        throw ToolError(error.description)
-                    }
-                    if ctx.json {
-                        ctx.console.printJSON(.object(JSONObject(["schoolCode": .string(code), "publicKey": .string(key.text)])))
-                    } else {
-                        ctx.console.print("Transfer bundles signed by school \(code) with key \(key.text) are now accepted.")
-                    }
+                    var d = JSONObject()
+                    d["schoolCode"] = .string(code)
+                    d["publicKey"] = .string(key.text)
+                    try ctx.append(.schoolTrusted, data: d) { "Transfer bundles signed by school \(code) with key \(key.text) are now accepted \(seqNote($0))." }
                 }),
         Command("trusted", abstract: "List the schools whose transfer bundles are accepted.",
                 run: handler { ctx in
-                    let list = StoreKeys.trustedKeys(store: ctx.store)
+                    let engine = try ctx.openRead()
+                    defer { engine.close() }
+                    let list = engine.shared.trustedSchools.sorted { $0.key < $1.key }
                     if ctx.json {
-                        ctx.console.printJSON(.array(list.map { .object(JSONObject(["schoolCode": .string($0.code), "publicKey": .string($0.key.text)])) }))
+                        ctx.console.printJSON(.array(list.map { .object(JSONObject(["schoolCode": .string($0.key), "publicKey": .string($0.value)])) }))
                     } else if list.isEmpty {
                         ctx.console.print("No other school is trusted yet ('licheng school trust CODE --key KEY').")
                     } else {
                         var t = Table(columns: [.init("學校 School"), .init("公鑰 Public key")])
-                        for (code, key) in list { t.addRow([code, key.text]) }
+                        for (code, key) in list { t.addRow([code, key]) }
                         ctx.console.writeOutput(t.render())
                     }
                 }),

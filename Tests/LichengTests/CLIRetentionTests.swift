@@ -33,7 +33,11 @@ import TestSupport
         #expect(restored.status == 0)
         let rv = try cli(["verify", "--json"], store: cli.dir.sub("restored")).json()
         #expect(rv["checkpoints"]?.intValue == 1 && rv["signaturesUnchecked"] == .bool(false))
-        #expect(FileManager.default.fileExists(atPath: cli.dir.sub("restored/keys/trusted/170301.pub")))
+        let trusted = try cli(["school", "trusted", "--json"], store: cli.dir.sub("restored")).json()
+        #expect(trusted.arrayValue?.first?["schoolCode"]?.stringValue == "170301")
+        // Trust is an event: only exam-section or the principal may register a key.
+        let teacher = try cli(["school", "trust", "170302", "--key", key], as: "A9")
+        #expect(teacher.status == 1)
         // The restored copy lacks the private key: no new key is made in its place.
         let noKey = try cli(["school", "create-key"], as: "A1", store: cli.dir.sub("restored"))
         #expect(noKey.status == 1 && noKey.stderr.contains("restore keys/signing.key"))
@@ -97,12 +101,13 @@ import TestSupport
         var st = stat()
         #expect(stat(bundle, &st) == 0 && st.st_mode & 0o077 == 0)
         // Not trusted yet: refused with the reason, exit 1, nothing written.
-        let before = try to.lastSeq()
+        var before = try to.lastSeq()
         let untrusted = try to(["transfer", "import", bundle], as: "B1")
         #expect(untrusted.status == 1 && untrusted.stderr.contains("173301") && untrusted.stderr.contains("school trust"))
         #expect(try to.lastSeq() == before)
         let key = try from.ok(["school", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try to.ok(["school", "trust", "173301", "--key", key], as: "B1")
+        before = try to.lastSeq()
         // One byte changed: refused as altered (exit 3).
         var bytes = readFileBytes(bundle)
         bytes[bytes.count / 2] ^= 1

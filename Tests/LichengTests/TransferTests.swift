@@ -19,7 +19,10 @@ struct TwoSchools {
         options.clock = { [clock] in clock.now }
         b = try Engine.create(at: dir.sub("b"), schoolCode: "173301", schoolName: "基隆女中", adminId: "A001", adminName: "試務組", options: options)
         try seedSchool(b, clock: clock)
-        if trust { try StoreKeys.trust(code: "170301", key: try #require(try StoreKeys.loadPublic(store: dir.sub("store"))), store: storeB) }
+        if trust {
+            let key = try #require(try StoreKeys.loadPublic(store: dir.sub("store")))
+            try b.submit([event(#"{"type":"school.trusted","actor":"A001","data":{"schoolCode":"170301","publicKey":"\#(key.text)"}}"#)])
+        }
     }
 
     func export(_ student: String = Leaver.id) throws -> TransferExport {
