@@ -127,6 +127,46 @@ struct TwoSchools {
         refused(Array("hello".utf8), [.malformed], "not a bundle")
     }
 
+    /// A trusted school that signs hostile content (random event bytes, events of another
+    /// student, a missing file) is still refused with the reason, nothing written.
+    @Test func signedButHostileBundlesAreRefused() throws {
+        let s = try TwoSchools(); defer { s.close() }
+        let signer = try #require(try StoreKeys.loadPrivate(store: s.dir.sub("store")))
+        let good = try s.export().bundle
+        let before = s.fingerprint()
+        var random = SeededGenerator(seed: 41)
+        func resign(_ b: RecordBundle) -> [UInt8] {
+            RecordBundle.make(senderCode: b.senderCode, key: b.key, checkpoint: b.checkpoint, createdAt: b.createdAt,
+                              entries: b.entries, files: b.files, signer: signer).bytes
+        }
+        for round in 0..<200 {
+            var b = good
+            let i = Int.random(in: 0..<b.entries.count, using: &random)
+            var payload = b.entries[i].payload
+            switch round % 3 {
+            case 0: payload = (0..<Int.random(in: 0...64, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            case 1: payload[Int.random(in: 0..<payload.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
+            default: payload = Array(payload.prefix(Int.random(in: 0..<payload.count, using: &random)))
+            }
+            let e = b.entries[i]
+            b.entries[i] = RecordBundle.Entry(seq: e.seq, timestamp: e.timestamp, payload: payload,
+                                              digest: RecordBundle.recordDigest(seq: e.seq, timestamp: e.timestamp, key: b.key, payload: payload))
+            do { _ = try s.b.importTransfer(resign(b), actor: "A001"); #expect(s.b.shared.students[Leaver.id] != nil) } catch {
+                guard case EngineError.bundle = error else { Issue.record("round \(round): \(error)"); continue }
+            }
+            if s.b.shared.students[Leaver.id] != nil { break }  // an edit that still decodes validly was accepted: fine
+        }
+        var noFiles = good
+        noFiles.files = []
+        if s.b.shared.students[Leaver.id] == nil {
+            #expect(s.fingerprint() == before)
+            #expect { try s.b.importTransfer(resign(noFiles), actor: "A001") } throws: { error in
+                guard case EngineError.bundle(let e) = error else { return false }
+                return e.kind == .refused && e.reason.contains("not in the bundle")
+            }
+        }
+    }
+
     /// Seeded random damage (flips, truncations, insertions, length fields set to
     /// huge values) never crashes the parser and is always refused.
     @Test func damagedBundlesNeverCrashTheParser() throws {
