@@ -4,3 +4,7 @@
 #include <openssl/sha.h>
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
+// Ed25519 (checkpoint and bundle signatures): EVP_PKEY_new_raw_private_key,
+// EVP_PKEY_get_raw_public_key, EVP_DigestSign / EVP_DigestVerify with EVP_PKEY_ED25519.
+#include <openssl/obj_mac.h>
+#include <openssl/rand.h>

@@ -735,6 +735,7 @@ extension StudentInfo: BinaryScalar {
         if let departedOn { out.append(1); departedOn.days.write(into: &out) } else { out.append(0) }
         out.appendText(departureReason?.rawValue)
         out.append(purged ? 1 : 0)
+        if let purgedSeq { out.append(1); out.appendUInt64(purgedSeq) } else { out.append(0) }
     }
 
     init(binary bytes: ArraySlice<UInt8>) throws {
@@ -743,6 +744,7 @@ extension StudentInfo: BinaryScalar {
         if try r.byte() == 1 { departedOn = LocalDate(days: try r.fixed(Int32.self)) }
         departureReason = try r.optionalChoice(DepartureReason.self)
         purged = try r.byte() == 1
+        if try r.byte() == 1 { purgedSeq = try r.fixed(UInt64.self) }
         try r.finish("student")
     }
 }

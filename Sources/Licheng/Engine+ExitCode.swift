@@ -9,6 +9,12 @@ extension EngineError: ExitCodeProviding {
         case .rejected, .forbidden, .notFound: return .rejected
         case .input: return .usageError
         case .storage, .undecodable: return .storageFailure
+        case .bundle(let e):
+            switch e.kind {
+            case .malformed: return .usageError
+            case .altered: return .storageFailure
+            case .untrusted, .refused: return .rejected
+            }
         }
     }
 }

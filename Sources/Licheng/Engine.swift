@@ -18,6 +18,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case notFound(String)
     /// The reader asked for something its role may not read.
     case forbidden(String)
+    /// A transfer bundle was refused (malformed, untrusted, altered or not acceptable).
+    case bundle(BundleError)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case let .undecodable(seq, reason): return "The event at seq \(seq) cannot be read: \(reason)."
         case let .notFound(what): return what
         case let .forbidden(what): return what
+        case let .bundle(e): return e.description
         }
     }
 }
@@ -48,12 +51,12 @@ public final class Engine: @unchecked Sendable {
     let clock: @Sendable () -> Timestamp
     let snapshotInterval: UInt64
     /// The shared state after `log.lastSeq`.
-    public private(set) var shared: SharedState
+    public internal(set) var shared: SharedState
     /// requestId → seq of the event that carried it.
-    private(set) var requests: [String: UInt64]
+    var requests: [String: UInt64]
     /// Student states as of `log.lastSeq`, kept between submits. Valid because a
     /// writing engine holds the store's lock for its whole life: nobody else appends.
-    private var studentCache: [String: StudentState] = [:]
+    var studentCache: [String: StudentState] = [:]
     /// Set when a failed submit could not restore the in-memory state: the engine
     /// then refuses further work (reopening rebuilds everything from the log).
     private var broken: String?
@@ -86,7 +89,11 @@ public final class Engine: @unchecked Sendable {
     public static func create(at path: String, schoolCode: String, schoolName: String, adminId: String,
                               adminName: String, options: Options = Options()) throws(EngineError) -> Engine {
         let log: Log
-        do { log = try Log.create(at: path, options: options.log, now: options.clock()) } catch { throw .storage(error) }
+        do {
+            log = try Log.create(at: path, options: options.log, now: options.clock())
+            // The school's Ed25519 key pair (keys/signing.key, mode 0600; keys/signing.pub).
+            log.signer = try StoreKeys.create(store: path)
+        } catch { throw .storage(error) }
         let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
         _ = try engine.submit([Event(actor: adminId, body: .storeInitialized(StoreInitialized(
             schoolCode: schoolCode, schoolName: schoolName, adminId: adminId, adminName: adminName)))])
@@ -98,7 +105,10 @@ public final class Engine: @unchecked Sendable {
     /// cannot change underneath it.
     public static func open(at path: String, mode: AccessMode = .write, options: Options = Options()) throws(EngineError) -> Engine {
         let log: Log
-        do { log = try Log.open(at: path, mode: mode, options: options.log) } catch { throw .storage(error) }
+        do {
+            log = try Log.open(at: path, mode: mode, options: options.log)
+            if mode == .write { log.signer = try StoreKeys.loadPrivate(store: path) }
+        } catch { throw .storage(error) }
         let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
         let last = log.lastSeq
         let (state, requests) = try engine.replayShared(through: last, keepRequests: true)
@@ -239,8 +249,14 @@ public final class Engine: @unchecked Sendable {
             try log.forEach(seqs: try log.seqs(forKey: student, through: seq)) { view in
                 guard !view.isRedacted else { return }
                 let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                // A transfer brings the history from the other school (kept in its bundle).
+                if case .studentTransferredIn(let d) = e.body {
+                    state.applyImported(try importedHistory(d), from: d.sourceSchool, shared: shared)
+                }
                 state.apply(e, shared: shared)
             }
+        } catch let error as EngineError {
+            throw error
         } catch let error as LogError {
             throw .storage(error)
         } catch {
@@ -285,7 +301,7 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 6
+    static let snapshotVersion: UInt32 = 7
 
     struct Snapshot: Codable {
         var storeID: String

@@ -564,3 +564,24 @@ public struct RetentionPurged: FieldRecord {
     }
     mutating public func visit<V: FieldVisitor>(_ v: inout V) throws { try v.field("note", &note, .text(500)) }
 }
+
+/// Another school's Ed25519 public key, whose transfer bundles this school accepts.
+public struct SchoolTrusted: FieldRecord {
+    public var schoolCode = ""
+    /// `ed25519:<base64 of 32 bytes>` as that school's `licheng school key` prints it.
+    public var publicKey = ""
+    public init(schoolCode: String = "", publicKey: String = "") {
+        self.schoolCode = schoolCode; self.publicKey = publicKey
+    }
+    mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field("schoolCode", &schoolCode, .id); try v.field("publicKey", &publicKey, .text(100))
+    }
+
+    /// True when `publicKey` looks like `ed25519:` and 44 base64 characters ending in one `=`.
+    public var keyIsWellFormed: Bool {
+        guard publicKey.hasPrefix("ed25519:") else { return false }
+        let b = Array(publicKey.utf8.dropFirst(8))
+        guard b.count == 44, b[43] == 61 else { return false }
+        return b[0..<43].allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 43 || $0 == 47 }
+    }
+}

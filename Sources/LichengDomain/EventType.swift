@@ -41,6 +41,7 @@ public enum EventType: String, CaseIterable, Codable, Sendable {
     case studentTransferredOut = "student.transferred-out"
     case studentTransferredIn = "student.transferred-in"
     case retentionPurged = "retention.purged"
+    case schoolTrusted = "school.trusted"
 
     /// The stored type code (UInt16, little-endian, first bytes of a stored event).
     public var code: UInt16 {
@@ -85,6 +86,7 @@ public enum EventType: String, CaseIterable, Codable, Sendable {
         case .studentTransferredOut: 38
         case .studentTransferredIn: 39
         case .retentionPurged: 40
+        case .schoolTrusted: 41
         }
     }
 
@@ -130,6 +132,7 @@ public enum EventType: String, CaseIterable, Codable, Sendable {
         case 38: self = .studentTransferredOut
         case 39: self = .studentTransferredIn
         case 40: self = .retentionPurged
+        case 41: self = .schoolTrusted
         default: return nil
         }
     }
@@ -145,7 +148,7 @@ public enum EventType: String, CaseIterable, Codable, Sendable {
     /// How the stream key is chosen: student events go to the student's stream.
     public var scope: EventScope {
         switch self {
-        case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended, .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld, .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade: .shared
+        case .storeInitialized, .schoolTrusted, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended, .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld, .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade: .shared
         case .studentEnrolled, .studentRecordUpdated, .studentDeparted, .studentReEnrolled, .electiveRegistered, .gradeRecorded, .counselingRecorded, .coursePlanRecorded, .cadreRecorded, .attendanceRecorded, .serviceRecorded, .autobiographyRecorded, .courseOutcomeUploaded, .courseOutcomeWithdrawn, .courseOutcomeCertified, .performanceUploaded, .performanceWithdrawn, .itemSelected, .itemDeselected, .receiptDisputed, .receiptDisputeResolved, .studentTransferredOut, .studentTransferredIn, .retentionPurged: .student
         case .receiptConfirmed: .studentWhenNamed
         }
@@ -196,6 +199,7 @@ public enum EventBody: Equatable, Sendable {
     case studentTransferredOut(StudentTransferredOut)
     case studentTransferredIn(StudentTransferredIn)
     case retentionPurged(RetentionPurged)
+    case schoolTrusted(SchoolTrusted)
 
     public var type: EventType {
         switch self {
@@ -239,6 +243,7 @@ public enum EventBody: Equatable, Sendable {
         case .studentTransferredOut: .studentTransferredOut
         case .studentTransferredIn: .studentTransferredIn
         case .retentionPurged: .retentionPurged
+        case .schoolTrusted: .schoolTrusted
         }
     }
 
@@ -285,6 +290,7 @@ public enum EventBody: Equatable, Sendable {
         case .studentTransferredOut(let d): d
         case .studentTransferredIn(let d): d
         case .retentionPurged(let d): d
+        case .schoolTrusted(let d): d
         }
     }
 
@@ -330,6 +336,7 @@ public enum EventBody: Equatable, Sendable {
         case .studentTransferredOut: .studentTransferredOut(try StudentTransferredOut.decodeObject(o, path: "data", line: line, version: 0))
         case .studentTransferredIn: .studentTransferredIn(try StudentTransferredIn.decodeObject(o, path: "data", line: line, version: 0))
         case .retentionPurged: .retentionPurged(try RetentionPurged.decodeObject(o, path: "data", line: line, version: 0))
+        case .schoolTrusted: .schoolTrusted(try SchoolTrusted.decodeObject(o, path: "data", line: line, version: 0))
         }
     }
 
@@ -375,6 +382,7 @@ public enum EventBody: Equatable, Sendable {
         case .studentTransferredOut: .studentTransferredOut(try StudentTransferredOut.read(from: &r, version: version))
         case .studentTransferredIn: .studentTransferredIn(try StudentTransferredIn.read(from: &r, version: version))
         case .retentionPurged: .retentionPurged(try RetentionPurged.read(from: &r, version: version))
+        case .schoolTrusted: .schoolTrusted(try SchoolTrusted.read(from: &r, version: version))
         }
     }
 
@@ -420,6 +428,7 @@ public enum EventBody: Equatable, Sendable {
         case .studentTransferredOut(let d): d.write(to: &w)
         case .studentTransferredIn(let d): d.write(to: &w)
         case .retentionPurged(let d): d.write(to: &w)
+        case .schoolTrusted(let d): d.write(to: &w)
         }
     }
 
@@ -465,6 +474,7 @@ public enum EventBody: Equatable, Sendable {
         case .studentTransferredOut(let d): d.jsonObject()
         case .studentTransferredIn(let d): d.jsonObject()
         case .retentionPurged(let d): d.jsonObject()
+        case .schoolTrusted(let d): d.jsonObject()
         }
     }
 }
@@ -490,6 +500,7 @@ extension ReceiptConfirmed { public static var blank: ReceiptConfirmed { Receipt
 extension ReceiptDisputeResolved { public static var blank: ReceiptDisputeResolved { ReceiptDisputeResolved() } }
 extension ReceiptDisputed { public static var blank: ReceiptDisputed { ReceiptDisputed() } }
 extension RetentionPurged { public static var blank: RetentionPurged { RetentionPurged() } }
+extension SchoolTrusted { public static var blank: SchoolTrusted { SchoolTrusted() } }
 extension ScheduleWindowSet { public static var blank: ScheduleWindowSet { ScheduleWindowSet() } }
 extension ServiceRecorded { public static var blank: ServiceRecorded { ServiceRecorded() } }
 extension StaffAccountExtended { public static var blank: StaffAccountExtended { StaffAccountExtended() } }

@@ -259,6 +259,10 @@ private struct DecideContext {
             try requireRole(.academicDirector)
         case .policySet:
             try requireRole(.academicDirector)
+        case .schoolTrusted(let d):
+            try requireRole(.examSection, .principal)
+            if !d.keyIsWellFormed { throw reject(.input, "the public key must be written ed25519:<44 base64 characters>, as the other school's 'licheng school key' prints it") }
+            if d.schoolCode == shared.store?.schoolCode { throw reject(.state, "\(d.schoolCode) is this school's own code") }
         case .trainingHeld(let d):
             switch d.kind {
             case .orientation: try requireRole(.dataSection)
@@ -300,7 +304,7 @@ private struct DecideContext {
             }
             let until = left.adding(years: Int(policy.retentionYears))
             if now < until.start {
-                throw reject(.retention, "student \(s) departed on \(left); the portfolio must be kept \(policy.retentionYears) years, until \(until)")
+                throw reject(.retention, "student \(s) departed on \(left); the portfolio must be kept \(policy.retentionYears) years, until \(until), and may be purged from that day on")
             }
 
         case .electiveRegistered(let d):

@@ -135,6 +135,8 @@ public struct StudentInfo: Codable, Sendable, Equatable {
     public var departedOn: LocalDate?
     public var departureReason: DepartureReason?
     public var purged = false
+    /// The seq of the `retention.purged` event.
+    public var purgedSeq: UInt64?
 }
 
 public enum ItemKind: String, Codable, Sendable { case courseOutcome = "course-outcome", performance }
@@ -214,6 +216,8 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// Certification decisions per term and per teacher whose duty it was (the replaced
     /// account for a proxy), with how many fell inside the certification window.
     public var certificationTally: [Term: [String: CertificationTally]] = [:]
+    /// Other schools' public keys (`school.trusted`), by school code; the last one registered counts.
+    public var trustedSchools: [String: String] = [:]
 
     public init() {}
 
@@ -316,6 +320,8 @@ public struct SharedState: Codable, Sendable, Equatable {
             windows[key] = WindowInfo(
                 term: d.term, kind: d.kind, opensAt: d.opensAt.micros, closesAt: d.closesAt.micros,
                 selfCheckAt: d.selfCheckAt?.micros, setSeq: e.seq, setAt: e.recordedAt, deadline: deadline)
+        case .schoolTrusted(let d):
+            trustedSchools[d.schoolCode] = d.publicKey
         case .policySet(let d):
             var p = policy
             if let v = d.courseOutcomeUploads { p.courseOutcomeUploads = v }
@@ -352,8 +358,9 @@ public struct SharedState: Codable, Sendable, Equatable {
             if let c = d.class { students[s]?.class = c }
         case .retentionPurged:
             guard let s = e.student else { return }
-            students[s]?.purged = true
-            students[s]?.name = ""
+            // A tombstone only: after the purge's redaction the student's own events no longer
+            // replay, so a replay and a live state agree only if nothing else is kept.
+            students[s] = StudentInfo(id: s, name: "", class: "", enrolledSeq: 0, purged: true, purgedSeq: e.seq)
             let mine = items.filter { $0.value.student == s }.map(\.key)
             for id in mine {
                 if let info = items[id], let c = info.courseId, let t = info.term {

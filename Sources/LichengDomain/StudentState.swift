@@ -7,6 +7,8 @@ public struct Recorded<T: Codable & Sendable & Equatable>: Codable, Sendable, Eq
     public var by: String
     public var onBehalfOf: String?
     public var data: T
+    /// The school code this record was imported from (a transfer), nil when recorded here.
+    public var importedFrom: String? = nil
 }
 
 public struct Registry: Codable, Sendable, Equatable {
@@ -52,6 +54,8 @@ public struct Item: Codable, Sendable, Equatable {
     public var uploadSeq: UInt64
     public var uploadedAt: Timestamp
     public var history: [ItemHistoryEntry] = []
+    /// The school code this item was imported from (a transfer), nil when uploaded here.
+    public var importedFrom: String? = nil
 }
 
 public struct StudentState: Codable, Sendable, Equatable {
@@ -106,6 +110,19 @@ public struct StudentState: Codable, Sendable, Equatable {
     private static func counter(_ id: String, prefix: String) -> Int? {
         guard id.hasPrefix(prefix) else { return nil }
         return Int(id.dropFirst(prefix.count))
+    }
+
+    /// Applies the history imported from another school's transfer bundle (its events
+    /// of this student, in order) and marks every record and item it produced as
+    /// imported from `school`. Imported uploads and selections count toward this
+    /// student's quotas like local ones (the national limits are per student and
+    /// term/year, not per school). Call before applying `student.transferred-in`.
+    public mutating func applyImported(_ events: [Event], from school: String, shared: SharedState) {
+        for e in events { apply(e, shared: shared) }
+        func mark<T>(_ list: inout [Recorded<T>]) { for i in list.indices where list[i].importedFrom == nil { list[i].importedFrom = school } }
+        mark(&grades); mark(&cadres); mark(&counseling); mark(&coursePlans); mark(&electives); mark(&attendance); mark(&services)
+        if autobiography?.importedFrom == nil { autobiography?.importedFrom = school }
+        for id in items.keys where items[id]?.importedFrom == nil { items[id]?.importedFrom = school }
     }
 
     /// Applies one event of this student's stream. `shared` is the school-wide state; only
@@ -202,7 +219,7 @@ public struct StudentState: Codable, Sendable, Equatable {
             for i in batchItems(d.batchId, shared) { history(i, e, "dispute-resolved", d.resolution) }
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
-             .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade:
+             .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:
             break
         }
     }

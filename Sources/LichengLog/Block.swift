@@ -130,6 +130,15 @@ struct BlockEncoder {
         }
     }
 
+    /// Appends one block whose record area is already laid out (a purge rewrite):
+    /// compressed like any block, with the given header fields.
+    mutating func appendLaidOut(_ area: [UInt8], firstSeq: UInt64, count: Int, flags: UInt16, firstTimestamp: Int64,
+                                lastTimestamp: Int64, chainHead: Digest, writeDistance: UInt32, into out: inout [UInt8]) {
+        raw = area
+        appendBlock(firstSeq: firstSeq, count: count, flags: flags, firstTimestamp: firstTimestamp, lastTimestamp: lastTimestamp,
+                    chain: Chain(head: chainHead), writeDistance: writeDistance, into: &out)
+    }
+
     /// Compresses the laid-out records in `raw` (or stores them when LZ4 does not help).
     private mutating func appendBlock(firstSeq: UInt64, count: Int, flags: UInt16, firstTimestamp: Int64,
                                       lastTimestamp: Int64, chain: Chain, writeDistance: UInt32, into out: inout [UInt8]) {

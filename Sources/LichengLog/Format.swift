@@ -42,6 +42,10 @@ public enum Format {
     static let footerMagic: [UInt8] = Array("LCHG-END".utf8)
     public static let footerLength = 192
     static let footerSignatureCapacity = 64
+    static let footerFlagSigned: UInt32 = 1
+
+    // Signed checkpoints (`CHECKPOINTS`, 168-byte entries) and keys (`keys/`).
+    static let checkpointsFileName = "CHECKPOINTS"
 
     // Index file.
     static let indexMagic: [UInt8] = Array("LCHG-IDX".utf8)

@@ -72,6 +72,23 @@ extension Log {
                 try out.sync()
             }
             try FS.syncDirectory(destinationSegments, faults: nil)
+            // The public key and the checkpoints that the copy covers (never the private key:
+            // it is backed up separately, see docs/OPERATIONS.md).
+            let keys = FS.join(path, StoreKeys.directory)
+            if FS.exists(StoreKeys.publicKeyPath(store: path)) {
+                let keysOut = FS.join(destination, StoreKeys.directory)
+                try FS.makeDirectory(keysOut)
+                for name in [StoreKeys.publicName] {
+                    let bytes = Array(FileManager.default.contents(atPath: FS.join(keys, name)) ?? Data())
+                    try FS.writeAtomically(bytes, to: FS.join(keysOut, name), durable: true, faults: nil)
+                }
+                try FS.syncDirectory(keysOut, faults: nil)
+            }
+            let covered = try checkpoints().filter { $0.0.seq <= last }
+            if !covered.isEmpty {
+                try FS.writeAtomically(covered.flatMap { $0.0.encodeEntry(publicKey: $0.1) }, to: FS.join(destination, Format.checkpointsFileName),
+                                       durable: true, faults: nil)
+            }
             let store = try File.open(FS.join(path, Format.storeFileName), flags: O_RDONLY).read(count: Format.storeFileLength, at: 0)
             try FS.writeAtomically(store, to: FS.join(destination, Format.storeFileName), durable: true, faults: nil)
             try FS.syncDirectory(destination, faults: nil)

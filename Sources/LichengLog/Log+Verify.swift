@@ -14,6 +14,14 @@ public struct VerifyReport: Sendable, Equatable {
     public var uncompressedBytes: Int64 = 0
     public var lastSeq: UInt64 = 0
     public var chainHead: Digest = .zero
+    /// Sealed segments whose footer signature was checked against the store's public key.
+    public var signedSegments = 0
+    /// Entries of CHECKPOINTS whose signature and chain head were checked.
+    public var checkpoints = 0
+    /// The highest seq covered by a valid signature (0: none).
+    public var signedThrough: UInt64 = 0
+    /// Set when signatures exist but the store has no public key (`keys/signing.pub`) to check them.
+    public var signaturesUnchecked = false
 }
 
 /// Progress of a long operation: units done of a known total.
@@ -37,6 +45,25 @@ extension Log {
             stateLock.unlock()
             let total = ends.reduce(0, +)
             var report = VerifyReport()
+            let publicKey = try StoreKeys.loadPublic(store: path)
+            // Checkpoints to compare with the recomputed chain, by seq.
+            var wanted: [UInt64: [Checkpoint]] = [:]
+            let listed = try checkpoints()
+            for (checkpoint, key) in listed {
+                guard checkpoint.storeID == storeID else {
+                    throw LogError.checkpoint(file: Format.checkpointsFileName, seq: checkpoint.seq, reason: "it was signed for another store")
+                }
+                if let publicKey, key != publicKey {
+                    throw LogError.checkpoint(file: Format.checkpointsFileName, seq: checkpoint.seq, reason: "it was signed by a key that is not this store's key")
+                }
+                guard checkpoint.verify(with: publicKey ?? key) else {
+                    throw LogError.checkpoint(file: Format.checkpointsFileName, seq: checkpoint.seq, reason: "its signature does not verify")
+                }
+                if publicKey == nil { report.signaturesUnchecked = true }
+                wanted[checkpoint.seq, default: []].append(checkpoint)
+            }
+            var seen: [UInt64: Digest] = [:]
+            if wanted[0] != nil { seen[0] = .zero }
             var done: Int64 = 0
             var previousChain = Digest.zero
             var previousLast: UInt64 = 0
@@ -63,6 +90,7 @@ extension Log {
                 var expected = header.firstSeq
                 var blockCount: UInt64 = 0
                 while let (h, entry) = try walker.next(in: name) {
+                    let anyWanted = !wanted.isEmpty
                     if let problem = walker.decoder.forEachRecord(h, { r in
                         if r.isRedacted {
                             chain.extend(withDigest: r.payload)
@@ -70,6 +98,7 @@ extension Log {
                         } else {
                             chain.extend(hashing: r.hashedBytes)
                         }
+                        if anyWanted, wanted[r.seq] != nil { seen[r.seq] = chain.head }
                         return true
                     }) {
                         throw problem.corrupt(segment: name, offset: entry.offset)
@@ -106,6 +135,18 @@ extension Log {
                     guard footer.bodyDigest == digest else {
                         throw LogError.corrupt(segment: name, offset: ends[i], reason: "the segment's bytes do not match the digest in its footer")
                     }
+                    if let signed = footerCheckpoint(footer) {
+                        if let publicKey {
+                            guard signed.verify(with: publicKey) else {
+                                throw LogError.checkpoint(file: "segments/" + name, seq: footer.lastSeq,
+                                                          reason: "the footer's signature does not verify with this store's public key")
+                            }
+                            report.signedSegments += 1
+                            report.signedThrough = max(report.signedThrough, footer.lastSeq)
+                        } else {
+                            report.signaturesUnchecked = true
+                        }
+                    }
                     report.sealedSegments += 1
                     report.storedBytes += Int64(Format.footerLength)
                 }
@@ -117,6 +158,20 @@ extension Log {
             }
             report.lastSeq = previousLast
             report.chainHead = previousChain
+            for (seq, list) in wanted.sorted(by: { $0.key < $1.key }) {
+                guard let head = seen[seq] else {
+                    throw LogError.checkpoint(file: Format.checkpointsFileName, seq: seq,
+                                              reason: "the log ends at seq \(previousLast), before this signed checkpoint: records after seq \(previousLast) were removed")
+                }
+                for c in list {
+                    guard c.chainHead == head else {
+                        throw LogError.checkpoint(file: Format.checkpointsFileName, seq: seq,
+                                                  reason: "the chain head recomputed at seq \(seq) differs from the signed one: records up to seq \(seq) were changed")
+                    }
+                    report.checkpoints += 1
+                    if publicKey != nil { report.signedThrough = max(report.signedThrough, seq) }
+                }
+            }
             return report
         }
     }

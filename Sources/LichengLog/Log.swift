@@ -104,6 +104,14 @@ public final class Log: @unchecked Sendable {
     private var lockFile: File?
     var closed = false
     var poisonReason: String?
+    private var signerValue: SigningKey?
+
+    /// The key that signs each segment's footer when it is sealed (and
+    /// `checkpoint()`); nil: seals are unsigned (a store without a key).
+    public var signer: SigningKey? {
+        get { stateLock.lock(); defer { stateLock.unlock() }; return signerValue }
+        set { stateLock.lock(); signerValue = newValue; stateLock.unlock() }
+    }
 
     // Group commit.
     let commitCondition = NSCondition()
@@ -171,6 +179,7 @@ public final class Log: @unchecked Sendable {
             let log = Log(path: path, mode: mode, options: options, storeID: storeID)
             if mode == .write { try log.acquireWriterLock() }
             do {
+                if mode == .write { try log.removeStaleRewriteFiles() }
                 try log.loadSegments()
                 if mode == .write { try log.refreshIndexesOnOpen() }
             } catch {
@@ -243,7 +252,7 @@ public final class Log: @unchecked Sendable {
         try typed { try loadSegments() }
     }
 
-    private func loadSegments() throws {
+    func loadSegments() throws {
         let names = try FS.list(segmentsPath).compactMap { name in Format.firstSeq(ofSegmentFileName: name).map { ($0, name) } }
             .sorted { $0.0 < $1.0 }
         guard !names.isEmpty else { throw LogError.notAStore(path: path, reason: "it has no segment files") }
@@ -415,9 +424,16 @@ public final class Log: @unchecked Sendable {
             }
             digest = hasher.finish()
         }
-        let footer = SegmentFooter(recordCount: active.lastSeq - active.firstSeq + 1, firstSeq: active.firstSeq,
+        var footer = SegmentFooter(recordCount: active.lastSeq - active.firstSeq + 1, firstSeq: active.firstSeq,
                                    lastSeq: active.lastSeq, chainHead: active.chainHead, bodyDigest: digest,
                                    lastTimestamp: active.lastTimestamp, blockCount: active.blockCount)
+        if let key = signer {
+            // The signature covers the checkpoint (store ID, last seq, chain head, last time),
+            // not the body digest, so that a purge rewrite keeps the seal's signature valid.
+            footer.flags = Format.footerFlagSigned
+            footer.signature = key.sign(Checkpoint(storeID: storeID, seq: active.lastSeq, chainHead: active.chainHead,
+                                                   time: active.lastTimestamp).message)
+        }
         try active.file.write(footer.encode(), at: active.end)
         try active.file.sync()
         options.faults?.reached("roll.after-seal")

@@ -25,6 +25,11 @@ public enum LogError: Error, Equatable, CustomStringConvertible, Sendable {
     case notWritable(reason: String)
     /// An earlier write failed and could not be rolled back; reopen the store.
     case poisoned(reason: String)
+    /// A key file is missing, unreadable, too open or malformed.
+    case key(path: String, reason: String)
+    /// A signed checkpoint (a sealed segment's footer signature or an entry of
+    /// CHECKPOINTS) does not verify or does not match the log.
+    case checkpoint(file: String, seq: UInt64, reason: String)
 
     public var description: String {
         switch self {
@@ -53,6 +58,10 @@ public enum LogError: Error, Equatable, CustomStringConvertible, Sendable {
             return "The store cannot be written: \(reason)."
         case let .poisoned(reason):
             return "An earlier write failed and could not be undone (\(reason)); close and reopen the store to recover."
+        case let .key(path, reason):
+            return path.isEmpty ? "Key problem: \(reason)." : "Key problem with '\(path)': \(reason)."
+        case let .checkpoint(file, seq, reason):
+            return "The signed checkpoint of seq \(seq) in '\(file)' is not valid: \(reason). The log may have been altered after it was signed; compare with a backup."
         }
     }
 }

@@ -21,13 +21,19 @@ func verifyLog(_ ctx: Context, _ log: Log) throws(EngineError) -> VerifyReport {
 func verifyJSON(_ r: VerifyReport) -> JSONObject {
     JSONObject(["ok": .bool(true), "lastSeq": .int(Int64(r.lastSeq)), "records": .int(Int64(r.records)), "segments": .int(Int64(r.segments)),
                 "sealedSegments": .int(Int64(r.sealedSegments)), "blocks": .int(Int64(r.blocks)), "bytes": .int(r.storedBytes),
-                "uncompressedBytes": .int(r.uncompressedBytes), "chainHead": .string(r.chainHead.hex)])
+                "uncompressedBytes": .int(r.uncompressedBytes), "chainHead": .string(r.chainHead.hex),
+                "redactedRecords": .int(Int64(r.redactedRecords)), "signedSegments": .int(Int64(r.signedSegments)),
+                "checkpoints": .int(Int64(r.checkpoints)), "signedThrough": .int(Int64(r.signedThrough)),
+                "signaturesUnchecked": .bool(r.signaturesUnchecked)])
 }
 
 func verifyText(_ r: VerifyReport) -> String {
     KeyValueBlock([("記錄 Records", "\(r.records) (last seq \(r.lastSeq))"), ("區段 Segments", "\(r.segments) (\(r.sealedSegments) sealed)"),
                    ("區塊 Blocks", "\(r.blocks)"), ("大小 Bytes", "\(r.storedBytes) stored, \(r.uncompressedBytes) uncompressed"),
-                   ("雜湊鏈 Chain head", r.chainHead.hex)]).render()
+                   ("雜湊鏈 Chain head", r.chainHead.hex),
+                   ("簽章 Signatures", r.signaturesUnchecked ? "present but not checked (no keys/signing.pub)"
+                        : "\(r.signedSegments) sealed segment(s), \(r.checkpoints) checkpoint(s) verified; signed through seq \(r.signedThrough)"),
+                   ("已清除 Purged records", "\(r.redactedRecords)")]).render()
 }
 
 /// Copies a directory tree if it exists; returns the number of files copied.
@@ -109,6 +115,14 @@ let restoreCommand = Command(
         }
         let segments = try copyTree(src + "/segments", dest + "/segments")
         let files = try copyTree(src + "/files", dest + "/files")
+        // Public and trusted keys and signed checkpoints travel with backups; the private
+        // key does not (restore it from its own backup: docs/OPERATIONS.md).
+        _ = try copyTree(src + "/keys", dest + "/keys")
+        if fm.fileExists(atPath: src + "/CHECKPOINTS") {
+            do { try fm.copyItem(atPath: src + "/CHECKPOINTS", toPath: dest + "/CHECKPOINTS") } catch {
+                throw ToolError("Could not copy the CHECKPOINTS file: \(error.localizedDescription)", exitCode: .storageFailure)
+            }
+        }
         let log = try openLog(ctx, mode: .write)
         defer { log.close() }
         let r: VerifyReport

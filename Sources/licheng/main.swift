@@ -7,7 +7,7 @@ let tool = CommandLineTool(
             initCommand, staffCommand, proxyCommand, windowCommand, policyCommand, studentCommand, courseCommand,
             uploadCommand, withdrawCommand, certifyCommand, selectCommand, deselectCommand, submitCommand, receiptCommand,
             recordCommandGroup, appendCommand, importCommand,
-        ] + queryCommands + storageCommands),
+        ] + queryCommands + storageCommands + [checkpointCommand, schoolCommand, retentionCommand, transferCommand]),
     globalOptions: [
         .value("store", valueName: "dir", help: "The store directory (default: $LICHENG_STORE or ./licheng-store)."),
         .value("as", valueName: "actor", help: "Who is acting (default: $LICHENG_ACTOR)."),

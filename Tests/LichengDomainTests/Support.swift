@@ -172,6 +172,7 @@ func sampleEvents() -> [Event] {
         ("A001", nil, "S1130001", .studentTransferredOut(StudentTransferredOut(destinationSchool: "173302", effectiveOn: day("2025-02-01"), bundleDigest: sha))),
         ("A001", nil, "S1130009", .studentTransferredIn(StudentTransferredIn(sourceSchool: "173302", bundleDigest: sha, name: "轉入生", class: "101", importedEvents: 42))),
         ("A001", nil, "S1130001", .retentionPurged(RetentionPurged(note: "保存期滿"))),
+        ("A001", nil, nil, .schoolTrusted(SchoolTrusted(schoolCode: "173302", publicKey: "ed25519:11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="))),
     ]
     return bodies.enumerated().map { i, b in
         Event(seq: UInt64(i + 1), recordedAt: ts("2024-09-02T09:00:00+08:00") + Int64(i) * 1_000_000, actor: b.0, onBehalfOf: b.1, student: b.2,

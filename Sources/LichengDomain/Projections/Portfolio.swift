@@ -91,6 +91,7 @@ public struct Portfolio: Sendable {
             let i = p.item
             var j = JSONObject()
             j["itemId"] = .string(i.itemId)
+            if let f = i.importedFrom { j["importedFrom"] = .string(f) }
             j["kind"] = .string(i.kind.rawValue)
             j["state"] = .string(p.state)
             j["status"] = .string(i.status.rawValue)
@@ -128,6 +129,7 @@ public struct Portfolio: Sendable {
         o["recordedAt"] = .string(Taipei.format(r.at))
         o["recordedBy"] = .string(r.by)
         if let b = r.onBehalfOf { o["onBehalfOf"] = .string(b) }
+        if let f = r.importedFrom { o["importedFrom"] = .string(f) }
         return .object(o)
     }
 }

@@ -1,0 +1,169 @@
+import Foundation
+import LichengDomain
+import LichengLog
+
+/// One departed (or purged) student as `licheng retention status` shows them.
+public struct RetentionEntry: Sendable, Equatable {
+    public var student: String
+    public var departedOn: LocalDate?
+    public var reason: DepartureReason?
+    /// The first day the portfolio may be purged (departure + retention years).
+    public var purgeAllowedOn: LocalDate?
+    public var purgeAllowedNow: Bool
+    public var purgedSeq: UInt64?
+    /// Purged, but some of the student's events still hold content (a purge was interrupted).
+    public var purgeIncomplete: Bool
+}
+
+/// What a purge did.
+public struct PurgeReport: Sendable, Equatable {
+    public var student: String
+    /// The seq of the `retention.purged` event (the audit record).
+    public var purgedSeq: UInt64
+    /// True when the purge had been recorded before and this call finished it.
+    public var resumed: Bool
+    public var redactedEvents: Int
+    public var rewrittenSegments: [String]
+    public var removedFiles: Int
+    public var removedSnapshots: Int
+}
+
+extension Engine {
+    /// Every departed or purged student with the date their data may be purged.
+    public func retentionStatus() throws(EngineError) -> [RetentionEntry] {
+        let now = clock()
+        let years = Int(shared.policy.retentionYears)
+        var out: [RetentionEntry] = []
+        for info in shared.students.values.sorted(by: { $0.id < $1.id }) where info.departedOn != nil || info.purged {
+            var entry = RetentionEntry(student: info.id, departedOn: info.departedOn, reason: info.departureReason,
+                                       purgeAllowedOn: nil, purgeAllowedNow: false, purgedSeq: info.purgedSeq, purgeIncomplete: false)
+            if let left = info.departedOn, !info.purged {
+                let allowed = left.adding(years: years)
+                entry.purgeAllowedOn = allowed
+                entry.purgeAllowedNow = now >= allowed.start
+            }
+            if let seq = info.purgedSeq {
+                do { entry.purgeIncomplete = try log.seqs(forKey: info.id, through: seq - 1).isEmpty == false } catch { throw .storage(error) }
+            }
+            out.append(entry)
+        }
+        return out
+    }
+
+    /// Purges a departed student's data after the retention period (SPEC §7):
+    /// records `retention.purged` (the rules refuse it before departure + retention
+    /// years, naming the day it becomes allowed), deletes the files only this
+    /// student's events referenced, redacts every earlier event of the student's
+    /// stream in the log (payload → digest; the chain and `verify` are unaffected),
+    /// and rebuilds the state and snapshots without them. If a previous purge of
+    /// the student was interrupted (a crash), calling this again finishes it.
+    public func purge(student: String, actor: String) throws(EngineError) -> PurgeReport {
+        guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
+        var purgedSeq: UInt64
+        var resumed = false
+        if let info = shared.students[student], info.purged, let seq = info.purgedSeq {
+            purgedSeq = seq
+            resumed = true
+        } else {
+            let event = Event(actor: actor, student: student, body: .retentionPurged(RetentionPurged()))
+            purgedSeq = try submit([event])[0].seq
+        }
+        // The student's stream before the purge: every event keyed to them. (Events of the
+        // school that name the student, such as a submission batch's list of student IDs,
+        // carry the ID only, which is kept: the audit needs to say whom a purge concerned.)
+        let targets: [UInt64]
+        do { targets = try log.seqs(forKey: student, through: purgedSeq - 1) } catch { throw .storage(error) }
+        var files = Set<String>()
+        var bundles = Set<String>()
+        do {
+            try log.forEach(seqs: targets) { view in
+                guard !view.isRedacted else { return }
+                let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                for f in Self.fileDigests(of: e) { files.insert(f) }
+                if case .studentTransferredIn(let d) = e.body {
+                    // The kept bundle and the files of the imported history go too.
+                    bundles.insert(d.bundleDigest)
+                    for imported in (try? importedHistory(d)) ?? [] { for f in Self.fileDigests(of: imported) { files.insert(f) } }
+                }
+            }
+        } catch let error as LogError { throw .storage(error) } catch { throw .undecodable(seq: 0, reason: "\(error)") }
+        // Files are deleted before the events are redacted: a crash in between leaves
+        // events that still name the files, so running the purge again finds them.
+        let targetSet = Set(targets)
+        var stillUsed = Set<String>()
+        if !files.isEmpty {
+            var otherBundles: [StudentTransferredIn] = []
+            try forEachEvent { e in
+                guard !targetSet.contains(e.seq) else { return true }
+                for f in Self.fileDigests(of: e) where files.contains(f) { stillUsed.insert(f) }
+                if case .studentTransferredIn(let d) = e.body { otherBundles.append(d) }
+                return true
+            }
+            // Files of other students' imported histories (kept in their bundles).
+            for d in otherBundles {
+                for imported in (try? importedHistory(d)) ?? [] {
+                    for f in Self.fileDigests(of: imported) where files.contains(f) { stillUsed.insert(f) }
+                }
+            }
+        }
+        var removedFiles = 0
+        // Bundles last: a re-run after a crash still finds the imported files through them.
+        for hex in Array(files.subtracting(stillUsed).subtracting(bundles)) + Array(bundles.subtracting(stillUsed)) {
+            guard let digest = Digest(hex: hex) else { continue }
+            if blobs.contains(digest) { removedFiles += 1 }
+            do { try blobs.remove(digest) } catch { throw .storage(error) }
+        }
+        let report: RedactReport
+        do { report = try log.redact(seqs: targetSet) } catch { throw .storage(error) }
+        // Derived data: every snapshot may hold the student's registry summary; drop
+        // them all and rebuild the state from the log (which saves a fresh snapshot).
+        let removedSnapshots = removeAllSnapshots()
+        studentCache.removeAll()
+        (shared, requests) = try replayShared(through: log.lastSeq, keepRequests: true)
+        if shared.lastSeq > 0 && snapshotSeqs().isEmpty { saveSnapshot(shared, requests: requests) }
+        return PurgeReport(student: student, purgedSeq: purgedSeq, resumed: resumed, redactedEvents: report.redacted,
+                           rewrittenSegments: report.segments, removedFiles: removedFiles, removedSnapshots: removedSnapshots)
+    }
+
+    /// SHA-256 (hex) of the files an event references.
+    static func fileDigests(of e: Event) -> [String] {
+        switch e.body {
+        case .courseOutcomeUploaded(let d): return d.files.map(\.sha256)
+        case .performanceUploaded(let d): return d.files.map(\.sha256)
+        default: return []
+        }
+    }
+
+    /// Deletes every snapshot file; returns how many there were.
+    func removeAllSnapshots() -> Int {
+        let seqs = snapshotSeqs()
+        for seq in seqs { try? FileManager.default.removeItem(atPath: snapshotPath(seq)) }
+        return seqs.count
+    }
+}
+
+extension Digest {
+    /// Parses 64 hex digits.
+    public init?(hex: String) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var i = 0
+        while i < 64 {
+            guard let hi = Self.nibble(utf8[i]), let lo = Self.nibble(utf8[i + 1]) else { return nil }
+            bytes.append(hi << 4 | lo)
+            i += 2
+        }
+        self.init(bytes: bytes)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+}

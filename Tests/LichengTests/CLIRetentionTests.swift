@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import LichengDomain
+import TestSupport
+
+@Suite struct CLISchoolKeyTests {
+    @Test func initCreatesAPrivateKeyAndCheckpointsVerify() throws {
+        let cli = CLI(); defer { cli.dir.remove() }
+        try cli.ok(["init", "--school-code", "173301", "--school-name", "中山高中", "--admin", "A1", "--admin-name", "試務組"])
+        var st = stat()
+        #expect(stat(cli.store + "/keys/signing.key", &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o600)
+        let key = try cli.ok(["school", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(key.hasPrefix("ed25519:") && key.count == 52)
+        let again = try cli(["school", "create-key"], as: "A1")
+        #expect(again.status == 1 && again.stderr.contains("never replaced"))
+        let c = try cli.ok(["checkpoint", "--json"]).json()
+        #expect(c["seq"]?.intValue == 1)
+        let v = try cli.ok(["verify", "--json"]).json()
+        #expect(v["checkpoints"]?.intValue == 1)
+        #expect(v["signedThrough"]?.intValue == 1)
+        // Trusting another school: a bad key is a usage error, a good one is listed.
+        let bad = try cli(["school", "trust", "170301", "--key", "ed25519:xyz"], as: "A1")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--key"))
+        try cli.ok(["school", "trust", "170301", "--key", key], as: "A1")
+        let list = try cli.ok(["school", "trusted", "--json"]).json()
+        #expect(list.arrayValue?.first?["schoolCode"]?.stringValue == "170301")
+        // Backup and restore carry the public keys and checkpoints, never the private key.
+        try cli.ok(["backup", cli.dir.sub("bk")], as: "A1")
+        #expect(!FileManager.default.fileExists(atPath: cli.dir.sub("bk/keys/signing.key")))
+        let restored = try cli(["restore", cli.dir.sub("bk"), "--json"], store: cli.dir.sub("restored"))
+        #expect(restored.status == 0)
+        let rv = try cli(["verify", "--json"], store: cli.dir.sub("restored")).json()
+        #expect(rv["checkpoints"]?.intValue == 1 && rv["signaturesUnchecked"] == .bool(false))
+        let trusted = try cli(["school", "trusted", "--json"], store: cli.dir.sub("restored")).json()
+        #expect(trusted.arrayValue?.first?["schoolCode"]?.stringValue == "170301")
+        // Trust is an event: only exam-section or the principal may register a key.
+        let teacher = try cli(["school", "trust", "170302", "--key", key], as: "A9")
+        #expect(teacher.status == 1)
+        // The restored copy lacks the private key: no new key is made in its place.
+        let noKey = try cli(["school", "create-key"], as: "A1", store: cli.dir.sub("restored"))
+        #expect(noKey.status == 1 && noKey.stderr.contains("restore keys/signing.key"))
+        // A store without any key (made before keys existed) gets one.
+        try FileManager.default.removeItem(atPath: cli.dir.sub("restored/keys"))
+        #expect(try cli(["school", "create-key"], as: "A1", store: cli.dir.sub("restored")).status == 0)
+        #expect(try cli(["checkpoint"], store: cli.dir.sub("restored")).status == 0)
+    }
+}
+
+@Suite struct CLIRetentionTests {
+    @Test func purgeThroughTheCLIRemovesThePersonalDataAndBackupsAreBroughtInLine() throws {
+        let cli = try CLI.school(); defer { cli.dir.remove() }
+        try cli.ok(["student", "enroll", "S2", "--name", "李佳蓉", "--class", "101", "--national-id", "B234567890"], as: "A1")
+        let file = cli.write("essay.pdf", "%PDF-1.4 UNIQUE-CLI-ESSAY-91c2")
+        try cli.ok(["upload", "course-outcome", "--student", "S1", "--term", CLI.term.description, "--course", "C1",
+                    "--title", "王小明的報告", "--description", "期末", "--file", file], as: "S1")
+        try cli.ok(["student", "depart", "S1", "--reason", "graduated", "--effective", "2020-06-30"], as: "A1")
+        try cli.ok(["student", "depart", "S2", "--reason", "withdrawn", "--effective", Taipei.format(CLI.nowMicros).prefix(10).description], as: "A1")
+        let status = try cli.ok(["retention", "status", "--json"]).json()
+        let students = try #require(status["students"]?.arrayValue)
+        #expect(students.count == 2)
+        #expect(students.first { $0["studentId"]?.stringValue == "S1" }?["purgeAllowedNow"] == .bool(true))
+        #expect(students.first { $0["studentId"]?.stringValue == "S1" }?["purgeAllowedOn"]?.stringValue == "2023-06-30")
+        // Too early: exit 1, the day it becomes allowed, nothing written.
+        let before = try cli.lastSeq()
+        let early = try cli(["retention", "purge", "S2"], as: "A1")
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("may be purged from that day"))
+        #expect(try cli.lastSeq() == before)
+        try cli.ok(["backup", cli.dir.sub("old-backup")], as: "A1")
+        let purged = try cli.ok(["retention", "purge", "S1", "--json"], as: "A1").json()
+        #expect(purged["seq"]?.intValue == before + 1)
+        #expect(purged["removedFiles"]?.intValue == 1)
+        try cli.ok(["verify"])
+        for needle in ["王小明", "UNIQUE-CLI-ESSAY-91c2"] {
+            #expect(filesContaining(cli.store, needle).isEmpty, "\(needle) is still in \(filesContaining(cli.store, needle))")
+        }
+        let audit = try cli.ok(["audit", "--type", "retention.purged", "--json"], as: "A1").stdout
+        #expect(audit.contains("\"S1\"") && audit.contains("\"A1\""))
+        // The backup taken before the purge still holds the data until apply-to.
+        #expect(!filesContaining(cli.dir.sub("old-backup"), "UNIQUE-CLI-ESSAY-91c2").isEmpty)
+        let applied = try cli.ok(["retention", "apply-to", cli.dir.sub("old-backup"), "--json"]).json()
+        #expect(applied["removedFiles"]?.intValue == 1)
+        #expect(filesContaining(cli.dir.sub("old-backup"), "UNIQUE-CLI-ESSAY-91c2").isEmpty)
+        let v = try cli(["verify", "--json"], store: cli.dir.sub("old-backup"))
+        #expect(v.status == 0)
+    }
+}
+
+@Suite struct CLITransferTests {
+    @Test func exportAndImportBetweenTwoSchoolsThroughTheCLI() throws {
+        let from = try CLI.school(); defer { from.dir.remove() }
+        _ = try from.uploadOutcome(title: "實驗報告")
+        let to = CLI(); defer { to.dir.remove() }
+        try to.ok(["init", "--school-code", "170301", "--school-name", "基隆女中", "--admin", "B1", "--admin-name", "試務組"])
+        let bundle = from.dir.sub("S1.bundle")
+        let exported = try from.ok(["transfer", "export", "S1", "--out", bundle, "--to", "170301", "--json"], as: "A1").json()
+        #expect(exported["events"]?.intValue == 2 && exported["files"]?.intValue == 1)
+        #expect(exported["seq"]?.intValue != nil)
+        var st = stat()
+        #expect(stat(bundle, &st) == 0 && st.st_mode & 0o077 == 0)
+        // Not trusted yet: refused with the reason, exit 1, nothing written.
+        var before = try to.lastSeq()
+        let untrusted = try to(["transfer", "import", bundle], as: "B1")
+        #expect(untrusted.status == 1 && untrusted.stderr.contains("173301") && untrusted.stderr.contains("school trust"))
+        #expect(try to.lastSeq() == before)
+        let key = try from.ok(["school", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try to.ok(["school", "trust", "173301", "--key", key], as: "B1")
+        before = try to.lastSeq()
+        // One byte changed: refused as altered (exit 3).
+        var bytes = readFileBytes(bundle)
+        bytes[bytes.count / 2] ^= 1
+        writeFileBytes(to.dir.sub("bad.bundle"), bytes)
+        let altered = try to(["transfer", "import", to.dir.sub("bad.bundle")], as: "B1")
+        #expect(altered.status == 3 && altered.stderr.contains("Nothing was imported"))
+        #expect(try to.lastSeq() == before)
+        let imported = try to.ok(["transfer", "import", bundle, "--class", "201", "--json"], as: "B1").json()
+        #expect(imported["studentId"]?.stringValue == "S1" && imported["sourceSchool"]?.stringValue == "173301")
+        let portfolio = try to.ok(["portfolio", "S1", "--json"], as: "B1").json()
+        #expect(portfolio["registry"]?["transferredFrom"]?.stringValue == "173301")
+        #expect(portfolio["registry"]?["class"]?.stringValue == "201")
+        #expect(portfolio["items"]?.arrayValue?.first?["importedFrom"]?.stringValue == "173301")
+        try to.ok(["verify"])
+    }
+}
