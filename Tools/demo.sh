@@ -60,9 +60,29 @@ show licheng --as "$AUDITOR" portfolio "$STUDENT"
 show licheng --as "$AUDITOR" portfolio "$STUDENT" --as-of "$LAST_MONTH"
 show licheng --as "$AUDITOR" audit --student "$STUDENT" --from "$(date -u +%Y-%m-%d)"
 
+REPORT_YEAR=$(fact firstYear)
+step "The academic director reads the working group's compliance report for $REPORT_YEAR (rules 2-11)"
+printf "\033[36m$ licheng --as %s report compliance --year %s --html %s   (first 14 lines, and findings)\033[0m\n" "$DIRECTOR" "$REPORT_YEAR" "$WORK/compliance.html"
+licheng --as "$DIRECTOR" report compliance --year "$REPORT_YEAR" --html "$WORK/compliance.html" > "$WORK/compliance.txt"
+head -14 "$WORK/compliance.txt"; echo "  …"; grep -A4 "^待改善 Findings" "$WORK/compliance.txt"; tail -1 "$WORK/compliance.txt"
+
+step "The student transfers to another school: a signed bundle, verified on import"
+show licheng --as "$ADMIN" student depart "$STUDENT" --reason transferred-out --effective "$(date -u +%Y-%m-%d)"
+show licheng --as "$ADMIN" transfer export "$STUDENT" --out "$WORK/$STUDENT.bundle" --to 173301
+OTHER=$WORK/other-school
+show licheng --store "$OTHER" init --school-code 173301 --school-name "臺北市立建國高級中學" --admin E1 --admin-name "試務組"
+KEY=$(licheng school key)
+show licheng --store "$OTHER" --as E1 school trust 170301 --key "$KEY"
+show licheng --store "$OTHER" --as E1 transfer import "$WORK/$STUDENT.bundle" --class 201
+printf "\033[36m$ licheng --store %s --as E1 portfolio %s   (first 8 lines)\033[0m\n" "$OTHER" "$STUDENT"
+licheng --store "$OTHER" --as E1 portfolio "$STUDENT" | head -8
+printf "\033[36m$ licheng --as %s retention status   (first lines, and %s)\033[0m\n" "$ADMIN" "$STUDENT"
+licheng --as "$ADMIN" retention status > "$WORK/retention.txt"; head -4 "$WORK/retention.txt"; grep "^$STUDENT" "$WORK/retention.txt"
+
 step "The backup admin copies the store while it is live, and verifies the copy"
+show licheng --as "$ADMIN" checkpoint
 show licheng --as "$BACKUP" backup "$WORK/backup"
 show licheng --store "$WORK/backup" verify
 show licheng verify
 
-printf '\nStore: %s   Backup: %s\n' "$LICHENG_STORE" "$WORK/backup"
+printf '\nStore: %s   Backup: %s\nCompliance report: %s (open it in a browser)\n' "$LICHENG_STORE" "$WORK/backup" "$WORK/compliance.html"
