@@ -119,7 +119,7 @@ extension Float: BinaryScalar {
 extension String: BinaryScalar {
     func write(into out: inout [UInt8]) { out += utf8 }
     init(binary bytes: ArraySlice<UInt8>) throws {
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw BinaryCodingError("a string is not valid UTF-8") }
+        guard let s = String(exactUTF8: bytes) else { throw BinaryCodingError("a string is not valid UTF-8") }
         self = s
     }
 }
@@ -317,6 +317,8 @@ extension ByteStorage {
 
 extension Array: BinaryCollection where Element: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+        if Element.self == String.self { return try decodeScalarArray(String.self, storage: storage, value: value, codingPath: codingPath) }
+        if let scalar = Element.self as? BinaryScalar.Type { return try decodeScalarArray(scalar, storage: storage, value: value, codingPath: codingPath) }
         var out: [Element] = []
         try storage.forEachElement(of: value, codingPath: codingPath) { index, element in
             out.append(try decodeValue(Element.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(intValue: index)]))
@@ -327,6 +329,10 @@ extension Array: BinaryCollection where Element: Decodable {
 
 extension Set: BinaryCollection where Element: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+        if Element.self == String.self { return try decodeScalarSet(String.self, storage: storage, value: value, codingPath: codingPath) }
+        if let scalar = Element.self as? any (BinaryScalar & Hashable).Type {
+            return try decodeScalarSet(scalar, storage: storage, value: value, codingPath: codingPath)
+        }
         var out = Set<Element>()
         try storage.forEachElement(of: value, codingPath: codingPath) { index, element in
             out.insert(try decodeValue(Element.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(intValue: index)]))
@@ -335,22 +341,71 @@ extension Set: BinaryCollection where Element: Decodable {
     }
 }
 
+// Collections of scalars: the element type is opened once per collection, so each
+// element is decoded through its static type (no dynamic cast per element, which
+// cost a third of opening a large store).
+
+func scalar<S: BinaryScalar>(_ type: S.Type, _ storage: ByteStorage, _ value: ValueRange, _ codingPath: @autoclosure () -> [CodingKey]) throws -> S {
+    guard value.kind == 1 else { throw BinaryCodingError("expected a scalar at \(codingPath().map(\.stringValue).joined(separator: "."))") }
+    return try S(binary: storage.bytes[value.payload..<value.end])
+}
+
+func decodeScalarArray<S: BinaryScalar>(_ type: S.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+    var out: [S] = []
+    try storage.forEachElement(of: value, codingPath: codingPath) { index, element in
+        out.append(try scalar(S.self, storage, element, codingPath + [AnyKey(intValue: index)]))
+    }
+    return out
+}
+
+func decodeScalarSet<S: BinaryScalar & Hashable>(_ type: S.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+    var out = Set<S>()
+    try storage.forEachElement(of: value, codingPath: codingPath) { index, element in
+        out.insert(try scalar(S.self, storage, element, codingPath + [AnyKey(intValue: index)]))
+    }
+    return out
+}
+
+/// Calls `body` with each key and value of the keyed value `value`, in order.
+func forEachEntry(of value: ValueRange, storage: ByteStorage, codingPath: [CodingKey], _ body: (Int, String, ValueRange) throws -> Void) throws {
+    guard value.kind == 2 else { throw BinaryCodingError("expected a keyed value at \(codingPath.map(\.stringValue).joined(separator: "."))") }
+    var position = value.payload
+    let count = try storage.varint(at: &position)
+    for _ in 0..<count {
+        let keyLength = try storage.varint(at: &position)
+        guard position + keyLength <= value.end else { throw BinaryCodingError("a key runs past its container") }
+        let key = String(decoding: storage.bytes[position..<(position + keyLength)], as: UTF8.self)
+        position += keyLength
+        let element = try storage.value(at: position)
+        guard element.end <= value.end else { throw BinaryCodingError("an entry runs past its container") }
+        try body(count, key, element)
+        position = element.end
+    }
+}
+
+func decodeScalarDictionary<S: BinaryScalar>(_ type: S.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+    var out: [String: S] = [:]
+    try forEachEntry(of: value, storage: storage, codingPath: codingPath) { count, key, element in
+        if out.isEmpty { out.reserveCapacity(count) }
+        out[key] = try scalar(S.self, storage, element, codingPath + [AnyKey(stringValue: key)])
+    }
+    return out
+}
+
 extension Dictionary: BinaryCollection where Key == String, Value: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
-        guard value.kind == 2 else { throw BinaryCodingError("expected a keyed value at \(codingPath.map(\.stringValue).joined(separator: "."))") }
-        var position = value.payload
-        let count = try storage.varint(at: &position)
+        // The large dictionaries of a snapshot, decoded by code specialized for their type.
+        if Value.self == ItemInfo.self { return try decodeScalarDictionary(ItemInfo.self, storage: storage, value: value, codingPath: codingPath) }
+        if Value.self == StudentInfo.self { return try decodeScalarDictionary(StudentInfo.self, storage: storage, value: value, codingPath: codingPath) }
+        if Value.self == UInt64.self { return try decodeScalarDictionary(UInt64.self, storage: storage, value: value, codingPath: codingPath) }
+        if Value.self == String.self { return try decodeScalarDictionary(String.self, storage: storage, value: value, codingPath: codingPath) }
+        if let scalar = Value.self as? BinaryScalar.Type {
+            return try decodeScalarDictionary(scalar, storage: storage, value: value, codingPath: codingPath)
+        }
         var out: [String: Value] = [:]
-        out.reserveCapacity(Swift.min(count, value.end - position))
-        for _ in 0..<count {
-            let keyLength = try storage.varint(at: &position)
-            guard position + keyLength <= value.end else { throw BinaryCodingError("a key runs past its container") }
-            let key = String(decoding: storage.bytes[position..<(position + keyLength)], as: UTF8.self)
-            position += keyLength
-            let element = try storage.value(at: position)
-            guard element.end <= value.end else { throw BinaryCodingError("an entry runs past its container") }
+        try forEachEntry(of: value, storage: storage, codingPath: codingPath) { count, key, element in
+            if out.isEmpty { out.reserveCapacity(count) }
             out[key] = try decodeValue(Value.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(stringValue: key)])
-            position = element.end
         }
         return out
     }

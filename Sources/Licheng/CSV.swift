@@ -261,7 +261,7 @@ private struct CSVScanner {
         _ raw: UnsafeRawBufferPointer, asciiOnly: Bool, line: Int, columnName: String?
     ) throws(CSVError) -> String {
         if asciiOnly { return String(decoding: raw, as: UTF8.self) }
-        guard let text = String(validating: raw, as: UTF8.self) else {
+        guard let text = String(exactUTF8: raw) else {
             throw CSVError(line: line, column: columnName,
                            reason: "the text is not valid UTF-8; save the file as \"CSV UTF-8\" (Big5 is not accepted)")
         }

@@ -211,18 +211,31 @@ public struct ByteReader {
     }
     public mutating func string() throws(StoredDecodeError) -> String {
         let n = try count()
-        let slice = UnsafeRawBufferPointer(rebasing: base[offset..<offset + n])
-        // `String(decoding:)` is specialized for UTF-8 and repairs bad input; comparing the result
-        // with the bytes detects a repair (much cheaper than the generic `String(validating:)`).
-        var s = String(decoding: slice, as: UTF8.self)
-        var ascii: UInt8 = 0
-        for b in slice { ascii |= b }
-        if ascii >= 0x80 {
-            let same = s.withUTF8 { u in u.count == n && u.elementsEqual(slice) }
-            guard same else { throw fail("invalid UTF-8") }
-        }
+        guard let s = String(exactUTF8: UnsafeRawBufferPointer(rebasing: base[offset..<offset + n])) else { throw fail("invalid UTF-8") }
         offset += n
         return s
+    }
+}
+
+extension String {
+    /// The string whose UTF-8 is exactly `bytes`, or nil when they are not valid UTF-8.
+    /// `String(decoding:)` is specialized for UTF-8 and repairs bad input; comparing its result
+    /// with the bytes detects a repair. The generic `String(validating:as:)` is several times
+    /// slower (it instantiates type metadata on every call).
+    public init?(exactUTF8 bytes: UnsafeRawBufferPointer) {
+        var s = String(decoding: bytes, as: UTF8.self)
+        var high: UInt8 = 0
+        for b in bytes { high |= b }
+        if high >= 0x80 {
+            guard s.withUTF8({ u in u.count == bytes.count && u.elementsEqual(bytes) }) else { return nil }
+        }
+        self = s
+    }
+
+    /// The same for an array slice.
+    public init?(exactUTF8 bytes: ArraySlice<UInt8>) {
+        guard let s = bytes.withUnsafeBytes({ String(exactUTF8: $0) }) else { return nil }
+        self = s
     }
 }
 

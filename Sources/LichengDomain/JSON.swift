@@ -274,7 +274,7 @@ struct JSONParser {
             default: throw error("invalid escape")
             }
         }
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+        guard let s = bytes.withUnsafeBytes({ String(exactUTF8: $0) }) else { throw error("invalid UTF-8 in a string") }
         return s
     }
 }
