@@ -29,7 +29,7 @@ let package = Package(
         // Developer tools.
         .executableTarget(name: "logdemo", dependencies: ["LichengLog"], path: "Tools/logdemo"),
         .executableTarget(name: "bench", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/bench"),
-        .executableTarget(name: "fuzz", dependencies: ["Licheng", "LichengDomain", "LichengLog", "CFuzzer"], path: "Tools/fuzz"),
+        .executableTarget(name: "fuzz", dependencies: ["Licheng", "LichengDomain", "LichengLog", "TestSupport", "CFuzzer"], path: "Tools/fuzz"),
         .executableTarget(name: "generate", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/generate"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),

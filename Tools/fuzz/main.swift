@@ -1,5 +1,6 @@
 // fuzz: hostile-input targets for libFuzzer, and a replayer for saved inputs.
 //   fuzz replay TARGET FILE…        run saved inputs through TARGET (any build); a trap is a failure
+//   fuzz random TARGET ROUNDS SEEDS  seeded mutations of the inputs in SEEDS (any build; `make test` runs it)
 //   fuzz run TARGET [libFuzzer args] coverage-guided fuzzing (only in a -DFUZZING build, see Tools/fuzz.sh)
 // Targets: event (JSON event documents), stored (stored event bytes), csv (CSV imports),
 //          args (argument lists, NUL-separated), segment (a store's active segment file).
@@ -8,6 +9,7 @@ import Foundation
 import Licheng
 import LichengDomain
 import LichengLog
+import TestSupport
 #if FUZZING
 import CFuzzer
 #endif
@@ -15,10 +17,12 @@ import CFuzzer
 enum Target: String, CaseIterable {
     case event, stored, csv, args, segment
 
-    func run(_ input: [UInt8]) {
+    /// Runs one input; true when the target accepted it (it parsed, or the store opened).
+    @discardableResult
+    func run(_ input: [UInt8]) -> Bool {
         switch self {
         case .event:
-            guard let e = try? Event.parseJSONLine(input, line: 1) else { return }
+            guard let e = try? Event.parseJSONLine(input, line: 1) else { return false }
             // Whatever parses survives the stored form and prints as JSON that parses again.
             let stored = e.encodeStored()
             guard let back = try? Event.decodeStored(stored, seq: 1, recordedAt: 0) else {
@@ -27,18 +31,38 @@ enum Target: String, CaseIterable {
             guard (try? Event.parseJSONLine(back.jsonString(includeLogPosition: false), line: 1)) != nil else {
                 fatalError("an event's JSON form did not parse again")
             }
+            return true
         case .stored:
-            _ = try? Event.decodeStored(input, seq: 1, recordedAt: 0)
+            return (try? Event.decodeStored(input, seq: 1, recordedAt: 0)) != nil
         case .csv:
-            for kind in ImportKind.allCases { _ = try? CSVImport.events(kind, csv: input, actor: "A1") }
+            return ImportKind.allCases.map { (try? CSVImport.events($0, csv: input, actor: "A1")) != nil }.contains(true)
         case .args:
             let args = input.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             let (console, _) = Console.capturing()
-            _ = ArgumentsTarget.tool.run(arguments: args, environment: [:], console: console)
+            return ArgumentsTarget.tool.run(arguments: args, environment: [:], console: console) == .success
         case .segment:
-            SegmentTarget.shared.run(input)
+            return SegmentTarget.shared.run(input)
         }
     }
+}
+
+/// Mutations of a valid input: flipped, inserted, deleted, duplicated and truncated bytes,
+/// and characters that parsers treat specially.
+func mutate(_ input: [UInt8], _ random: inout SeededGenerator) -> [UInt8] {
+    var b = input
+    for _ in 0..<Int.random(in: 1...4, using: &random) {
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0 where !b.isEmpty: b[Int.random(in: 0..<b.count, using: &random)] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &random)
+        case 1: b.insert(UInt8.random(in: 0...255, using: &random), at: Int.random(in: 0...b.count, using: &random))
+        case 2 where !b.isEmpty: b.remove(at: Int.random(in: 0..<b.count, using: &random))
+        case 3 where !b.isEmpty:
+            let i = Int.random(in: 0..<b.count, using: &random), n = Int.random(in: 1...min(16, b.count - i), using: &random)
+            b.insert(contentsOf: b[i..<(i + n)], at: i)
+        case 4 where !b.isEmpty: b.removeLast(Int.random(in: 0..<b.count, using: &random))
+        default: b.append(contentsOf: Array("\"{}[],:\\u0000\u{FEFF}é學\0-".utf8).shuffled(using: &random).prefix(3))
+        }
+    }
+    return b
 }
 
 /// A command tree with every kind of argument and option the real tool uses.
@@ -86,19 +110,20 @@ final class SegmentTarget: Sendable {
         atexit { try? FileManager.default.removeItem(atPath: SegmentTarget.shared.directory) }
     }
 
-    func run(_ input: [UInt8]) {
+    func run(_ input: [UInt8]) -> Bool {
         try? FileManager.default.removeItem(atPath: store + "/index")
         for name in (try? FileManager.default.contentsOfDirectory(atPath: store + "/segments")) ?? [] {
             try? FileManager.default.removeItem(atPath: store + "/segments/" + name)
         }
         _ = FileManager.default.createFile(atPath: store + "/STORE", contents: Data(storeFile))
         _ = FileManager.default.createFile(atPath: segmentPath, contents: Data(input))
-        guard let log = try? Log.open(at: store, options: options) else { return }
+        guard let log = try? Log.open(at: store, options: options) else { return false }
         defer { log.close() }
         _ = try? log.forEach { _ in true }
         _ = try? log.verify()
         _ = try? log.seqs(forKey: "S1")
         _ = try? log.append([RecordInput(timestamp: Int64.max / 4, key: "S1", payload: Array("after".utf8))])
+        return true
     }
 }
 
@@ -110,10 +135,10 @@ guard arguments.count >= 3, let target = Target(rawValue: arguments[2]) else {
     FileHandle.standardError.write(Data("usage: fuzz replay|run TARGET … (targets: \(Target.allCases.map(\.rawValue).joined(separator: ", ")))\n".utf8))
     exit(2)
 }
-switch arguments[1] {
-case "replay":
-    var count = 0
-    for path in arguments.dropFirst(3) {
+/// The contents of the files named, and of the files in the directories named, in order.
+func inputs(_ paths: ArraySlice<String>) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    for path in paths {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             FileHandle.standardError.write(Data("fuzz: no such input: \(path)\n".utf8)); exit(2)
@@ -121,12 +146,26 @@ case "replay":
         let files = isDirectory.boolValue
             ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
             : [path]
-        for file in files {
-            target.run(Array(FileManager.default.contents(atPath: file) ?? Data()))
-            count += 1
-        }
+        out += files.map { Array(FileManager.default.contents(atPath: $0) ?? Data()) }
     }
-    print("fuzz \(target.rawValue): \(count) saved inputs replayed, none trapped")
+    return out
+}
+
+switch arguments[1] {
+case "replay":
+    let saved = inputs(arguments.dropFirst(3))
+    for input in saved { target.run(input) }
+    print("fuzz \(target.rawValue): \(saved.count) saved inputs replayed, none trapped")
+case "random":
+    guard arguments.count >= 5, let rounds = Int(arguments[3]) else {
+        FileHandle.standardError.write(Data("usage: fuzz random TARGET ROUNDS SEEDS…\n".utf8)); exit(2)
+    }
+    let seeds = inputs(arguments.dropFirst(4)).filter { !$0.isEmpty }
+    guard !seeds.isEmpty else { FileHandle.standardError.write(Data("fuzz: no seed inputs\n".utf8)); exit(2) }
+    var random = SeededGenerator(seed: 11)
+    var accepted = 0
+    for round in 0..<rounds where target.run(mutate(seeds[round % seeds.count], &random)) { accepted += 1 }
+    print("fuzz \(target.rawValue): \(rounds) mutated inputs, \(accepted) accepted, none trapped")
 case "run":
     #if FUZZING
     FuzzState.target = target
