@@ -15,16 +15,8 @@ extension Log {
             throw LogError.key(path: StoreKeys.privateKeyPath(store: path), reason: "the store has no signing key, so it cannot sign checkpoints")
         }
         // No append runs while the checkpoint is taken (the head is read once).
-        commitCondition.lock()
-        while leaderActive { commitCondition.wait() }
-        leaderActive = true
-        commitCondition.unlock()
-        defer {
-            commitCondition.lock()
-            leaderActive = false
-            commitCondition.broadcast()
-            commitCondition.unlock()
-        }
+        beginExclusive()
+        defer { endExclusive() }
         var checkpoint = Checkpoint(storeID: storeID, seq: lastSeq, chainHead: chainHead, time: time ?? currentMicroseconds())
         checkpoint.signature = key.sign(checkpoint.message)
         try typed {

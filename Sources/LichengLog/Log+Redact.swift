@@ -32,16 +32,8 @@ extension Log {
         guard mode == .write else { throw LogError.notWritable(reason: "it was opened for reading") }
         if isClosed { throw LogError.notWritable(reason: "the store was closed") }
         if let reason = poisonReasonValue { throw LogError.poisoned(reason: reason) }
-        commitCondition.lock()
-        while leaderActive { commitCondition.wait() }
-        leaderActive = true
-        commitCondition.unlock()
-        defer {
-            commitCondition.lock()
-            leaderActive = false
-            commitCondition.broadcast()
-            commitCondition.unlock()
-        }
+        beginExclusive()
+        defer { endExclusive() }
         var report = RedactReport()
         guard !seqs.isEmpty else { return report }
         let sortedSeqs = seqs.sorted()

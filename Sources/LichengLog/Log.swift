@@ -226,6 +226,22 @@ public final class Log: @unchecked Sendable {
         lockFile = file
     }
 
+    /// Waits until no append (or other exclusive operation) runs, then keeps new
+    /// ones waiting until `endExclusive()`: for work that needs the log still.
+    func beginExclusive() {
+        commitCondition.lock()
+        while leaderActive { commitCondition.wait() }
+        leaderActive = true
+        commitCondition.unlock()
+    }
+
+    func endExclusive() {
+        commitCondition.lock()
+        leaderActive = false
+        commitCondition.broadcast()
+        commitCondition.unlock()
+    }
+
     /// Releases the writer lock and saves the active segment's index. Idempotent.
     public func close() {
         stateLock.lock()

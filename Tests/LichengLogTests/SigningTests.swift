@@ -100,13 +100,4 @@ import TestSupport
     }
 }
 
-func hexBytes(_ hex: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var i = hex.startIndex
-    while i < hex.endIndex {
-        let j = hex.index(i, offsetBy: 2)
-        out.append(UInt8(hex[i..<j], radix: 16)!)
-        i = j
-    }
-    return out
-}
+func hexBytes(_ hex: String) -> [UInt8] { bytesFromHex(hex)! }
