@@ -589,13 +589,16 @@ extension Array where Element == UInt8 {
 /// One entry per uploaded item of the school: by far the most numerous value in
 /// a snapshot, so it gets a fixed form instead of generic keyed coding.
 extension ItemInfo: BinaryScalar {
+    /// Every status has a code (a new case without one fails `handWrittenFormsCoverEveryField`).
+    static let statusCodes: [ItemStatus: UInt8] = [.uploaded: 0, .withdrawn: 1, .certified: 2, .returned: 3]
+
     func write(into out: inout [UInt8]) {
         out.appendField(student)
         out.append(kind == .courseOutcome ? 0 : 1)
         Int32(year.value).write(into: &out)
         if let term { out.append(UInt8(term.semester)); Int32(term.year.value).write(into: &out) } else { out.append(0) }
         out.appendField(courseId)
-        out.append(["uploaded", "withdrawn", "certified", "returned"].firstIndex(of: status.rawValue).map(UInt8.init) ?? 0)
+        out.append(ItemInfo.statusCodes[status]!)
         out.append(selected ? 1 : 0)
         out.appendField(submittedIn)
     }
@@ -789,6 +792,7 @@ extension StudentInfo: BinaryScalar {
         out.appendUInt64(enrolledSeq)
         if let departedOn { out.append(1); departedOn.days.write(into: &out) } else { out.append(0) }
         out.appendText(departureReason?.rawValue)
+        if let departureRecordedOn { out.append(1); departureRecordedOn.days.write(into: &out) } else { out.append(0) }
         out.append(purged ? 1 : 0)
         if let purgedSeq { out.append(1); out.appendUInt64(purgedSeq) } else { out.append(0) }
     }
@@ -798,6 +802,7 @@ extension StudentInfo: BinaryScalar {
         self = .fields(id: try r.text(), name: try r.text(), class: try r.text(), enrolledSeq: try r.fixed(UInt64.self))
         if try r.byte() == 1 { departedOn = LocalDate(days: try r.fixed(Int32.self)) }
         departureReason = try r.optionalChoice(DepartureReason.self)
+        if try r.byte() == 1 { departureRecordedOn = LocalDate(days: try r.fixed(Int32.self)) }
         purged = try r.byte() == 1
         if try r.byte() == 1 { purgedSeq = try r.fixed(UInt64.self) }
         try r.finish("student")

@@ -7,7 +7,7 @@ public struct RetentionEntry: Sendable, Equatable {
     public var student: String
     public var departedOn: LocalDate?
     public var reason: DepartureReason?
-    /// The first day the portfolio may be purged (departure + retention years).
+    /// The first day the portfolio may be purged (`SharedState.purgeAllowedOn`).
     public var purgeAllowedOn: LocalDate?
     public var purgeAllowedNow: Bool
     public var purgedSeq: UInt64?
@@ -32,18 +32,19 @@ extension Engine {
     /// Every departed or purged student with the date their data may be purged.
     public func retentionStatus() throws(EngineError) -> [RetentionEntry] {
         let now = clock()
-        let years = Int(shared.policy.retentionYears)
         var out: [RetentionEntry] = []
         for info in shared.students.values.sorted(by: { $0.id < $1.id }) where info.departedOn != nil || info.purged {
             var entry = RetentionEntry(student: info.id, departedOn: info.departedOn, reason: info.departureReason,
                                        purgeAllowedOn: nil, purgeAllowedNow: false, purgedSeq: info.purgedSeq, purgeIncomplete: false)
-            if let left = info.departedOn, !info.purged {
-                let allowed = left.adding(years: years)
+            if !info.purged, let allowed = shared.purgeAllowedOn(info) {
                 entry.purgeAllowedOn = allowed
                 entry.purgeAllowedNow = now >= allowed.start
             }
             if let seq = info.purgedSeq {
+                // Unredacted events of the student, or a snapshot from before the purge
+                // (which may hold their registry data), mean it must be run again.
                 do { entry.purgeIncomplete = try log.seqs(forKey: info.id, through: seq - 1).isEmpty == false } catch { throw .storage(error) }
+                if snapshotSeqs().contains(where: { $0 < seq }) { entry.purgeIncomplete = true }
             }
             out.append(entry)
         }
@@ -83,10 +84,12 @@ extension Engine {
                 if case .studentTransferredIn(let d) = e.body {
                     // The kept bundle and the files of the imported history go too.
                     bundles.insert(d.bundleDigest)
-                    for imported in (try? importedHistory(d)) ?? [] { for f in Self.fileDigests(of: imported) { files.insert(f) } }
+                    for imported in try importedHistory(d) { for f in Self.fileDigests(of: imported) { files.insert(f) } }
                 }
             }
-        } catch let error as LogError { throw .storage(error) } catch { throw .undecodable(seq: 0, reason: "\(error)") }
+        } catch let error as LogError { throw .storage(error) } catch let error as EngineError { throw error } catch {
+            throw .undecodable(seq: 0, reason: "\(error)")
+        }
         // Files are deleted before the events are redacted: a crash in between leaves
         // events that still name the files, so running the purge again finds them.
         let targetSet = Set(targets)
@@ -101,7 +104,8 @@ extension Engine {
             }
             // Files of other students' imported histories (kept in their bundles).
             for d in otherBundles {
-                for imported in (try? importedHistory(d)) ?? [] {
+                // An unreadable bundle fails the purge: guessing would delete files others still use.
+                for imported in try importedHistory(d) {
                     for f in Self.fileDigests(of: imported) where files.contains(f) { stillUsed.insert(f) }
                 }
             }
@@ -113,11 +117,13 @@ extension Engine {
             if blobs.contains(digest) { removedFiles += 1 }
             do { try blobs.remove(digest) } catch { throw .storage(error) }
         }
+        // Derived data: every snapshot may hold the student's registry summary. They are
+        // dropped before the redaction (a crash after it then leaves none behind) and again
+        // after it (in case a reader saved one meanwhile); the state is rebuilt from the log.
+        var removedSnapshots = removeAllSnapshots()
         let report: RedactReport
         do { report = try log.redact(seqs: targetSet) } catch { throw .storage(error) }
-        // Derived data: every snapshot may hold the student's registry summary; drop
-        // them all and rebuild the state from the log (which saves a fresh snapshot).
-        let removedSnapshots = removeAllSnapshots()
+        removedSnapshots += removeAllSnapshots()
         studentCache.removeAll()
         (shared, requests) = try replayShared(through: log.lastSeq, keepRequests: true)
         if shared.lastSeq > 0 && snapshotSeqs().isEmpty { saveSnapshot(shared, requests: requests) }
@@ -135,10 +141,12 @@ extension Engine {
     }
 
     /// Deletes every snapshot file; returns how many there were.
+    /// Deletes every snapshot file, and any temporary file a crashed save left; returns
+    /// how many snapshots there were.
     func removeAllSnapshots() -> Int {
-        let seqs = snapshotSeqs()
-        for seq in seqs { try? FileManager.default.removeItem(atPath: snapshotPath(seq)) }
-        return seqs.count
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? []
+        for name in names { try? FileManager.default.removeItem(atPath: snapshotDirectory + "/" + name) }
+        return names.filter { $0.hasSuffix(".snap") }.count
     }
 }
 

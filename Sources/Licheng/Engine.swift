@@ -301,7 +301,7 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 7
+    static let snapshotVersion: UInt32 = 8
 
     struct Snapshot: Codable {
         var storeID: String
@@ -319,6 +319,10 @@ public final class Engine: @unchecked Sendable {
 
     /// Saves the state as a derived snapshot (losing it loses nothing).
     func saveSnapshot(_ state: SharedState, requests: [String: UInt64]) {
+        // A reader saves only while what it read is still what the store holds: a purge
+        // in another process rewrites segments, and a snapshot of the old bytes would
+        // bring the purged student's data back (see `retentionStatus`' purgeIncomplete).
+        if log.mode == .read && log.filesChangedOnDisk { return }
         guard state.lastSeq > 0, let digest = try? log.digest(of: state.lastSeq),
               let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
                                                            shared: state, requests: requests)) else { return }

@@ -201,7 +201,8 @@ public struct PolicySet: FieldRecord {
         try v.field("performanceUploads", &performanceUploads, .range(0...1000))
         try v.field("courseOutcomeSelections", &courseOutcomeSelections, .range(0...1000))
         try v.field("performanceSelections", &performanceSelections, .range(0...1000))
-        try v.field("retentionYears", &retentionYears, .range(0...100))
+        // SPEC §7 / rules 8: kept at least 3 years after departure.
+        try v.field("retentionYears", &retentionYears, .range(3...100))
         try v.field("descriptionMaxChars", &descriptionMaxChars, .range(1...4000))
         try v.field("documentMaxBytes", &documentMaxBytes, .range(1...(1 << 34)))
         try v.field("mediaMaxBytes", &mediaMaxBytes, .range(1...(1 << 34)))

@@ -16,12 +16,15 @@ enum Acting {
 }
 
 extension LocalDate {
-    /// The same day N years later (29 Feb becomes 28 Feb in a common year).
+    /// The same day N years later; 29 Feb becomes 1 Mar in a common year (never
+    /// earlier: this dates the end of a retention period).
     public func adding(years n: Int) -> LocalDate {
         let c = components
         let y = c.year + n
-        let d = min(Int64(c.day), Taipei.daysInMonth(Int64(y), Int64(c.month)))
-        return LocalDate(days: Int32(Taipei.daysFromCivil(Int64(y), Int64(c.month), d)))
+        if Int64(c.day) > Taipei.daysInMonth(Int64(y), Int64(c.month)) {
+            return LocalDate(days: Int32(Taipei.daysFromCivil(Int64(y), Int64(c.month) + 1, 1)))
+        }
+        return LocalDate(days: Int32(Taipei.daysFromCivil(Int64(y), Int64(c.month), Int64(c.day))))
     }
 }
 
@@ -299,12 +302,12 @@ private struct DecideContext {
         case .retentionPurged:
             try requireRole(.examSection)
             let (s, _, info) = try requireStudent()
-            guard let left = info.departedOn else {
+            guard let left = info.departedOn, let until = shared.purgeAllowedOn(info) else {
                 throw reject(.retention, "student \(s) has not departed; only a departed student's portfolio may be purged")
             }
-            let until = left.adding(years: Int(policy.retentionYears))
             if now < until.start {
-                throw reject(.retention, "student \(s) departed on \(left); the portfolio must be kept \(policy.retentionYears) years, until \(until), and may be purged from that day on")
+                let recorded = info.departureRecordedOn.map { $0 > left ? " (recorded on \($0))" : "" } ?? ""
+                throw reject(.retention, "student \(s) departed on \(left)\(recorded); the portfolio must be kept \(policy.retentionYears) years, until \(until), and may be purged from that day on")
             }
 
         case .electiveRegistered(let d):

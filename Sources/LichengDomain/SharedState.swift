@@ -134,6 +134,9 @@ public struct StudentInfo: Codable, Sendable, Equatable {
     public var enrolledSeq: UInt64
     public var departedOn: LocalDate?
     public var departureReason: DepartureReason?
+    /// The (Asia/Taipei) day the departure was recorded: the retention clock starts at
+    /// the later of this and `departedOn`, so a backdated departure cannot shorten it.
+    public var departureRecordedOn: LocalDate?
     public var purged = false
     /// The seq of the `retention.purged` event.
     public var purgedSeq: UInt64?
@@ -141,7 +144,7 @@ public struct StudentInfo: Codable, Sendable, Equatable {
 
 public enum ItemKind: String, Codable, Sendable { case courseOutcome = "course-outcome", performance }
 
-public enum ItemStatus: String, Codable, Sendable { case uploaded, withdrawn, certified, returned }
+public enum ItemStatus: String, Codable, Sendable, CaseIterable { case uploaded, withdrawn, certified, returned }
 
 /// School-wide summary of one item (its full record lives in the student's state).
 public struct ItemInfo: Codable, Sendable, Equatable {
@@ -240,6 +243,14 @@ public struct SharedState: Codable, Sendable, Equatable {
 
     public func course(_ id: String, _ term: Term) -> CourseInfo? { courses[SharedState.courseKey(id, term)] }
     public func window(_ term: Term, _ kind: WindowKind) -> WindowInfo? { windows[SharedState.windowKey(term, kind)] }
+
+    /// The first day a departed student's data may be purged (SPEC §7): the retention
+    /// period of the policy in force, counted from the departure date, or from the day
+    /// the departure was recorded when that is later. Nil for a student who has not departed.
+    public func purgeAllowedOn(_ info: StudentInfo) -> LocalDate? {
+        guard let left = info.departedOn else { return nil }
+        return max(left, info.departureRecordedOn ?? left).adding(years: Int(policy.retentionYears))
+    }
 
     public func students(inClass c: String) -> [StudentInfo] {
         students.values.filter { $0.class == c && !$0.purged }.sorted { $0.id < $1.id }
@@ -351,10 +362,12 @@ public struct SharedState: Codable, Sendable, Equatable {
             guard let s = e.student else { return }
             students[s]?.departedOn = d.effectiveOn
             students[s]?.departureReason = d.reason
+            students[s]?.departureRecordedOn = LocalDate(containing: e.recordedAt)
         case .studentReEnrolled(let d):
             guard let s = e.student else { return }
             students[s]?.departedOn = nil
             students[s]?.departureReason = nil
+            students[s]?.departureRecordedOn = nil
             if let c = d.class { students[s]?.class = c }
         case .retentionPurged:
             guard let s = e.student else { return }

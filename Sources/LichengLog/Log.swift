@@ -476,6 +476,22 @@ extension Log {
         stateLock.lock(); defer { stateLock.unlock() }
         return segments
     }
+
+    /// True when a segment file this log has open was replaced on disk since (a
+    /// rewrite by another process's `redact`) or a new one appeared: what this log
+    /// reads is then no longer what the store holds.
+    public var filesChangedOnDisk: Bool {
+        let open = snapshotSegments()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: FS.join(path, "segments")))?
+            .filter { $0.hasSuffix(".lseg") } ?? []
+        if names.count != open.count { return true }
+        for segment in open {
+            var opened = stat(), onDisk = stat()
+            guard fstat(segment.file.fd, &opened) == 0, stat(segment.path, &onDisk) == 0 else { return true }
+            if opened.st_ino != onDisk.st_ino || opened.st_dev != onDisk.st_dev { return true }
+        }
+        return false
+    }
 }
 
 extension Result {

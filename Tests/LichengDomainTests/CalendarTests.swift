@@ -59,8 +59,9 @@ import Testing
         for bad in ["113-3", "113", "-1", "113-1-1", "abc-1", "1134-1", ""] { #expect(Term(bad) == nil, "\(bad)") }
     }
 
-    @Test func addingYearsClampsLeapDay() {
-        #expect(day("2024-02-29").adding(years: 3).description == "2027-02-28")
+    /// A retention period never ends early: 29 February moves to 1 March.
+    @Test func addingYearsMovesLeapDayForward() {
+        #expect(day("2024-02-29").adding(years: 3).description == "2027-03-01")
         #expect(day("2025-06-30").adding(years: 3).description == "2028-06-30")
     }
 }

@@ -25,9 +25,29 @@ import Testing
     @Test func policyChangesRetention() throws {
         var w = try World.school()
         try w.append("A001", .studentDeparted(StudentDeparted(reason: .graduated, effectiveOn: day("2024-09-10"))), student: "S1130003")
-        try w.append("D001", .policySet(PolicySet(retentionYears: 1)))
-        try w.append("A001", .retentionPurged(RetentionPurged()), student: "S1130003", at: "2025-09-10T00:00:00+08:00")
+        try w.append("D001", .policySet(PolicySet(retentionYears: 4)))
+        w.rejects(.retention, "A001", .retentionPurged(RetentionPurged()), student: "S1130003", at: "2027-09-10T00:00:00+08:00")
+        try w.append("A001", .retentionPurged(RetentionPurged()), student: "S1130003", at: "2028-09-10T00:00:00+08:00")
     }
+
+    /// SPEC §7: at least 3 years; a policy below that is bad input.
+    @Test func retentionShorterThanThreeYearsIsRefused() throws {
+        #expect(throws: InputError.self) {
+            try Event.parseJSONLine(#"{"type":"policy.set","actor":"D001","data":{"retentionYears":2}}"#, line: 1)
+        }
+        #expect((try? Event.parseJSONLine(#"{"type":"policy.set","actor":"D001","data":{"retentionYears":3}}"#, line: 1)) != nil)
+    }
+
+    /// A departure dated in the past but recorded today starts the clock today.
+    @Test func aBackdatedDepartureDoesNotShortenRetention() throws {
+        var w = try World.school()
+        w.now = ts("2024-10-01T09:00:00+08:00")
+        try w.append("A001", .studentDeparted(StudentDeparted(reason: .withdrawn, effectiveOn: day("2020-01-01"))), student: "S1130003")
+        let m = w.rejects(.retention, "A001", .retentionPurged(RetentionPurged()), student: "S1130003", at: "2027-09-30T23:00:00+08:00")
+        #expect(m.contains("until 2027-10-01") && m.contains("recorded on 2024-10-01"), "\(m)")
+        try w.append("A001", .retentionPurged(RetentionPurged()), student: "S1130003", at: "2027-10-01T00:00:00+08:00")
+    }
+
 
     @Test func decideStampsTimeSeqStudentAndItemId() throws {
         let w = try World.school()

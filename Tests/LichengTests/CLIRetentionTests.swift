@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LichengDomain
 import TestSupport
+import Licheng
 
 @Suite struct CLISchoolKeyTests {
     @Test func initCreatesAPrivateKeyAndCheckpointsVerify() throws {
@@ -49,17 +50,43 @@ import TestSupport
 }
 
 @Suite struct CLIRetentionTests {
+    /// A store whose student S1 (王小明) uploaded an essay and departed on 2020-06-30, recorded
+    /// on that day (the store is written with a clock in 2020, so the retention period has run).
+    static func storeWithAStudentWhoLeftIn2020(_ cli: CLI) throws {
+        let clock = TestClock("2020-03-02T09:00:00+08:00")
+        var options = Engine.Options()
+        options.clock = { clock.now }
+        let engine = try Engine.create(at: cli.store, schoolCode: "173301", schoolName: "中山高中", adminId: "A1", adminName: "試務組", options: options)
+        defer { engine.close() }
+        try engine.submit([
+            #"{"type":"staff.registered","actor":"A1","data":{"staffId":"D1","name":"教務主任","roles":["academic-director"]}}"#,
+            #"{"type":"staff.registered","actor":"A1","data":{"staffId":"T1","name":"林老師","roles":["subject-teacher"]}}"#,
+            #"{"type":"course.offered","actor":"A1","data":{"courseId":"C1","term":"108-2","name":"國語文","teachers":["T1"],"class":"101"}}"#,
+            #"{"type":"schedule.window-set","actor":"D1","data":{"term":"108-2","kind":"course-outcome-upload","opensAt":"2020-03-01","closesAt":"2020-06-30"}}"#,
+            #"{"type":"student.enrolled","actor":"A1","student":"S1","data":{"name":"王小明","class":"101","nationalId":"A123456789"}}"#,
+        ].map(event))
+        let essay = Array("%PDF-1.4 UNIQUE-CLI-ESSAY-91c2".utf8)
+        clock.advance(seconds: 86_400)
+        try engine.submit([event(#"{"type":"course-outcome.uploaded","actor":"S1","data":{"term":"108-2","courseId":"C1","title":"王小明的報告","description":"期末","files":[\#(fileEntry(essay, "essay.pdf"))]}}"#)],
+                          blobs: [essay])
+        clock.set("2020-06-30T10:00:00+08:00")
+        try engine.submit([event(#"{"type":"student.departed","actor":"A1","student":"S1","data":{"reason":"graduated","effectiveOn":"2020-06-30"}}"#)])
+    }
+
     @Test func purgeThroughTheCLIRemovesThePersonalDataAndBackupsAreBroughtInLine() throws {
-        let cli = try CLI.school(); defer { cli.dir.remove() }
+        let cli = CLI(); defer { cli.dir.remove() }
+        try Self.storeWithAStudentWhoLeftIn2020(cli)
+        let today = Taipei.format(CLI.nowMicros).prefix(10).description
         try cli.ok(["student", "enroll", "S2", "--name", "李佳蓉", "--class", "101", "--national-id", "B234567890"], as: "A1")
-        let file = cli.write("essay.pdf", "%PDF-1.4 UNIQUE-CLI-ESSAY-91c2")
-        try cli.ok(["upload", "course-outcome", "--student", "S1", "--term", CLI.term.description, "--course", "C1",
-                    "--title", "王小明的報告", "--description", "期末", "--file", file], as: "S1")
-        try cli.ok(["student", "depart", "S1", "--reason", "graduated", "--effective", "2020-06-30"], as: "A1")
-        try cli.ok(["student", "depart", "S2", "--reason", "withdrawn", "--effective", Taipei.format(CLI.nowMicros).prefix(10).description], as: "A1")
+        try cli.ok(["student", "depart", "S2", "--reason", "withdrawn", "--effective", today], as: "A1")
+        // A departure recorded today but dated in 2020 starts the clock today, not in 2020.
+        try cli.ok(["student", "enroll", "S3", "--name", "陳大文", "--class", "101"], as: "A1")
+        try cli.ok(["student", "depart", "S3", "--reason", "withdrawn", "--effective", "2020-06-30"], as: "A1")
+        let backdated = try cli(["retention", "purge", "S3"], as: "A1")
+        #expect(backdated.status == 1 && backdated.stderr.contains("recorded on \(today)"), "\(backdated.stderr)")
         let status = try cli.ok(["retention", "status", "--json"]).json()
         let students = try #require(status["students"]?.arrayValue)
-        #expect(students.count == 2)
+        #expect(students.count == 3)
         #expect(students.first { $0["studentId"]?.stringValue == "S1" }?["purgeAllowedNow"] == .bool(true))
         #expect(students.first { $0["studentId"]?.stringValue == "S1" }?["purgeAllowedOn"]?.stringValue == "2023-06-30")
         // Too early: exit 1, the day it becomes allowed, nothing written.

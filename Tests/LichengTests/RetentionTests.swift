@@ -161,6 +161,31 @@ func retentionSchool(_ dir: TemporaryDirectory, clock: TestClock) throws -> Engi
     /// The purge's rewrite fails after the first segment was swapped (the directory fsync
     /// fails): the purge is recorded but incomplete; status says so, and running the purge
     /// again finishes it.
+    /// A snapshot from before the purge (a reader that saved one from the old segment
+    /// bytes at the wrong moment) holds the student's data: the purge is then reported
+    /// incomplete, and running it again removes the snapshot.
+    @Test func aSnapshotFromBeforeThePurgeMarksItIncompleteUntilRunAgain() throws {
+        let dir = TemporaryDirectory("retention-stale-snapshot"); defer { dir.remove() }
+        let clock = TestClock("2024-09-02T09:00:00+08:00")
+        let engine = try retentionSchool(dir, clock: clock)
+        defer { engine.close() }
+        let snapshots = dir.sub("store") + "/snapshots"
+        let old = try #require(try FileManager.default.contentsOfDirectory(atPath: snapshots).filter { $0.hasSuffix(".snap") }.first)
+        let kept = readFileBytes(snapshots + "/" + old)
+        #expect(!filesContaining(snapshots, Leaver.name).isEmpty || !kept.isEmpty)
+        clock.set("2028-02-01T09:00:00+08:00")
+        _ = try engine.purge(student: Leaver.id, actor: "A001")
+        #expect(try engine.retentionStatus().first { $0.student == Leaver.id }?.purgeIncomplete == false)
+        writeFileBytes(snapshots + "/" + old, kept)
+        writeFileBytes(snapshots + "/" + old + ".tmp.123", kept)
+        #expect(try engine.retentionStatus().first { $0.student == Leaver.id }?.purgeIncomplete == true)
+        let again = try engine.purge(student: Leaver.id, actor: "A001")
+        #expect(again.resumed)
+        #expect(try engine.retentionStatus().first { $0.student == Leaver.id }?.purgeIncomplete == false)
+        #expect(!FileManager.default.fileExists(atPath: snapshots + "/" + old + ".tmp.123"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: snapshots).allSatisfy { !$0.hasPrefix(old) })
+    }
+
     @Test func anInterruptedPurgeIsReportedAndFinishedByRunningItAgain() throws {
         let dir = TemporaryDirectory("retention-resume"); defer { dir.remove() }
         let clock = TestClock("2024-09-02T09:00:00+08:00")
