@@ -94,10 +94,13 @@ private func resolveActor(_ e: Event, shared: SharedState, now: Timestamp) throw
         guard let p = shared.currentProxy(for: replaced, at: now) else {
             throw reject(.authority, "no proxy is assigned for \(other) (neither for the account nor for its roles)")
         }
-        guard p == e.actor else {
+        // A proxy from a role's list holds that role's duties only.
+        var duties = replaced
+        duties.roles = shared.rolesHeld(by: e.actor, for: replaced, at: now)
+        guard !duties.roles.isEmpty else {
             throw reject(.authority, "\(e.actor) is not the current proxy of \(other); the first available proxy is \(p)")
         }
-        return .staff(replaced)
+        return .staff(duties)
     }
     if let s = shared.students[e.actor], !s.purged {
         if e.onBehalfOf != nil { throw reject(.authority, "a student cannot act on behalf of someone else") }

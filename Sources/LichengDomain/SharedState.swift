@@ -259,13 +259,24 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// The proxy who acts for `account` now (SPEC §6), or nil: the first available and
     /// unexpired account in its own list, failing that in the lists of its roles.
     public func currentProxy(for account: StaffAccount, at now: Timestamp) -> String? {
-        let lists = [accountProxies[account.id] ?? []] + account.roles.map { roleProxies[$0] ?? [] }
-        for list in lists {
-            for p in list where p != account.id {
-                if let s = staff[p], s.canServeAsProxy(at: now) { return p }
-            }
+        let lists = [accountProxies[account.id]] + account.roles.map { roleProxies[$0] }
+        return lists.lazy.compactMap { firstAvailable($0, for: account, at: now) }.first
+    }
+
+    /// The first available, unexpired account of `list` other than `account` itself.
+    func firstAvailable(_ list: [String]?, for account: StaffAccount, at now: Timestamp) -> String? {
+        (list ?? []).first { p in p != account.id && staff[p]?.canServeAsProxy(at: now) == true }
+    }
+
+    /// The roles of `account` whose duties `actor` holds now: all of them when `actor` is
+    /// the first available proxy in the account's own list; otherwise each role whose
+    /// list names `actor` first among the available (SPEC §6: the account's list, else the
+    /// role's list). Empty when `actor` replaces the account in nothing.
+    public func rolesHeld(by actor: String, for account: StaffAccount, at now: Timestamp) -> [StaffRole] {
+        if let own = firstAvailable(accountProxies[account.id], for: account, at: now) {
+            return own == actor ? account.roles : []
         }
-        return nil
+        return account.roles.filter { firstAvailable(roleProxies[$0], for: account, at: now) == actor }
     }
 
     /// True when the account's duties pass to a proxy: unavailable, departed (from the
@@ -288,7 +299,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// The accounts whose duties `actor` holds now as their current proxy, by ID.
     public func accountsReplaced(by actor: String, at now: Timestamp) -> [StaffAccount] {
         guard staff[actor]?.canServeAsProxy(at: now) == true else { return [] }
-        return staff.values.filter { $0.id != actor && needsProxy($0, at: now) && currentProxy(for: $0, at: now) == actor }
+        return staff.values.filter { $0.id != actor && needsProxy($0, at: now) && !rolesHeld(by: actor, for: $0, at: now).isEmpty }
             .sorted { $0.id < $1.id }
     }
 

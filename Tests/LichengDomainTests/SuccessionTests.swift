@@ -80,6 +80,23 @@ import Testing
         try w.certify("T003", id, onBehalfOf: "T001")
     }
 
+    /// Role lists hand over one role each: the teaching proxy of someone who is also the
+    /// exam section cannot act as the exam section, and that role's proxy can.
+    @Test func aRoleListProxyHoldsOnlyThatRole() throws {
+        var w = try World.school()
+        try w.append("A001", .staffRegistered(StaffRegistered(staffId: "E002", name: "試務組員", roles: [.examSection])))
+        try w.append("A001", .staffRolesChanged(StaffRolesChanged(staffId: "T001", roles: [.subjectTeacher, .homeroomTeacher, .examSection], homeroomClass: "101")))
+        try w.append("D001", .proxyAssigned(ProxyAssigned(staffId: nil, role: .subjectTeacher, proxies: ["T002"])))
+        try w.append("D001", .proxyAssigned(ProxyAssigned(staffId: nil, role: .examSection, proxies: ["E002"])))
+        let item = try w.upload("S1130001")
+        try w.append("A001", .staffUnavailable(StaffUnavailable(staffId: "T001", reason: "病假")))
+        let grade = EventBody.gradeRecorded(GradeRecorded(courseId: "MATH1", term: Term(113, 1), score: 80, credits: 2))
+        let m = w.rejects(.authority, "T002", grade, student: "S1130001", onBehalfOf: "T001")
+        #expect(m.contains("exam-section"), "\(m)")
+        try w.append("E002", grade, student: "S1130001", onBehalfOf: "T001")
+        try w.certify("T002", item, onBehalfOf: "T001")
+    }
+
     @Test func aProxyCannotActBeyondTheReplacedTeachersDuties() throws {
         var (w, _) = try world()
         try w.append("A001", .staffUnavailable(StaffUnavailable(staffId: "T001", reason: "病假")))
