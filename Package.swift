@@ -14,6 +14,8 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // The benchmark's SQLite baseline only (never linked into the library or the CLI).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Storage: segments, blocks, codec, indexes, chain, recovery. No domain words.
         .target(name: "LichengLog", dependencies: ["CLZ4", "CXXHash", "CCrypto"]),
@@ -26,7 +28,7 @@ let package = Package(
 
         // Developer tools.
         .executableTarget(name: "logdemo", dependencies: ["LichengLog"], path: "Tools/logdemo"),
-        .executableTarget(name: "bench", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/bench"),
+        .executableTarget(name: "bench", dependencies: ["Licheng", "LichengDomain", "LichengLog", "CSQLite"], path: "Tools/bench"),
         .executableTarget(name: "generate", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/generate"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
