@@ -131,7 +131,11 @@ final class Compare {
         let licheng = directoryBytes(cfg.source, excluding: ["files", "LOCK"])
         let segmentsAndIndex = directoryBytes(cfg.source, excluding: ["files", "LOCK", "snapshots"])
         let sqlite = fileBytes(dbPath) + fileBytes(dbPath + "-wal")
-        report.add(Row(metric: "bytes on disk per event", unit: .bytes,
+        report.add(Row(metric: "bytes on disk per event: the log (segments + indexes) vs table + indexes", unit: .bytes,
+                       licheng: Samples(values: [Double(segmentsAndIndex) / Double(events)]),
+                       sqlite: Samples(values: [Double(sqlite) / Double(events)]), runs: "1",
+                       target: Target(text: "≤ 0.25× SQLite") { _, r in (r ?? 0) >= 4 }))
+        report.add(Row(metric: "bytes on disk per event, Licheng with its derived snapshots", unit: .bytes,
                        licheng: Samples(values: [Double(licheng) / Double(events)]),
                        sqlite: Samples(values: [Double(sqlite) / Double(events)]), runs: "1",
                        target: Target(text: "≤ 0.25× SQLite") { _, r in (r ?? 0) >= 4 }))
