@@ -4,7 +4,7 @@
 # Generated source stores are kept in $BENCH_DIR (default /tmp/licheng-bench) and reused while the
 # generator arguments are unchanged; delete the directory to regenerate. BENCH_RUNS (default 5)
 # and BENCH_REPLAY_RUNS (default 3) set the repetitions; BENCH_BIN runs binaries copied elsewhere. The tables go to stdout and to
-# $BENCH_DIR/results.md.
+# $BENCH_DIR/results.md (or $BENCH_RESULTS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BENCH_BIN:-$PWD/.build/release}
@@ -12,7 +12,8 @@ DIR=${BENCH_DIR:-/tmp/licheng-bench}
 RUNS=${BENCH_RUNS:-5}
 REPLAY_RUNS=${BENCH_REPLAY_RUNS:-3}
 mkdir -p "$DIR"
-: > "$DIR/results.md"
+RESULTS=${BENCH_RESULTS:-$DIR/results.md}
+: > "$RESULTS"
 for size in "$@"; do
   case "$size" in
     school)   gen=(--students 1500 --classes 45) ;;
@@ -29,8 +30,8 @@ for size in "$@"; do
   fi
   grep '^summary:' "$src/gen.out" >&2
   "$BIN/bench" compare --source "$src/store" --facts "$src/gen.out" --work "$DIR/work-$size" \
-    --runs "$RUNS" --replay-runs "$REPLAY_RUNS" --out "$DIR/results.md" \
+    --runs "$RUNS" --replay-runs "$REPLAY_RUNS" --out "$RESULTS" \
     --title "$size: generate ${gen[*]} ($(grep -o 'events=[0-9]*' "$src/gen.out" | head -1 | cut -d= -f2) events)"
   rm -rf "$DIR/work-$size"
 done
-echo "Tables written to $DIR/results.md" >&2
+echo "Tables written to $RESULTS" >&2

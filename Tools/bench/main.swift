@@ -83,6 +83,13 @@ do {
         }
         print(String(format: "append of %d records in batches of %d: median %.0f records/s (min %.0f, max %.0f, %d runs)",
                      records.count, batch, median(rates), rates.min()!, rates.max()!, runs))
+    case "open":
+        // Opening for writing (lock, segments, indexes, tail recovery), timed.
+        var recovered: RecoveryReport?
+        var log: Log?
+        let t = try seconds { log = try Log.open(at: args[2], mode: .write); recovered = log?.recovery }
+        log?.close()
+        print(String(format: "open for writing: %.2f ms", t * 1000) + (recovered.map { "; \($0)" } ?? ""))
     case "replay-child":
         guard args.count == 4 else { throw BenchError("replay-child licheng|sqlite PATH") }
         try replayChild(args[2], args[3])
