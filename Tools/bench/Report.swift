@@ -104,7 +104,7 @@ final class Report {
     func add(_ row: Row) {
         rows.append(row)
         // Progress on stderr so a long run shows where it is.
-        let r = row.ratio.map { String(format: "%.2f×", $0) } ?? "—"
+        let r = row.ratio.map(formatRatio) ?? "—"
         FileHandle.standardError.write(Data("  \(row.metric): Licheng \(row.cell(row.licheng)) | SQLite \(row.cell(row.sqlite)) | \(r)\n".utf8))
     }
 
@@ -119,7 +119,7 @@ final class Report {
         out += "Medians, (min–max) over the runs; ratio = how many times better Licheng is than SQLite (> 1: Licheng wins), from medians of the same run.\n\n"
         out += "| metric | Licheng | SQLite | ratio | runs | target | met |\n| --- | --- | --- | --- | --- | --- | --- |\n"
         for r in rows {
-            let ratio = r.ratio.map { String(format: "%.2f×", $0) } ?? "—"
+            let ratio = r.ratio.map(formatRatio) ?? "—"
             out += "| \(r.metric) | \(r.cell(r.licheng)) | \(r.cell(r.sqlite)) | \(ratio) | \(r.runs) | \(r.target?.text ?? "") | \(r.met) |\n"
         }
         if !notes.isEmpty {
@@ -128,6 +128,10 @@ final class Report {
         }
         return out
     }
+}
+
+func formatRatio(_ r: Double) -> String {
+    r >= 0.1 ? String(format: "%.2f×", r) : String(format: "%.4f×", r)
 }
 
 /// Peak resident set of this process (VmHWM), in bytes.
