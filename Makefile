@@ -1,11 +1,12 @@
 # Licheng: two commands do everything on a fresh Debian machine with Swift.
 #   make demo   install missing packages, build, run a realistic scenario
 #   make test   install missing packages, build, run every test
+#   make bench  Licheng vs SQLite, school year + ~1M events (make bench-full: >= 10M events)
 SHELL := /bin/bash
 APT_PACKAGES := pkg-config liblz4-dev libxxhash-dev libssl-dev libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench report-check clean
+.PHONY: deps build release test demo bench bench-full bench-log report-check clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -25,7 +26,17 @@ test: deps
 demo: release
 	./Tools/demo.sh
 
+# Licheng vs SQLite on the same generated stream (docs/PERFORMANCE.md). Generated stores are
+# cached in $$BENCH_DIR (default /tmp/licheng-bench); BENCH_RUNS / BENCH_REPLAY_RUNS set repetitions.
 bench: release
+	./Tools/bench.sh school mid
+
+# The national-size run: >= 10M events; generating the store once takes ~6 min, the run ~15 min.
+bench-full: release
+	BENCH_RUNS=$${BENCH_RUNS:-3} BENCH_REPLAY_RUNS=$${BENCH_REPLAY_RUNS:-1} ./Tools/bench.sh national
+
+# The raw log alone (append, read, verify of synthetic records).
+bench-log: release
 	.build/release/logdemo bench /tmp/licheng-bench-store 1000000
 
 # The compliance report of a generated school year (with two deliberate gaps) as HTML, rendered

@@ -16,6 +16,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libFuzzer's driver entry (declaration only; Tools/fuzz.sh links libFuzzer).
         .systemLibrary(name: "CFuzzer"),
+        // The benchmark's SQLite baseline only (never linked into the library or the CLI).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Storage: segments, blocks, codec, indexes, chain, recovery. No domain words.
         .target(name: "LichengLog", dependencies: ["CLZ4", "CXXHash", "CCrypto"]),
@@ -28,7 +30,7 @@ let package = Package(
 
         // Developer tools.
         .executableTarget(name: "logdemo", dependencies: ["LichengLog"], path: "Tools/logdemo"),
-        .executableTarget(name: "bench", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/bench"),
+        .executableTarget(name: "bench", dependencies: ["Licheng", "LichengDomain", "LichengLog", "CSQLite"], path: "Tools/bench"),
         .executableTarget(name: "fuzz", dependencies: ["Licheng", "LichengDomain", "LichengLog", "TestSupport", "CFuzzer"], path: "Tools/fuzz"),
         .executableTarget(name: "generate", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/generate"),
 

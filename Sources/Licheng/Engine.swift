@@ -61,6 +61,9 @@ public final class Engine: @unchecked Sendable {
     /// then refuses further work (reopening rebuilds everything from the log).
     private var broken: String?
     let studentCacheLimit: Int
+    /// The snapshot `loadSnapshot` decoded last (see there).
+    private var snapshotCache: Snapshot?
+    private let snapshotCacheLock = NSLock()
 
     public struct Options: Sendable {
         public var log = LogOptions()
@@ -352,13 +355,23 @@ public final class Engine: @unchecked Sendable {
             .sorted(by: >)
     }
 
-    /// The newest readable snapshot at or before `seq`.
+    /// The newest readable snapshot at or before `seq`. The last one decoded is kept
+    /// in memory: decoding is most of an "as of" query's cost, and successive queries
+    /// of a long-lived engine usually start from the same snapshot.
     func loadSnapshot(atOrBefore seq: UInt64) -> Snapshot? {
         for candidate in snapshotSeqs() where candidate <= seq {
+            let digest = (try? log.digest(of: candidate))?.hex
+            snapshotCacheLock.lock()
+            let cached = snapshotCache
+            snapshotCacheLock.unlock()
+            if let cached, cached.shared.lastSeq == candidate, digest == cached.digestAtLastSeq { return cached }
             guard let bytes = DerivedFile.read(snapshotPath(candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
                   let snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate,
-                  (try? log.digest(of: candidate))?.hex == snapshot.digestAtLastSeq else { continue }
+                  digest == snapshot.digestAtLastSeq else { continue }
+            snapshotCacheLock.lock()
+            snapshotCache = snapshot
+            snapshotCacheLock.unlock()
             return snapshot
         }
         return nil

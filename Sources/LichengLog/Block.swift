@@ -106,10 +106,10 @@ struct BlockEncoder {
                 raw.append(0)
                 raw.appendLE(seq)
                 raw.appendLE(record.timestamp)
-                let keyBytes = record.key.map { Array($0.utf8) } ?? []
-                raw.appendLE(UInt16(keyBytes.count))
+                // The key's UTF-8 goes straight into the block (no per-record array).
+                raw.appendLE(UInt16(record.key?.utf8.count ?? 0))
                 raw.appendLE(UInt32(record.payload.count))
-                raw.append(contentsOf: keyBytes)
+                if let key = record.key { raw.append(contentsOf: key.utf8) }
                 raw.append(contentsOf: record.payload)
                 raw.withUnsafeBytes { chain.extend(hashing: UnsafeRawBufferPointer(rebasing: $0[(start + 1)...])) }
                 index += 1

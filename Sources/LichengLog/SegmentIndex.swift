@@ -32,7 +32,7 @@ struct SegmentIndex {
         let sorted = keyed.map { (Array($0.key.utf8), $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         let encoded = SegmentIndex.encode(firstSeq: firstSeq, storeID: storeID, coveredEnd: coveredEnd, chainHead: chainHead,
                                           sealed: sealed, blocks: blocks, keyCount: sorted.count) { emit in
-            for (k, s) in sorted { emit(k, s[...]) }
+            for (k, s) in sorted { k.withUnsafeBytes { emit($0, UnsafeRawBufferPointer(start: nil, count: 0), s[...]) } }
         }
         self = SegmentIndex.decode(encoded)!
     }
@@ -53,12 +53,21 @@ struct SegmentIndex {
         }
         let encoded = SegmentIndex.encode(firstSeq: firstSeq, storeID: storeID, coveredEnd: coveredEnd, chainHead: chainHead,
                                           sealed: sealed, blocks: blocks + newBlocks, keyCount: distinct) { emit in
-            var i = 0, j = 0
-            while i < keyCount || j < added.count {
-                let c = i == keyCount ? 1 : j == added.count ? -1 : compareKey(i, added[j].0)
-                if c < 0 { emit(key(i), seqs(at: i)[...]); i += 1 }
-                else if c > 0 { emit(added[j].0, added[j].1[...]); j += 1 }
-                else { emit(key(i), (seqs(at: i) + added[j].1)[...]); i += 1; j += 1 }
+            // Old keys and their seqs are copied as encoded (same first seq, so the same
+            // bytes): no per-key arrays, no per-seq decode and re-encode.
+            bytes.withUnsafeBytes { b in
+                func old(_ i: Int) -> (key: UnsafeRawBufferPointer, seqs: UnsafeRawBufferPointer) {
+                    let e = entry(i)
+                    return (UnsafeRawBufferPointer(rebasing: b[(keyBlob + e.keyOffset)..<(keyBlob + e.keyOffset + e.keyLength)]),
+                            UnsafeRawBufferPointer(rebasing: b[(seqArray + e.seqStart * 4)..<(seqArray + (e.seqStart + e.seqCount) * 4)]))
+                }
+                var i = 0, j = 0
+                while i < keyCount || j < added.count {
+                    let c = i == keyCount ? 1 : j == added.count ? -1 : compareKey(i, added[j].0)
+                    if c < 0 { let o = old(i); emit(o.key, o.seqs, []); i += 1 }
+                    else if c > 0 { added[j].0.withUnsafeBytes { emit($0, UnsafeRawBufferPointer(start: nil, count: 0), added[j].1[...]) }; j += 1 }
+                    else { let o = old(i); emit(o.key, o.seqs, added[j].1[...]); i += 1; j += 1 }
+                }
             }
         }
         return SegmentIndex.decode(encoded)!
@@ -82,11 +91,6 @@ struct SegmentIndex {
         }
     }
 
-    private func key(_ i: Int) -> [UInt8] {
-        let e = entry(i)
-        return Array(bytes[(keyBlob + e.keyOffset)..<(keyBlob + e.keyOffset + e.keyLength)])
-    }
-
     private func seqs(at i: Int) -> [UInt64] {
         let e = entry(i)
         return bytes.withUnsafeBytes { b in
@@ -108,10 +112,11 @@ struct SegmentIndex {
 
     func encode() -> [UInt8] { bytes }
 
-    /// Lays out an index file; `keys` must call `emit` once per key, in key order.
+    /// Lays out an index file; `keys` must call `emit` once per key, in key order, with
+    /// the key's bytes, seqs already encoded (u32 LE, relative to `firstSeq`) and seqs to add.
     private static func encode(firstSeq: UInt64, storeID: [UInt8], coveredEnd: Int64, chainHead: Digest, sealed: Bool,
                                blocks: [BlockEntry], keyCount: Int,
-                               keys: ((_ emit: ([UInt8], ArraySlice<UInt64>) -> Void) -> Void)) -> [UInt8] {
+                               keys: ((_ emit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, ArraySlice<UInt64>) -> Void) -> Void)) -> [UInt8] {
         var blockSection: [UInt8] = []
         blockSection.reserveCapacity(blocks.count * Format.indexBlockEntryLength)
         for b in blocks {
@@ -122,15 +127,27 @@ struct SegmentIndex {
         var table: [UInt8] = [], blob: [UInt8] = [], seqBytes: [UInt8] = []
         table.reserveCapacity(keyCount * Format.indexKeyEntryLength)
         var seqTotal: UInt32 = 0
-        keys { key, seqs in
+        keys { key, encodedSeqs, newSeqs in
+            let n = encodedSeqs.count / 4 + newSeqs.count
             table.appendLE(UInt32(blob.count)); table.appendLE(UInt32(key.count))
-            table.appendLE(seqTotal); table.appendLE(UInt32(seqs.count))
+            table.appendLE(seqTotal); table.appendLE(UInt32(n))
             blob.append(contentsOf: key)
-            for s in seqs { seqBytes.appendLE(UInt32(s - firstSeq)) }
-            seqTotal += UInt32(seqs.count)
+            seqBytes.append(contentsOf: encodedSeqs)
+            if !newSeqs.isEmpty {
+                var at = seqBytes.count
+                seqBytes.append(contentsOf: repeatElement(0, count: newSeqs.count * 4))
+                seqBytes.withUnsafeMutableBytes { out in
+                    for s in newSeqs {
+                        out.storeBytes(of: UInt32(s - firstSeq).littleEndian, toByteOffset: at, as: UInt32.self)
+                        at += 4
+                    }
+                }
+            }
+            seqTotal += UInt32(n)
         }
-        let body = blockSection + table + blob + seqBytes
+        // Header (body checksum and header checksum filled in last), then the sections.
         var out = Format.indexMagic
+        out.reserveCapacity(Format.indexHeaderLength + blockSection.count + table.count + blob.count + seqBytes.count)
         out.appendLE(Format.indexVersion)
         out.appendLE(UInt16(Format.indexHeaderLength))
         out.appendLE(UInt32(sealed ? 1 : 0))
@@ -142,10 +159,16 @@ struct SegmentIndex {
         out.appendLE(UInt64(seqTotal))
         out.append(contentsOf: chainHead.bytes)
         out.append(contentsOf: storeID)
-        body.withUnsafeBytes { out.appendLE(Hash.xxh3($0)) }
+        out.appendLE(UInt64(0))  // body checksum, below
         out.appendLE(UInt64(0))
-        out.appendLE(Hash.xxh3(out, upTo: 120))
-        out.append(contentsOf: body)
+        out.appendLE(UInt64(0))  // header checksum, below
+        out.append(contentsOf: blockSection)
+        out.append(contentsOf: table)
+        out.append(contentsOf: blob)
+        out.append(contentsOf: seqBytes)
+        let bodyChecksum = out.withUnsafeBytes { Hash.xxh3(UnsafeRawBufferPointer(rebasing: $0[Format.indexHeaderLength...])) }
+        out.storeLE(bodyChecksum, at: 104)
+        out.storeLE(Hash.xxh3(out, upTo: 120), at: 120)
         return out
     }
 

@@ -1,28 +1,103 @@
-// bench: measures the engine on an existing store (release build).
+// bench: Licheng measured on its own and side by side with a SQLite baseline (release build).
+//   bench compare --source STORE [--facts FILE] [--work DIR] [--runs N] [--replay-runs N] [--title T] [--out FILE]
+//                                    the comparison table (see docs/PERFORMANCE.md; `make bench`)
 //   bench replay STORE [RUNS]        full replay of every event into all projections
 //   bench student STORE S [RUNS]     open + one student's portfolio now, and as of half-way
+//   bench record STORE SEQ           diagnostics: one raw record
+// Child processes of `compare`: replay-child, sqlite-insert, crash-writer.
 import Foundation
 import Licheng
 import LichengDomain
 import LichengLog
-
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
 func summary(_ label: String, _ xs: [Double], scale: Double = 1000, unit: String = "ms") -> String {
     String(format: "%@: median %.2f %@ (min %.2f, max %.2f, %d runs)", label, median(xs) * scale, unit,
            xs.min()! * scale, xs.max()! * scale, xs.count)
 }
 
+func parseCompare(_ args: [String]) throws -> CompareConfig {
+    var cfg = CompareConfig()
+    var i = 0
+    func value() throws -> String {
+        i += 1
+        guard i < args.count else { throw BenchError("\(args[i - 1]) needs a value") }
+        return args[i]
+    }
+    func count() throws -> Int {
+        let v = try value()
+        guard let n = Int(v), n > 0 else { throw BenchError("\(args[i - 1]) needs a positive number, got '\(v)'") }
+        return n
+    }
+    while i < args.count {
+        switch args[i] {
+        case "--source": cfg.source = try value()
+        case "--facts": cfg.facts = try value()
+        case "--work": cfg.work = try value()
+        case "--runs": cfg.runs = try count()
+        case "--replay-runs": cfg.replayRuns = try count()
+        case "--title": cfg.title = try value()
+        case "--out": cfg.out = try value()
+        default: throw BenchError("unknown argument \(args[i])")
+        }
+        i += 1
+    }
+    guard !cfg.source.isEmpty else { throw BenchError("compare needs --source STORE (made by generate)") }
+    if cfg.title.isEmpty { cfg.title = "Licheng vs SQLite on \(cfg.source)" }
+    return cfg
+}
+
 let args = CommandLine.arguments
-guard args.count >= 3 else { print("usage: bench replay STORE [RUNS] | bench student STORE S [RUNS]"); exit(2) }
+guard args.count >= 3 else {
+    print("usage: bench compare --source STORE [--facts FILE] [--work DIR] [--runs N] [--replay-runs N] [--title T] [--out FILE]\n"
+        + "       bench replay STORE [RUNS] | bench student STORE S [RUNS] | bench record STORE SEQ")
+    exit(2)
+}
 do {
     switch args[1] {
+    case "compare":
+        try Compare(try parseCompare(Array(args.dropFirst(2)))).run()
+    case "append":
+        // Durable batch append alone: the source's records, from memory, into fresh logs.
+        guard args.count >= 4 else { throw BenchError("append SOURCE DEST [RUNS] [LIMIT] [BATCH]") }
+        let runs = args.count > 4 ? Int(args[4])! : 5
+        let limit = args.count > 5 ? UInt64(args[5])! : UInt64.max
+        let batch = args.count > 6 ? Int(args[6])! : 1000
+        let source = try Log.open(at: args[2], mode: .read)
+        var records: [RecordInput] = []
+        try source.forEach(through: min(limit, source.lastSeq)) { v in
+            records.append(RecordInput(timestamp: v.timestamp, key: v.keyString, payload: Array(v.payload))); return true
+        }
+        var rates: [Double] = []
+        for _ in 0..<runs {
+            try? FileManager.default.removeItem(atPath: args[3])
+            let log = try Log.create(at: args[3], now: records[0].timestamp)
+            let t = try seconds {
+                var i = 0
+                while i < records.count {
+                    _ = try log.append(Array(records[i..<min(i + batch, records.count)]))
+                    i += batch
+                }
+            }
+            log.close()
+            rates.append(Double(records.count) / t)
+        }
+        print(String(format: "append of %d records in batches of %d: median %.0f records/s (min %.0f, max %.0f, %d runs)",
+                     records.count, batch, median(rates), rates.min()!, rates.max()!, runs))
+    case "open":
+        // Opening for writing (lock, segments, indexes, tail recovery), timed.
+        var recovered: RecoveryReport?
+        var log: Log?
+        let t = try seconds { log = try Log.open(at: args[2], mode: .write); recovered = log?.recovery }
+        log?.close()
+        print(String(format: "open for writing: %.2f ms", t * 1000) + (recovered.map { "; \($0)" } ?? ""))
+    case "replay-child":
+        guard args.count == 4 else { throw BenchError("replay-child licheng|sqlite PATH") }
+        try replayChild(args[2], args[3])
+    case "sqlite-insert":
+        try sqliteInsert(Array(args.dropFirst(2)))
+    case "crash-writer":
+        guard args.count == 4 else { throw BenchError("crash-writer licheng|sqlite PATH") }
+        try crashWriter(args[2], args[3])
     case "replay":
         let runs = args.count > 3 ? Int(args[3])! : 3
         let engine = try Engine.open(at: args[2], mode: .read)
@@ -43,9 +118,10 @@ do {
         let runs = args.count > 4 ? Int(args[4])! : 20
         var openTimes: [Double] = [], nowTimes: [Double] = [], asOfTimes: [Double] = []
         var items = 0
+        // Open is timed on its own; the queries run in one warm engine (as a server would).
+        for _ in 0..<runs { openTimes.append(try seconds { try Engine.open(at: args[2], mode: .read).close() }) }
+        let engine = try Engine.open(at: args[2], mode: .read)
         for _ in 0..<runs {
-            var engine: Engine!
-            openTimes.append(try seconds { engine = try Engine.open(at: args[2], mode: .read) })
             nowTimes.append(try seconds {
                 let shared = engine.shared
                 let p = Portfolio(student: try engine.studentState(student, through: engine.log.lastSeq, shared: shared), shared: shared)
