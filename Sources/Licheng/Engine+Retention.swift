@@ -91,30 +91,30 @@ extension Engine {
             throw .undecodable(seq: 0, reason: "\(error)")
         }
         // Files are deleted before the events are redacted: a crash in between leaves
-        // events that still name the files, so running the purge again finds them.
+        // events that still name the files, so running the purge again finds them. Every
+        // file no remaining event references goes (the student's own, and any left by an
+        // upload whose append failed), except what other students' kept bundles use.
         let targetSet = Set(targets)
         var stillUsed = Set<String>()
-        if !files.isEmpty {
-            var otherBundles: [StudentTransferredIn] = []
-            try forEachEvent { e in
-                guard !targetSet.contains(e.seq) else { return true }
-                for f in Self.fileDigests(of: e) where files.contains(f) { stillUsed.insert(f) }
-                if case .studentTransferredIn(let d) = e.body { otherBundles.append(d) }
-                return true
-            }
-            // Files of other students' imported histories (kept in their bundles).
-            for d in otherBundles {
-                // An unreadable bundle fails the purge: guessing would delete files others still use.
-                for imported in try importedHistory(d) {
-                    for f in Self.fileDigests(of: imported) where files.contains(f) { stillUsed.insert(f) }
-                }
-            }
+        var otherBundles: [StudentTransferredIn] = []
+        try forEachEvent { e in
+            guard !targetSet.contains(e.seq) else { return true }
+            for f in Self.fileDigests(of: e) { stillUsed.insert(f) }
+            if case .studentTransferredIn(let d) = e.body { otherBundles.append(d) }
+            return true
         }
+        for d in otherBundles where !bundles.contains(d.bundleDigest) {
+            stillUsed.insert(d.bundleDigest)
+            // An unreadable bundle fails the purge: guessing would delete files others still use.
+            for imported in try importedHistory(d) { for f in Self.fileDigests(of: imported) { stillUsed.insert(f) } }
+        }
+        let unused: [String]
+        do { unused = try blobs.allDigests().map(\.hex).filter { !stillUsed.contains($0) } } catch { throw .storage(error) }
         var removedFiles = 0
         // Bundles last: a re-run after a crash still finds the imported files through them.
-        for hex in Array(files.subtracting(stillUsed).subtracting(bundles)) + Array(bundles.subtracting(stillUsed)) {
+        for hex in unused.filter({ !bundles.contains($0) }) + unused.filter({ bundles.contains($0) }) {
             guard let digest = Digest(hex: hex) else { continue }
-            if blobs.contains(digest) { removedFiles += 1 }
+            if files.contains(hex) || bundles.contains(hex) { removedFiles += 1 }
             do { try blobs.remove(digest) } catch { throw .storage(error) }
         }
         // Derived data: every snapshot may hold the student's registry summary. They are

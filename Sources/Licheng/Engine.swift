@@ -188,10 +188,17 @@ public final class Engine: @unchecked Sendable {
             records.append(RecordInput(timestamp: e.recordedAt, key: e.streamKey, payload: payload))
         }
         let range: ClosedRange<UInt64>
+        var written: [Digest] = []
         do {
-            for c in contents { try blobs.put(c) }
+            for c in contents {
+                let digest = sha256(c)
+                if !blobs.contains(digest) { written.append(digest) }
+                try blobs.put(c)
+            }
             range = try log.append(records)
         } catch {
+            // Files only this failed batch brought are not kept (nothing refers to them).
+            for digest in written { try? blobs.remove(digest) }
             undo()
             throw .storage(error)
         }

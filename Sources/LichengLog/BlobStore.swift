@@ -49,6 +49,21 @@ public struct BlobStore: Sendable {
         return bytes
     }
 
+    /// Every blob's digest; temporary files a crashed write left behind are removed.
+    public func allDigests() throws(LogError) -> [Digest] {
+        var out: [Digest] = []
+        try typed {
+            for directory in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where directory.utf8.count == 2 {
+                let dir = FS.join(path, directory)
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+                    if name.contains(".tmp.") { try FS.remove(FS.join(dir, name)); continue }
+                    if name.utf8.count == 64, let bytes = bytesFromHex(name), bytes.count == 32 { out.append(Digest(bytes: bytes)) }
+                }
+            }
+        }
+        return out
+    }
+
     /// Removes a blob (retention purge); missing blobs are fine.
     public func remove(_ digest: Digest) throws(LogError) {
         try typed { try FS.remove(blobPath(digest)) }

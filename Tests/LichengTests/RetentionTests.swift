@@ -186,6 +186,48 @@ func retentionSchool(_ dir: TemporaryDirectory, clock: TestClock) throws -> Engi
         #expect(try FileManager.default.contentsOfDirectory(atPath: snapshots).allSatisfy { !$0.hasPrefix(old) })
     }
 
+    /// Files no event refers to (an upload whose append failed after its file was kept,
+    /// a temporary file of a crashed write) are removed by a purge, and a failed append
+    /// does not keep the files it brought.
+    @Test func filesNoEventRefersToDoNotOutliveAPurge() throws {
+        let dir = TemporaryDirectory("retention-orphans"); defer { dir.remove() }
+        let clock = TestClock("2024-09-02T09:00:00+08:00")
+        try retentionSchool(dir, clock: clock).close()
+        let store = dir.sub("store")
+
+        // An append that fails (inside the upload window) takes its new files with it.
+        final class FailSegmentSync: FaultInjector, @unchecked Sendable {
+            func beforeWrite(path: String, offset: Int64, count: Int) -> WriteFault? { nil }
+            func beforeSync(path: String) -> Int32? { path.hasSuffix(".lseg") ? EIO : nil }
+            func reached(_ point: String) {}
+        }
+        var options = Engine.Options()
+        options.clock = { clock.now }
+        options.log.faults = FailSegmentSync()
+        let failing = try Engine.open(at: store, options: options)
+        let lost = Array("%PDF-1.4 LOST-UPLOAD-88aa".utf8)
+        #expect {
+            try failing.submit([event(#"{"type":"course-outcome.uploaded","actor":"S112001","data":{"term":"113-1","courseId":"MATH1","title":"x","description":"y","files":[\#(fileEntry(lost, "lost.pdf"))]}}"#)],
+                               blobs: [lost])
+        } throws: { error in
+            if case EngineError.storage = error { return true } else { return false }
+        }
+        failing.close()
+        #expect(filesContaining(store, "LOST-UPLOAD-88aa").isEmpty)
+
+        let blobs = BlobStore(storePath: store)
+        try blobs.put(Array("%PDF-1.4 ORPHAN-UPLOAD-5d1e".utf8))
+        try FileManager.default.createDirectory(atPath: blobs.path + "/ab", withIntermediateDirectories: true)
+        writeFileBytes(blobs.path + "/ab/" + String(repeating: "ab", count: 32) + ".tmp.77", Array("%PDF-1.4 ORPHAN-TMP-5d1e".utf8))
+        options.log.faults = nil
+        let engine = try Engine.open(at: store, options: options)
+        defer { engine.close() }
+        clock.set("2028-02-01T09:00:00+08:00")
+        _ = try engine.purge(student: Leaver.id, actor: "A001")
+        #expect(filesContaining(store, "ORPHAN-UPLOAD-5d1e").isEmpty && filesContaining(store, "ORPHAN-TMP-5d1e").isEmpty)
+        #expect(!filesContaining(store, Leaver.shared).isEmpty, "a file another student uses was removed")
+    }
+
     @Test func anInterruptedPurgeIsReportedAndFinishedByRunningItAgain() throws {
         let dir = TemporaryDirectory("retention-resume"); defer { dir.remove() }
         let clock = TestClock("2024-09-02T09:00:00+08:00")
