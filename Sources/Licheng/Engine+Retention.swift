@@ -43,7 +43,11 @@ extension Engine {
             if let seq = info.purgedSeq {
                 // Unredacted events of the student, or a snapshot from before the purge
                 // (which may hold their registry data), mean it must be run again.
-                do { entry.purgeIncomplete = try log.seqs(forKey: info.id, through: seq - 1).isEmpty == false } catch { throw .storage(error) }
+                var unredacted = false
+                do {
+                    try log.forEach(seqs: try log.seqs(forKey: info.id, through: seq - 1)) { view in if !view.isRedacted { unredacted = true } }
+                } catch let error as LogError { throw .storage(error) } catch { throw .undecodable(seq: seq, reason: "\(error)") }
+                entry.purgeIncomplete = unredacted
                 if snapshotSeqs().contains(where: { $0 < seq }) { entry.purgeIncomplete = true }
             }
             out.append(entry)
@@ -173,5 +177,50 @@ extension Digest {
         case 65...70: return c - 55
         default: return nil
         }
+    }
+}
+
+/// A redacted record that no purge explains.
+public struct UnexplainedRedaction: Sendable, Equatable {
+    public var seq: UInt64
+    public var key: String
+}
+
+extension Engine {
+    /// The file a backup brought in line by `retention apply-to` keeps the live store's
+    /// purges in (one line per student: `<student> <purgedSeq>`), since its own log ends
+    /// before them.
+    public static let appliedPurgesFile = "PURGES-APPLIED"
+
+    /// Redacted records (from `verify`) that no purge explains: every redaction must
+    /// belong to a student whose `retention.purged` comes after it, in this log or, for a
+    /// backup brought in line, in the live store's (`PURGES-APPLIED`). Anything else is
+    /// content removed without the record SPEC §7 requires: tampering.
+    public func unexplainedRedactions(_ report: VerifyReport) -> [UnexplainedRedaction] {
+        var purges: [String: UInt64] = [:]
+        for info in shared.students.values { if let seq = info.purgedSeq { purges[info.id] = seq } }
+        for (student, seq) in Self.appliedPurges(store: path) where purges[student] == nil { purges[student] = seq }
+        var out: [UnexplainedRedaction] = []
+        for (key, seqs) in report.redacted {
+            let purged = key.isEmpty ? nil : purges[key]
+            for seq in seqs where purged.map({ seq >= $0 }) ?? true { out.append(UnexplainedRedaction(seq: seq, key: key)) }
+        }
+        return out.sorted { $0.seq < $1.seq }
+    }
+
+    /// The purges listed in a backup's `PURGES-APPLIED`.
+    public static func appliedPurges(store: String) -> [(String, UInt64)] {
+        guard let text = try? String(contentsOfFile: store + "/" + appliedPurgesFile, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let seq = UInt64(parts[1]) else { return nil }
+            return (String(parts[0]), seq)
+        }
+    }
+
+    /// Writes this store's purges into `backup`'s `PURGES-APPLIED` (durably).
+    public func recordPurges(in backup: String) throws(EngineError) {
+        let lines = shared.students.values.compactMap { info in info.purgedSeq.map { "\(info.id) \($0)\n" } }.sorted().joined()
+        do { try StoreFile.writeDurably(Array(lines.utf8), to: backup + "/" + Self.appliedPurgesFile) } catch { throw .storage(error) }
     }
 }

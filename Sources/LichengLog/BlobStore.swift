@@ -107,3 +107,14 @@ public enum DerivedFile {
         return ok ? out : nil
     }
 }
+
+/// Small plain files beside the log (not derived: e.g. a backup's list of applied purges).
+public enum StoreFile {
+    /// Writes `bytes` to `path` atomically and durably (temporary file, fsync, rename, directory fsync).
+    public static func writeDurably(_ bytes: [UInt8], to path: String) throws(LogError) {
+        try typed {
+            try FS.writeAtomically(bytes, to: path, durable: true, faults: nil)
+            try FS.syncDirectory((path as NSString).deletingLastPathComponent, faults: nil)
+        }
+    }
+}

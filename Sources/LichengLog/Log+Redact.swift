@@ -102,8 +102,11 @@ extension Log {
                     area.append(Format.recordFlagRedacted)
                     area.appendLE(r.seq)
                     area.appendLE(r.timestamp)
-                    area.appendLE(UInt16(0))
+                    // The key stays: verify can then name whose records were redacted, and
+                    // the engine requires a recorded purge of that key for each of them.
+                    area.appendLE(UInt16(r.key.count))
                     area.appendLE(UInt32(Format.digestLength))
+                    area.append(contentsOf: r.key)
                     area.append(contentsOf: r.digest.bytes)
                     redacted += 1
                 } else {

@@ -7,6 +7,8 @@ public struct VerifyReport: Sendable, Equatable {
     public var sealedSegments = 0
     public var records: UInt64 = 0
     public var redactedRecords: UInt64 = 0
+    /// The seqs of redacted records by their stream key ("" for records without one).
+    public var redacted: [String: [UInt64]] = [:]
     public var blocks: UInt64 = 0
     /// Bytes of the segment files that were read.
     public var storedBytes: Int64 = 0
@@ -95,6 +97,7 @@ extension Log {
                         if r.isRedacted {
                             chain.extend(withDigest: r.payload)
                             report.redactedRecords += 1
+                            report.redacted[r.keyString ?? "", default: []].append(r.seq)
                         } else {
                             chain.extend(hashing: r.hashedBytes)
                         }

@@ -75,6 +75,11 @@ let retentionCommand = Command(
                     } catch {
                         throw EngineError.storage(error)
                     }
+                    // The backup's log ends before the purges: it keeps their list, so its
+                    // verify can tell these redactions from tampering.
+                    let engine = try ctx.openRead()
+                    defer { engine.close() }
+                    try engine.recordPurges(in: backup)
                     if ctx.json {
                         ctx.console.printJSON(.object(JSONObject(["backup": .string(backup), "redactedEvents": .int(Int64(r.redacted)),
                                                                   "rewrittenSegments": .array(r.segments.map { .string($0) }), "removedFiles": .int(Int64(r.removedFiles))])))

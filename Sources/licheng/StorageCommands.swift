@@ -65,6 +65,18 @@ let verifyCommand = Command(
         do { r = try verifyLog(ctx, log) } catch {
             throw ToolError("Verification failed. \(error)", exitCode: .storageFailure)
         }
+        // Every redacted record must be explained by a recorded purge of its student.
+        if r.redactedRecords > 0 {
+            let engine = try ctx.openRead()
+            defer { engine.close() }
+            let unexplained = engine.unexplainedRedactions(r)
+            if let first = unexplained.first {
+                let keys = Set(unexplained.map(\.key)).sorted().map { $0.isEmpty ? "(no student)" : $0 }
+                throw ToolError("Verification failed. \(unexplained.count) redacted record(s), from seq \(first.seq), belong to "
+                                + "\(keys.joined(separator: ", ")) but no retention.purged of that student is recorded after them: "
+                                + "their content was removed without a purge.", exitCode: .storageFailure)
+            }
+        }
         if ctx.json { ctx.console.printJSON(.object(verifyJSON(r))) } else { ctx.console.writeOutput("The store is intact.\n\n" + verifyText(r)) }
     })
 

@@ -58,16 +58,17 @@ func storeContains(_ store: String, _ needle: String) -> [String] {
         #expect(after.chainHead == before.chainHead)
         #expect(after.redactedRecords == UInt64(targets.count))
         #expect(after.signedSegments == before.signedSegments)
-        // Redacted records read back with their digest and no key; the others unchanged.
+        // Redacted records read back with their digest and their key; the others unchanged.
         let back = try log.read(1...log.lastSeq)
         for (a, b) in zip(original, back) {
             if targets.contains(a.seq) {
-                #expect(b.isRedacted && b.payload.isEmpty && b.key == nil)
+                #expect(b.isRedacted && b.payload.isEmpty && b.key == "K2")
             } else {
                 #expect(b == a)
             }
         }
-        #expect(try log.seqs(forKey: "K2").isEmpty)
+        #expect(try log.seqs(forKey: "K2") == targets.sorted())
+        #expect(after.redacted == ["K2": targets.sorted()])
         #expect(try log.seqs(forKey: "K3") == original.filter { $0.key == "K3" }.map(\.seq))
         // Redacting again changes nothing; the log goes on.
         #expect(try log.redact(seqs: targets).redacted == 0)

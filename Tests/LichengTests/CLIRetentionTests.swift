@@ -3,6 +3,7 @@ import Testing
 import LichengDomain
 import TestSupport
 import Licheng
+import LichengLog
 
 @Suite struct CLISchoolKeyTests {
     @Test func initCreatesAPrivateKeyAndCheckpointsVerify() throws {
@@ -71,6 +72,20 @@ import Licheng
                           blobs: [essay])
         clock.set("2020-06-30T10:00:00+08:00")
         try engine.submit([event(#"{"type":"student.departed","actor":"A1","student":"S1","data":{"reason":"graduated","effectiveOn":"2020-06-30"}}"#)])
+    }
+
+    /// Someone with write access to the segments redacts a student's record without a
+    /// purge: every checksum and the chain still hold, but verify names it as tampering.
+    @Test func aRedactionWithoutAPurgeFailsVerify() throws {
+        let cli = try CLI.school(); defer { cli.dir.remove() }
+        _ = try cli.uploadOutcome(title: "會被抹除的報告")
+        try cli.ok(["verify"])
+        let log = try Log.open(at: cli.store)
+        let seqs = try log.seqs(forKey: "S1")
+        try log.redact(seqs: [seqs.last!])
+        log.close()
+        let r = try cli(["verify"])
+        #expect(r.status == 3 && r.stderr.contains("S1") && r.stderr.contains("without a purge"), "\(r.stderr)")
     }
 
     @Test func purgeThroughTheCLIRemovesThePersonalDataAndBackupsAreBroughtInLine() throws {
