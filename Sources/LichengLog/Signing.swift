@@ -124,7 +124,15 @@ public enum StoreKeys {
             _ = fchmod(file.fd, 0o600)
             try file.write(text, at: 0)
             try file.sync()
-            try FS.rename(temporary, path)
+            // link() fails if the key appeared meanwhile (two `create-key` at once): never
+            // replace a key; the temporary name goes either way.
+            let linked = link(temporary, path)
+            let linkError = errno
+            _ = unlink(temporary)
+            if linked != 0 {
+                throw LogError.key(path: path, reason: linkError == EEXIST ? "the store already has a signing key; it is never replaced silently"
+                                                                          : "could not install the key (\(String(cString: strerror(linkError))))")
+            }
             try FS.writeAtomically(Array((key.publicKey.text + "\n").utf8), to: publicKeyPath(store: store), durable: true, faults: nil)
             try FS.syncDirectory(FS.join(store, directory), faults: nil)
         }
