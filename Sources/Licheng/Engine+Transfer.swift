@@ -102,6 +102,14 @@ extension Engine {
         if let info = shared.students[bundle.key], !info.purged {
             throw .bundle(BundleError(.refused, field: "studentId", "student \(bundle.key) is already enrolled in this school" + (info.departedOn != nil ? " (departed; re-enrol them instead)" : "")))
         }
+        // A bundle signed before this student's purge here would bring the purged history back.
+        if let info = shared.students[bundle.key], info.purged, let purgedSeq = info.purgedSeq {
+            let purgedAt = (try? event(at: purgedSeq).recordedAt) ?? Int64.max
+            if bundle.checkpoint.time <= purgedAt {
+                throw .bundle(BundleError(.refused, field: "checkpoint.time",
+                                          "student \(bundle.key)'s data was purged here on \(Taipei.format(purgedAt)) (seq \(purgedSeq)) and this bundle was signed before that; importing it would bring the purged history back"))
+            }
+        }
         let digest = sha256(bytes)
         var data = JSONObject()
         data["sourceSchool"] = .string(bundle.senderCode)

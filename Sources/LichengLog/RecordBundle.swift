@@ -230,8 +230,8 @@ public struct RecordBundle: Sendable, Equatable {
             let n = Int(try u16(field + ".length"))
             guard n <= max else { throw BundleError(.malformed, offset: at, field: field, "it is \(n) bytes long; at most \(max) are allowed") }
             let b = try bytes(field, n)
-            guard let s = String(validatingUTF8: b.map { CChar(bitPattern: $0) } + [0]), s.utf8.count == n else {
-                throw BundleError(.malformed, offset: at, field: field, "it is not valid UTF-8")
+            guard !b.contains(0), let s = String(validating: b, as: UTF8.self) else {
+                throw BundleError(.malformed, offset: at, field: field, "it is not valid UTF-8 (or holds a NUL byte)")
             }
             return s
         }

@@ -83,6 +83,13 @@ struct TwoSchools {
             #expect(filesContaining(s.storeB, needle).isEmpty, "\(needle) is still in \(filesContaining(s.storeB, needle))")
         }
         #expect(try s.b.log.verify().redactedRecords == 2)
+        // The same bundle (signed before the purge) cannot bring the purged history back.
+        let before = s.fingerprint()
+        #expect { try s.b.importTransfer(export.bytes, actor: "A001") } throws: { error in
+            guard case EngineError.bundle(let e) = error else { return false }
+            return e.kind == .refused && e.description.contains("purged")
+        }
+        #expect(s.fingerprint() == before)
     }
 
     @Test func alteredTruncatedUntrustedAndAlreadyEnrolledBundlesAreRefusedWithNothingWritten() throws {
