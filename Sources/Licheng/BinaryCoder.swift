@@ -224,7 +224,20 @@ struct SingleEncoder: SingleValueEncodingContainer {
 
 final class ByteStorage {
     let bytes: [UInt8]
+    /// The decoding form of each type met so far (one decode runs on one thread).
+    private var forms: [ObjectIdentifier: ValueForm] = [:]
     init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func form(of type: Any.Type) -> ValueForm {
+        let id = ObjectIdentifier(type)
+        if let known = forms[id] { return known }
+        let form: ValueForm
+        if let scalar = type as? BinaryScalar.Type { form = .scalar(scalar) }
+        else if let collection = type as? BinaryCollection.Type { form = .collection(collection) }
+        else { form = .keyedOrOther }
+        forms[id] = form
+        return form
+    }
 
     func varint(at offset: inout Int) throws -> Int {
         var result: UInt64 = 0, shift: UInt64 = 0
@@ -282,14 +295,23 @@ final class NodeDecoder: Decoder {
 /// error), since most values are scalars and building paths dominated decoding.
 func decodeValue<T: Decodable>(_ type: T.Type, storage: ByteStorage, value: ValueRange,
                                codingPath: @autoclosure () -> [CodingKey]) throws -> T {
-    if let scalarType = T.self as? BinaryScalar.Type {
+    switch storage.form(of: T.self) {
+    case .scalar(let scalarType):
         guard value.kind == 1 else { throw BinaryCodingError("expected a scalar at \(codingPath().map(\.stringValue).joined(separator: "."))") }
         return try scalarType.init(binary: storage.bytes[value.payload..<value.end]) as! T
-    }
-    if let collection = T.self as? BinaryCollection.Type {
+    case .collection(let collection):
         return try collection.decodeCollection(storage: storage, value: value, codingPath: codingPath()) as! T
+    case .keyedOrOther:
+        return try T(from: NodeDecoder(storage: storage, value: value, codingPath: codingPath()))
     }
-    return try T(from: NodeDecoder(storage: storage, value: value, codingPath: codingPath()))
+}
+
+/// How values of a type are decoded; found once per type and decode (a protocol
+/// conformance lookup cost thousands of instructions per value).
+enum ValueForm {
+    case scalar(BinaryScalar.Type)
+    case collection(BinaryCollection.Type)
+    case keyedOrOther
 }
 
 /// Lists, sets and string-keyed dictionaries decoded straight from their entries,
