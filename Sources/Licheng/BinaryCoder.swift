@@ -36,27 +36,115 @@ final class Node {
     var scalar: [UInt8] = []
     var keyed: [(String, Node)] = []
     var unkeyed: [Node] = []
+    /// The whole serialized value (kind, length, payload), for collections of scalars
+    /// written straight to bytes instead of a node per element.
+    var raw: [UInt8]?
+    private var payloadSizeCache: Int?
 
-    func serialize(into out: inout [UInt8]) {
-        var payload: [UInt8] = []
+    /// Bytes of the payload (sizes are computed once, so serializing writes every
+    /// byte straight into the output instead of copying nested payloads at each level).
+    var payloadSize: Int {
+        if let known = payloadSizeCache { return known }
+        var size = 0
         switch kind {
-        case 1: payload = scalar
+        case 1: size = scalar.count
         case 2:
-            writeVarint(UInt64(keyed.count), into: &payload)
-            for (key, child) in keyed {
-                let utf8 = Array(key.utf8)
-                writeVarint(UInt64(utf8.count), into: &payload)
-                payload += utf8
-                child.serialize(into: &payload)
-            }
+            size = varintSize(keyed.count)
+            for (key, child) in keyed { let n = key.utf8.count; size += varintSize(n) + n + child.totalSize }
         case 3:
-            writeVarint(UInt64(unkeyed.count), into: &payload)
-            for child in unkeyed { child.serialize(into: &payload) }
+            size = varintSize(unkeyed.count)
+            for child in unkeyed { size += child.totalSize }
         default: break
         }
+        payloadSizeCache = size
+        return size
+    }
+
+    var totalSize: Int { raw?.count ?? (1 + varintSize(payloadSize) + payloadSize) }
+
+    func serialize(into out: inout [UInt8]) {
+        if let raw { out += raw; return }
         out.append(kind)
-        writeVarint(UInt64(payload.count), into: &out)
-        out += payload
+        writeVarint(UInt64(payloadSize), into: &out)
+        switch kind {
+        case 1: out += scalar
+        case 2:
+            writeVarint(UInt64(keyed.count), into: &out)
+            for (key, child) in keyed {
+                writeVarint(UInt64(key.utf8.count), into: &out)
+                out += key.utf8
+                child.serialize(into: &out)
+            }
+        case 3:
+            writeVarint(UInt64(unkeyed.count), into: &out)
+            for child in unkeyed { child.serialize(into: &out) }
+        default: break
+        }
+    }
+}
+
+func varintSize(_ value: Int) -> Int {
+    var v = UInt64(value), n = 1
+    while v >= 0x80 { v >>= 7; n += 1 }
+    return n
+}
+
+/// Lists, sets and string-keyed dictionaries of scalars, written straight to the
+/// same bytes the generic path (a node per element) would produce.
+protocol BinaryScalarCollection {
+    /// The serialized value, or nil when the elements are not scalars.
+    func rawEncoded() -> [UInt8]?
+}
+
+/// Wraps `payload` as a value of `kind`.
+func wrapValue(kind: UInt8, _ payload: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(payload.count + 11)
+    out.append(kind)
+    writeVarint(UInt64(payload.count), into: &out)
+    out += payload
+    return out
+}
+
+func appendScalarValue(_ scalar: BinaryScalar, into out: inout [UInt8], scratch: inout [UInt8]) {
+    scratch.removeAll(keepingCapacity: true)
+    scalar.write(into: &scratch)
+    out.append(1)
+    writeVarint(UInt64(scratch.count), into: &out)
+    out += scratch
+}
+
+extension Array: BinaryScalarCollection {
+    func rawEncoded() -> [UInt8]? {
+        guard Element.self is BinaryScalar.Type else { return nil }
+        var payload: [UInt8] = [], scratch: [UInt8] = []
+        writeVarint(UInt64(count), into: &payload)
+        for element in self { appendScalarValue(element as! BinaryScalar, into: &payload, scratch: &scratch) }
+        return wrapValue(kind: 3, payload)
+    }
+}
+
+extension Set: BinaryScalarCollection {
+    func rawEncoded() -> [UInt8]? {
+        guard Element.self is BinaryScalar.Type else { return nil }
+        var payload: [UInt8] = [], scratch: [UInt8] = []
+        writeVarint(UInt64(count), into: &payload)
+        for element in self { appendScalarValue(element as! BinaryScalar, into: &payload, scratch: &scratch) }
+        return wrapValue(kind: 3, payload)
+    }
+}
+
+extension Dictionary: BinaryScalarCollection where Key == String {
+    func rawEncoded() -> [UInt8]? {
+        guard Value.self is BinaryScalar.Type else { return nil }
+        var payload: [UInt8] = [], scratch: [UInt8] = []
+        writeVarint(UInt64(count), into: &payload)
+        for (key, value) in self {
+            writeVarint(UInt64(key.utf8.count), into: &payload)
+            payload += key.utf8
+            appendScalarValue(value as! BinaryScalar, into: &payload, scratch: &scratch)
+        }
+        return wrapValue(kind: 2, payload)
     }
 }
 
@@ -128,6 +216,10 @@ func encodeValue<T: Encodable>(_ value: T, into node: Node, codingPath: [CodingK
     if let scalar = value as? BinaryScalar {
         node.kind = 1
         scalar.write(into: &node.scalar)
+        return
+    }
+    if let collection = value as? BinaryScalarCollection, let raw = collection.rawEncoded() {
+        node.raw = raw
         return
     }
     let encoder = NodeEncoder(node: node, codingPath: codingPath)
