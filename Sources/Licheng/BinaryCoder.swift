@@ -72,7 +72,7 @@ final class Node {
             writeVarint(UInt64(keyed.count), into: &out)
             for (key, child) in keyed {
                 writeVarint(UInt64(key.utf8.count), into: &out)
-                out += key.utf8
+                out.appendUTF8(key)
                 child.serialize(into: &out)
             }
         case 3:
@@ -80,6 +80,15 @@ final class Node {
             for child in unkeyed { child.serialize(into: &out) }
         default: break
         }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a string's UTF-8 by block copy (appending `String.UTF8View` as a
+    /// sequence copies byte by byte).
+    mutating func appendUTF8(_ s: String) {
+        var s = s
+        s.withUTF8 { append(contentsOf: $0) }
     }
 }
 
@@ -141,7 +150,7 @@ extension Dictionary: BinaryScalarCollection where Key == String {
         writeVarint(UInt64(count), into: &payload)
         for (key, value) in self {
             writeVarint(UInt64(key.utf8.count), into: &payload)
-            payload += key.utf8
+            payload.appendUTF8(key)
             appendScalarValue(value as! BinaryScalar, into: &payload, scratch: &scratch)
         }
         return wrapValue(kind: 2, payload)
@@ -205,7 +214,7 @@ extension Float: BinaryScalar {
     init(binary bytes: ArraySlice<UInt8>) throws { self = Float(bitPattern: try UInt32(binary: bytes)) }
 }
 extension String: BinaryScalar {
-    func write(into out: inout [UInt8]) { out += utf8 }
+    func write(into out: inout [UInt8]) { out.appendUTF8(self) }
     init(binary bytes: ArraySlice<UInt8>) throws {
         guard let s = String(exactUTF8: bytes) else { throw BinaryCodingError("a string is not valid UTF-8") }
         self = s
@@ -690,9 +699,16 @@ struct FieldReader {
 
 extension Array where Element == UInt8 {
     mutating func appendField(_ s: String) {
-        let utf8 = Array(s.utf8.prefix(0xFFFF))
-        append(UInt8(utf8.count >> 8)); append(UInt8(utf8.count & 0xFF))
-        append(contentsOf: utf8)
+        let n = s.utf8.count
+        guard n <= 0xFFFF else {
+            // Never in practice (IDs); a cut string fails to decode and the snapshot is rebuilt.
+            let utf8 = Array(s.utf8.prefix(0xFFFF))
+            append(UInt8(utf8.count >> 8)); append(UInt8(utf8.count & 0xFF))
+            append(contentsOf: utf8)
+            return
+        }
+        append(UInt8(n >> 8)); append(UInt8(n & 0xFF))
+        appendUTF8(s)
     }
 
     mutating func appendField(_ s: String?) {
@@ -748,7 +764,7 @@ extension ItemInfo: BinaryScalar {
 
 extension Array where Element == UInt8 {
     mutating func appendVarint(_ v: Int) { writeVarint(UInt64(v), into: &self) }
-    mutating func appendText(_ s: String) { let u = Array(s.utf8); appendVarint(u.count); append(contentsOf: u) }
+    mutating func appendText(_ s: String) { appendVarint(s.utf8.count); appendUTF8(s) }
     mutating func appendText(_ s: String?) { if let s { append(1); appendText(s) } else { append(0) } }
     mutating func appendTexts(_ list: [String]) { appendVarint(list.count); for s in list { appendText(s) } }
     mutating func appendTerm(_ t: Term?) {
