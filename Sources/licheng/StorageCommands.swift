@@ -36,6 +36,28 @@ func verifyText(_ r: VerifyReport) -> String {
                    ("已清除 Purged records", "\(r.redactedRecords)")]).render()
 }
 
+/// Every redacted record must be explained by a recorded purge of its student
+/// (in the log, or for a backup brought in line, in its PURGES-APPLIED).
+func requireExplainedRedactions(_ ctx: Context, _ r: VerifyReport, failure: String) throws {
+    guard r.redactedRecords > 0 else { return }
+    let engine = try ctx.openRead()
+    defer { engine.close() }
+    let unexplained = engine.unexplainedRedactions(r)
+    guard let first = unexplained.first else { return }
+    let keys = Set(unexplained.map(\.key)).sorted().map { $0.isEmpty ? "(no student)" : $0 }
+    throw ToolError("\(failure) \(unexplained.count) redacted record(s), from seq \(first.seq), belong to "
+                    + "\(keys.joined(separator: ", ")) but no retention.purged of that student is recorded after them: "
+                    + "their content was removed without a purge.", exitCode: .storageFailure)
+}
+
+/// Copies a file if it exists.
+func copyFileIfPresent(_ from: String, _ to: String, _ what: String) throws {
+    guard FileManager.default.fileExists(atPath: from) else { return }
+    do { try FileManager.default.copyItem(atPath: from, toPath: to) } catch {
+        throw ToolError("Could not copy the \(what) file: \(error.localizedDescription)", exitCode: .storageFailure)
+    }
+}
+
 /// Copies a directory tree if it exists; returns the number of files copied.
 func copyTree(_ from: String, _ to: String) throws -> Int {
     let fm = FileManager.default
@@ -65,18 +87,7 @@ let verifyCommand = Command(
         do { r = try verifyLog(ctx, log) } catch {
             throw ToolError("Verification failed. \(error)", exitCode: .storageFailure)
         }
-        // Every redacted record must be explained by a recorded purge of its student.
-        if r.redactedRecords > 0 {
-            let engine = try ctx.openRead()
-            defer { engine.close() }
-            let unexplained = engine.unexplainedRedactions(r)
-            if let first = unexplained.first {
-                let keys = Set(unexplained.map(\.key)).sorted().map { $0.isEmpty ? "(no student)" : $0 }
-                throw ToolError("Verification failed. \(unexplained.count) redacted record(s), from seq \(first.seq), belong to "
-                                + "\(keys.joined(separator: ", ")) but no retention.purged of that student is recorded after them: "
-                                + "their content was removed without a purge.", exitCode: .storageFailure)
-            }
-        }
+        try requireExplainedRedactions(ctx, r, failure: "Verification failed.")
         if ctx.json { ctx.console.printJSON(.object(verifyJSON(r))) } else { ctx.console.writeOutput("The store is intact.\n\n" + verifyText(r)) }
     })
 
@@ -95,6 +106,7 @@ let backupCommand = Command(
         }
         progress.finish()
         let files = try copyTree(ctx.store + "/files", dest + "/files")
+        try copyFileIfPresent(ctx.store + "/" + Engine.appliedPurgesFile, dest + "/" + Engine.appliedPurgesFile, Engine.appliedPurgesFile)
         if ctx.json {
             ctx.console.printJSON(.object(JSONObject(["destination": .string(dest), "segments": .int(Int64(report.segments)), "bytes": .int(report.bytes),
                                                       "files": .int(Int64(files)), "lastSeq": .int(Int64(report.lastSeq)), "chainHead": .string(report.chainHead.hex)])))
@@ -130,17 +142,16 @@ let restoreCommand = Command(
         // Public and trusted keys and signed checkpoints travel with backups; the private
         // key does not (restore it from its own backup: docs/OPERATIONS.md).
         _ = try copyTree(src + "/keys", dest + "/keys")
-        if fm.fileExists(atPath: src + "/CHECKPOINTS") {
-            do { try fm.copyItem(atPath: src + "/CHECKPOINTS", toPath: dest + "/CHECKPOINTS") } catch {
-                throw ToolError("Could not copy the CHECKPOINTS file: \(error.localizedDescription)", exitCode: .storageFailure)
-            }
-        }
+        try copyFileIfPresent(src + "/CHECKPOINTS", dest + "/CHECKPOINTS", "CHECKPOINTS")
+        // A backup brought in line keeps the live store's purges (retention apply-to).
+        try copyFileIfPresent(src + "/" + Engine.appliedPurgesFile, dest + "/" + Engine.appliedPurgesFile, Engine.appliedPurgesFile)
         let log = try openLog(ctx, mode: .write)
         defer { log.close() }
         let r: VerifyReport
         do { r = try verifyLog(ctx, log) } catch {
             throw ToolError("The restored copy failed verification. \(error)", exitCode: .storageFailure)
         }
+        try requireExplainedRedactions(ctx, r, failure: "The restored copy failed verification.")
         if ctx.json {
             var o = verifyJSON(r)
             o["restoredSegments"] = .int(Int64(segments))

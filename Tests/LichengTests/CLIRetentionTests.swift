@@ -126,7 +126,13 @@ import LichengLog
         #expect(applied["removedFiles"]?.intValue == 1)
         #expect(filesContaining(cli.dir.sub("old-backup"), "UNIQUE-CLI-ESSAY-91c2").isEmpty)
         let v = try cli(["verify", "--json"], store: cli.dir.sub("old-backup"))
-        #expect(v.status == 0)
+        #expect(v.status == 0, "\(v.stderr)")
+        // Restored, the brought-in-line backup still explains its redactions (PURGES-APPLIED travels).
+        let restored = try cli(["restore", cli.dir.sub("old-backup")], store: cli.dir.sub("restored"))
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(try cli(["verify"], store: cli.dir.sub("restored")).status == 0)
+        try? FileManager.default.removeItem(atPath: cli.dir.sub("restored") + "/PURGES-APPLIED")
+        #expect(try cli(["verify"], store: cli.dir.sub("restored")).status == 3)
     }
 }
 
