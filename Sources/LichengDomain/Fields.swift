@@ -424,11 +424,17 @@ extension Optional: FieldValue where Wrapped: FieldValue {
 }
 
 extension Array: FieldValue where Element: FieldValue {
+    public static var maxJSONEntries: Int { 1 << 20 }
+
     public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> [Element] {
         guard case .array(let a) = j else {
             throw InputError(line: line, field: path, message: "expected an array, found \(j.typeName)")
         }
-        guard a.count <= 1000 else { throw InputError(line: line, field: path, message: "too many entries: at most 1000") }
+        // Bounded, but large enough for what the engine itself writes: a national
+        // submission names hundreds of thousands of items, and its JSON must read back.
+        guard a.count <= Self.maxJSONEntries else {
+            throw InputError(line: line, field: path, message: "too many entries: at most \(Self.maxJSONEntries)")
+        }
         var out: [Element] = []
         out.reserveCapacity(a.count)
         for (i, e) in a.enumerated() {

@@ -96,6 +96,20 @@ import Testing
         return out
     }
 
+    /// A school-wide submission (the engine fills in every selected item) prints as JSON
+    /// that parses back, however many items it names.
+    @Test func aNationalSizeSubmissionReadsBackFromItsJSON() throws {
+        let items = (0..<50_000).map { "S\(113_00000 + $0 / 20)-C\($0 % 20 + 1)" }
+        let e = Event(seq: 7, recordedAt: 1_700_000_000_000_000, actor: "A001", body: .submissionMade(SubmissionMade(
+            batchId: "113-course-outcomes", kind: .courseOutcomes, year: AcademicYear(113), items: items,
+            students: Array(Set(items.map { String($0.prefix(while: { $0 != "-" })) })).sorted())))
+        let back = try Event.parseJSONLine(e.jsonString(includeLogPosition: false), line: 1)
+        #expect(back.body == e.body)
+        let tooMany = "{\"type\":\"submission.made\",\"actor\":\"A001\",\"data\":{\"kind\":\"course-outcomes\",\"year\":113,\"items\":["
+            + String(repeating: "\"S1-C1\",", count: (1 << 20)) + "\"S1-C1\"]}}"
+        #expect(throws: InputError.self) { try Event.parseJSONLine(tooMany, line: 1) }
+    }
+
     @Test func courseOutcomeUploadedVersion1FixtureUpcasts() throws {
         let bytes = try Self.hexBytes("course-outcome.uploaded.v1.hex")
         #expect(bytes[2] == 1)
