@@ -16,9 +16,9 @@ deps:
 build: deps
 	swift build
 
+# The Swift runtime and Foundation linked statically: every licheng command starts in
+# ~4.5 ms instead of ~11 ms (no dynamic symbol binding); binaries are ~80 MB.
 release: deps
-	# The Swift runtime and Foundation linked statically: every licheng command starts in
-	# ~4.5 ms instead of ~11 ms (no dynamic symbol binding); binaries are ~80 MB.
 	swift build -c release --static-swift-stdlib
 
 test: deps
