@@ -392,10 +392,26 @@ public final class Engine: @unchecked Sendable {
         var requests = keepRequests ? (snapshot?.requests ?? [:]) : [:]
         let from = state.lastSeq + 1
         if from <= seq {
-            try forEachEvent(from: from, through: seq) { e in
-                state.apply(e)
-                if keepRequests, let id = e.requestId { requests[id] = e.seq }
-                return true
+            // Events the shared state ignores (a student's grades, counseling, …) only move
+            // it on: their data is not decoded.
+            do {
+                try log.forEach(from: from, through: seq) { view in
+                    if view.isRedacted { return true }
+                    do {
+                        let peek = try Event.peekStored(view.payload)
+                        if SharedState.ignoredTypes.contains(peek.type) {
+                            state.advance(seq: view.seq, recordedAt: view.timestamp)
+                            if keepRequests, let id = peek.requestId { requests[id] = view.seq }
+                            return true
+                        }
+                        let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                        state.apply(e)
+                        if keepRequests, let id = e.requestId { requests[id] = e.seq }
+                    } catch { throw EngineError.undecodable(seq: view.seq, reason: "\(error)") }
+                    return true
+                }
+            } catch let error as EngineError { throw error } catch let error as LogError { throw .storage(error) } catch {
+                throw .undecodable(seq: 0, reason: "\(error)")
             }
         }
         // Opening the store for "now" replayed a long tail: save it, so that the next

@@ -305,9 +305,22 @@ public struct SharedState: Codable, Sendable, Equatable {
 
     // MARK: apply
 
+    /// Event types that change nothing here but the position (one student's own records):
+    /// a replay of the shared state only needs their seq and time. Must list exactly the
+    /// types `apply` ignores (`SharedStateTests.ignoredTypesChangeOnlyThePosition`).
+    public static let ignoredTypes: Set<EventType> = [
+        .electiveRegistered, .gradeRecorded, .counselingRecorded, .coursePlanRecorded, .attendanceRecorded,
+        .serviceRecorded, .autobiographyRecorded, .studentTransferredOut,
+    ]
+
+    /// Moves the state past an event of an ignored type.
+    public mutating func advance(seq: UInt64, recordedAt: Timestamp) {
+        lastSeq = seq
+        lastRecordedAt = max(lastRecordedAt, recordedAt)
+    }
+
     public mutating func apply(_ e: Event) {
-        lastSeq = e.seq
-        lastRecordedAt = max(lastRecordedAt, e.recordedAt)
+        advance(seq: e.seq, recordedAt: e.recordedAt)
         switch e.body {
         case .storeInitialized(let d):
             store = StoreInfo(schoolCode: d.schoolCode, schoolName: d.schoolName, adminId: d.adminId, initializedAt: e.recordedAt)

@@ -9,6 +9,36 @@ import Testing
         for t in EventType.allCases { #expect(EventType(code: t.code) == t) }
     }
 
+    /// The envelope peek used by shared-state replays agrees with the full decode.
+    @Test(arguments: sampleEvents())
+    func peekAgreesWithDecode(_ e: Event) throws {
+        for requestId in [nil, "r-\(e.type.code)"] as [String?] {
+            var event = e
+            event.requestId = requestId
+            let stored = event.encodeStored()
+            let peek = try stored.withUnsafeBytes { (p: UnsafeRawBufferPointer) throws -> (type: EventType, requestId: String?) in
+                try Event.peekStored(p)
+            }
+            #expect(peek.type == e.type && peek.requestId == requestId)
+        }
+    }
+
+    /// A shared-state replay skips the data of the types it ignores: applying one of
+    /// them must change nothing but the position.
+    @Test func ignoredTypesChangeOnlyThePosition() throws {
+        let base = try World.school().shared
+        let ignored = sampleEvents().filter { SharedState.ignoredTypes.contains($0.type) }
+        #expect(Set(ignored.map(\.type)) == SharedState.ignoredTypes)
+        for var e in ignored {
+            e.seq = base.lastSeq + 1
+            e.recordedAt = base.lastRecordedAt + 1
+            var applied = base, advanced = base
+            applied.apply(e)
+            advanced.advance(seq: e.seq, recordedAt: e.recordedAt)
+            #expect(applied == advanced, "\(e.type.rawValue) changes the shared state: remove it from SharedState.ignoredTypes")
+        }
+    }
+
     @Test(arguments: sampleEvents())
     func jsonRoundTrip(_ e: Event) throws {
         let text = e.jsonString(includeLogPosition: false)
