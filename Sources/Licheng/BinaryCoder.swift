@@ -123,24 +123,21 @@ func appendScalarValue(_ scalar: BinaryScalar, into out: inout [UInt8], scratch:
     out += scratch
 }
 
+/// A list (kind 3) of the collection's scalars, as arrays and sets encode themselves.
+func rawEncodedList<C: Collection>(_ elements: C) -> [UInt8]? {
+    guard C.Element.self is BinaryScalar.Type else { return nil }
+    var payload: [UInt8] = [], scratch: [UInt8] = []
+    writeVarint(UInt64(elements.count), into: &payload)
+    for element in elements { appendScalarValue(element as! BinaryScalar, into: &payload, scratch: &scratch) }
+    return wrapValue(kind: 3, payload)
+}
+
 extension Array: BinaryScalarCollection {
-    func rawEncoded() -> [UInt8]? {
-        guard Element.self is BinaryScalar.Type else { return nil }
-        var payload: [UInt8] = [], scratch: [UInt8] = []
-        writeVarint(UInt64(count), into: &payload)
-        for element in self { appendScalarValue(element as! BinaryScalar, into: &payload, scratch: &scratch) }
-        return wrapValue(kind: 3, payload)
-    }
+    func rawEncoded() -> [UInt8]? { rawEncodedList(self) }
 }
 
 extension Set: BinaryScalarCollection {
-    func rawEncoded() -> [UInt8]? {
-        guard Element.self is BinaryScalar.Type else { return nil }
-        var payload: [UInt8] = [], scratch: [UInt8] = []
-        writeVarint(UInt64(count), into: &payload)
-        for element in self { appendScalarValue(element as! BinaryScalar, into: &payload, scratch: &scratch) }
-        return wrapValue(kind: 3, payload)
-    }
+    func rawEncoded() -> [UInt8]? { rawEncodedList(self) }
 }
 
 extension Dictionary: BinaryScalarCollection where Key == String {
