@@ -277,14 +277,20 @@ public final class Engine: @unchecked Sendable {
 
     /// Calls `body` with every event in `from...through`, decoded, in order.
     public func forEachEvent(from: UInt64 = 1, through: UInt64? = nil, _ body: (Event) throws -> Bool) throws(EngineError) {
+        try forEachStoredEvent(from: from, through: through) { view in
+            try body(try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp))
+        }
+    }
+
+    /// Calls `body` with every record in `from...through` that was not redacted; a stored
+    /// event `body` cannot read becomes `.undecodable` naming its seq.
+    func forEachStoredEvent(from: UInt64, through: UInt64?, _ body: (RecordView) throws -> Bool) throws(EngineError) {
         do {
             try log.forEach(from: from, through: through) { view in
                 if view.isRedacted { return true }
-                let e: Event
-                do { e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp) } catch {
+                do { return try body(view) } catch let error as StoredDecodeError {
                     throw EngineError.undecodable(seq: view.seq, reason: "\(error)")
                 }
-                return try body(e)
             }
         } catch let error as EngineError { throw error } catch let error as LogError { throw .storage(error) } catch {
             throw .undecodable(seq: 0, reason: "\(error)")
@@ -394,24 +400,17 @@ public final class Engine: @unchecked Sendable {
         if from <= seq {
             // Events the shared state ignores (a student's grades, counseling, …) only move
             // it on: their data is not decoded.
-            do {
-                try log.forEach(from: from, through: seq) { view in
-                    if view.isRedacted { return true }
-                    do {
-                        let peek = try Event.peekStored(view.payload)
-                        if SharedState.ignoredTypes.contains(peek.type) {
-                            state.advance(seq: view.seq, recordedAt: view.timestamp)
-                            if keepRequests, let id = peek.requestId { requests[id] = view.seq }
-                            return true
-                        }
-                        let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
-                        state.apply(e)
-                        if keepRequests, let id = e.requestId { requests[id] = e.seq }
-                    } catch { throw EngineError.undecodable(seq: view.seq, reason: "\(error)") }
+            try forEachStoredEvent(from: from, through: seq) { view in
+                let peek = try Event.peekStored(view.payload)
+                if SharedState.ignoredTypes.contains(peek.type) {
+                    state.advance(seq: view.seq, recordedAt: view.timestamp)
+                    if keepRequests, let id = peek.requestId { requests[id] = view.seq }
                     return true
                 }
-            } catch let error as EngineError { throw error } catch let error as LogError { throw .storage(error) } catch {
-                throw .undecodable(seq: 0, reason: "\(error)")
+                let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                state.apply(e)
+                if keepRequests, let id = e.requestId { requests[id] = e.seq }
+                return true
             }
         }
         // Opening the store for "now" replayed a long tail: save it, so that the next
