@@ -33,6 +33,7 @@ extension Engine {
     public func retentionStatus() throws(EngineError) -> [RetentionEntry] {
         let now = clock()
         var out: [RetentionEntry] = []
+        let shared = try schoolState()
         for info in shared.students.values.sorted(by: { $0.id < $1.id }) where info.departedOn != nil || info.purged {
             var entry = RetentionEntry(student: info.id, departedOn: info.departedOn, reason: info.departureReason,
                                        purgeAllowedOn: nil, purgeAllowedNow: false, purgedSeq: info.purgedSeq, purgeIncomplete: false)
@@ -66,7 +67,7 @@ extension Engine {
         guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
         var purgedSeq: UInt64
         var resumed = false
-        if let info = shared.students[student], info.purged, let seq = info.purgedSeq {
+        if let seq = try studentState(student).purgedSeq {
             purgedSeq = seq
             resumed = true
         } else {
@@ -129,8 +130,9 @@ extension Engine {
         do { report = try log.redact(seqs: targetSet) } catch { throw .storage(error) }
         removedSnapshots += removeAllSnapshots()
         studentCache.removeAll()
-        (shared, requests) = try replayShared(through: log.lastSeq, keepRequests: true)
-        if shared.lastSeq > 0 && snapshotSeqs().isEmpty { saveSnapshot(shared, requests: requests) }
+        schoolCache = nil
+        (core, requests) = try replayShared(.core, through: log.lastSeq, keepRequests: true)
+        if core.lastSeq > 0 && snapshotSeqs(.core).isEmpty { saveSnapshot(core, requests: requests) }
         return PurgeReport(student: student, purgedSeq: purgedSeq, resumed: resumed, redactedEvents: report.redacted,
                            rewrittenSegments: report.segments, removedFiles: removedFiles, removedSnapshots: removedSnapshots)
     }
@@ -198,7 +200,9 @@ extension Engine {
     /// content removed without the record SPEC §7 requires: tampering.
     public func unexplainedRedactions(_ report: VerifyReport) -> [UnexplainedRedaction] {
         var purges: [String: UInt64] = [:]
-        for info in shared.students.values { if let seq = info.purgedSeq { purges[info.id] = seq } }
+        for key in report.redacted.keys where !key.isEmpty {
+            if let seq = lastPurge(of: key) { purges[key] = seq }
+        }
         for (student, seq) in Self.appliedPurges(store: path) where purges[student] == nil { purges[student] = seq }
         var out: [UnexplainedRedaction] = []
         for (key, seqs) in report.redacted {
@@ -206,6 +210,15 @@ extension Engine {
             for seq in seqs where purged.map({ seq >= $0 }) ?? true { out.append(UnexplainedRedaction(seq: seq, key: key)) }
         }
         return out.sorted { $0.seq < $1.seq }
+    }
+
+    /// The seq of the last `retention.purged` in a student's stream (unreadable: none).
+    func lastPurge(of student: String) -> UInt64? {
+        var last: UInt64?
+        try? log.forEach(seqs: try log.seqs(forKey: student)) { view in
+            if !view.isRedacted, (try? Event.peekStored(view.payload))?.type == .retentionPurged { last = view.seq }
+        }
+        return last
     }
 
     /// The purges listed in a backup's `PURGES-APPLIED`.
@@ -220,7 +233,7 @@ extension Engine {
 
     /// Writes this store's purges into `backup`'s `PURGES-APPLIED` (durably).
     public func recordPurges(in backup: String) throws(EngineError) {
-        let lines = shared.students.values.compactMap { info in info.purgedSeq.map { "\(info.id) \($0)\n" } }.sorted().joined()
+        let lines = try schoolState().students.values.compactMap { info in info.purgedSeq.map { "\(info.id) \($0)\n" } }.sorted().joined()
         do { try StoreFile.writeDurably(Array(lines.utf8), to: backup + "/" + Self.appliedPurgesFile) } catch { throw .storage(error) }
     }
 }

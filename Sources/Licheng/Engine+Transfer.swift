@@ -29,8 +29,8 @@ extension Engine {
     /// events reference, with a checkpoint of this store's chain head, all signed with
     /// `signer` (the school's key). Writes nothing.
     public func exportTransfer(student: String, signer: SigningKey) throws(EngineError) -> TransferExport {
-        guard let code = shared.store?.schoolCode else { throw .notFound("The store has no school code (store.initialized is missing).") }
-        guard let info = shared.students[student], !info.purged else {
+        guard let code = core.store?.schoolCode else { throw .notFound("The store has no school code (store.initialized is missing).") }
+        guard try studentState(student).isEnrolled else {
             throw .notFound("Student \(student) is not enrolled in this school; there is nothing to export.")
         }
         var entries: [RecordBundle.Entry] = []
@@ -70,7 +70,7 @@ extension Engine {
         guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
         let bundle: RecordBundle
         do { bundle = try RecordBundle.parse(bytes) } catch { throw .bundle(error) }
-        guard let text = shared.trustedSchools[bundle.senderCode], let key = PublicKey(text: text) else {
+        guard let text = core.trustedSchools[bundle.senderCode], let key = PublicKey(text: text) else {
             throw .bundle(BundleError(.untrusted, field: "senderCode",
                                       "it is signed by school \(bundle.senderCode), whose key is not trusted here; register it with 'licheng school trust \(bundle.senderCode) --key …' after checking it with that school"))
         }
@@ -99,11 +99,12 @@ extension Engine {
         guard !name.isEmpty else {
             throw .bundle(BundleError(.refused, field: "events", "it holds no enrolment record of student \(bundle.key) (no name)"))
         }
-        if let info = shared.students[bundle.key], !info.purged {
-            throw .bundle(BundleError(.refused, field: "studentId", "student \(bundle.key) is already enrolled in this school" + (info.departedOn != nil ? " (departed; re-enrol them instead)" : "")))
+        let here = try studentState(bundle.key)
+        if here.isEnrolled {
+            throw .bundle(BundleError(.refused, field: "studentId", "student \(bundle.key) is already enrolled in this school" + (here.registry?.departedOn != nil ? " (departed; re-enrol them instead)" : "")))
         }
         // A bundle signed before this student's purge here would bring the purged history back.
-        if let info = shared.students[bundle.key], info.purged, let purgedSeq = info.purgedSeq {
+        if let purgedSeq = here.purgedSeq {
             let purgedAt = (try? event(at: purgedSeq).recordedAt) ?? Int64.max
             if bundle.checkpoint.time <= purgedAt {
                 throw .bundle(BundleError(.refused, field: "checkpoint.time",

@@ -42,18 +42,26 @@ public enum AsOf: Sendable, Equatable {
 
 /// The engine joins the log and the domain: it validates proposed events
 /// against the state and appends them under the store's writer lock, keeps
-/// the shared state current (snapshot + tail), and answers queries now or as
-/// of any past seq by replaying only what the question needs.
+/// the core shared state current (snapshot + tail), and answers queries now or
+/// as of any past seq by replaying only what the question needs: one student's
+/// stream and the core for a student's question, the school index (loaded on
+/// demand) for school-wide ones.
 public final class Engine: @unchecked Sendable {
     public let path: String
     public let log: Log
     public let blobs: BlobStore
     let clock: @Sendable () -> Timestamp
     let snapshotInterval: UInt64
-    /// The shared state after `log.lastSeq`.
-    public internal(set) var shared: SharedState
-    /// requestId → seq of the event that carried it.
+    /// The core shared state (`SharedState.Detail.core`) after `log.lastSeq`.
+    public internal(set) var core: SharedState
+    /// requestId → seq, for the school-wide events (a student's are in the student's state).
     var requests: [String: UInt64]
+    /// The shared state with the school index after `log.lastSeq`, once something needed it;
+    /// a writing engine keeps it current from then on.
+    var schoolCache: SharedState?
+    /// Batch lists already read (see `members(of:)`), by the batch's seq.
+    private var membersCache: [UInt64: BatchMembers] = [:]
+    private let membersCacheLock = NSLock()
     /// Student states as of `log.lastSeq`, kept between submits. Valid because a
     /// writing engine holds the store's lock for its whole life: nobody else appends.
     var studentCache: [String: StudentState] = [:]
@@ -61,8 +69,8 @@ public final class Engine: @unchecked Sendable {
     /// then refuses further work (reopening rebuilds everything from the log).
     private var broken: String?
     let studentCacheLimit: Int
-    /// The snapshot `loadSnapshot` decoded last (see there).
-    private var snapshotCache: Snapshot?
+    /// The snapshot `loadSnapshot` decoded last, per detail (see there).
+    private var snapshotCache: [SharedState.Detail: Snapshot] = [:]
     private let snapshotCacheLock = NSLock()
 
     public struct Options: Sendable {
@@ -77,14 +85,14 @@ public final class Engine: @unchecked Sendable {
         public init() {}
     }
 
-    private init(path: String, log: Log, options: Options, shared: SharedState, requests: [String: UInt64]) {
+    private init(path: String, log: Log, options: Options, core: SharedState, requests: [String: UInt64]) {
         self.path = path
         self.log = log
         self.blobs = BlobStore(storePath: path)
         self.clock = options.clock
         self.snapshotInterval = options.snapshotInterval
         self.studentCacheLimit = options.studentCacheLimit
-        self.shared = shared
+        self.core = core
         self.requests = requests
     }
 
@@ -97,7 +105,7 @@ public final class Engine: @unchecked Sendable {
             // The school's Ed25519 key pair (keys/signing.key, mode 0600; keys/signing.pub).
             log.signer = try StoreKeys.create(store: path)
         } catch { throw .storage(error) }
-        let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
+        let engine = Engine(path: path, log: log, options: options, core: SharedState(detail: .core), requests: [:])
         _ = try engine.submit([Event(actor: adminId, body: .storeInitialized(StoreInitialized(
             schoolCode: schoolCode, schoolName: schoolName, adminId: adminId, adminName: adminName)))])
         return engine
@@ -112,11 +120,8 @@ public final class Engine: @unchecked Sendable {
             log = try Log.open(at: path, mode: mode, options: options.log)
             if mode == .write { log.signer = try StoreKeys.loadPrivate(store: path) }
         } catch { throw .storage(error) }
-        let engine = Engine(path: path, log: log, options: options, shared: SharedState(), requests: [:])
-        let last = log.lastSeq
-        let (state, requests) = try engine.replayShared(through: last, keepRequests: true)
-        engine.shared = state
-        engine.requests = requests
+        let engine = Engine(path: path, log: log, options: options, core: SharedState(detail: .core), requests: [:])
+        (engine.core, engine.requests) = try engine.replayShared(.core, through: log.lastSeq, keepRequests: true)
         return engine
     }
 
@@ -133,45 +138,76 @@ public final class Engine: @unchecked Sendable {
     public func submit(_ proposed: [Event], blobs contents: [[UInt8]] = []) throws(EngineError) -> [Event] {
         guard log.mode == .write else { throw .storage(.notWritable(reason: "it was opened for reading")) }
         if let broken { throw .storage(.poisoned(reason: broken)) }
-        // Events are applied to `shared` in place as they pass (copying the school-wide
-        // state per batch would cost more than the batch). If a later event is rejected
-        // or the append fails, the state is rebuilt from the snapshot and the log.
-        let before = shared.lastSeq
+        // Events are applied to `core` (and a loaded school index) in place as they pass:
+        // copying per batch would cost more than the batch. If a later event is rejected or
+        // the append fails, the core is rebuilt from the snapshot and the log.
+        let before = core.lastSeq
         var students: [String: StudentState] = [:]
         var accepted: [Event] = []
         var results: [Event] = []
         var newRequests: [String: UInt64] = [:]
+        var newCoreRequests: [String: UInt64] = [:]
+        /// This batch's `submission.made` events, for students loaded after them.
+        var submissions: [(seq: UInt64, batchId: String, shares: [String: StudentSubmission], data: SubmissionMade)] = []
         let now = clock()
         func undo() {
             guard !accepted.isEmpty else { return }
-            do { (shared, requests) = try replayShared(through: log.lastSeq, keepRequests: true) } catch {
+            schoolCache = nil
+            do { (core, requests) = try replayShared(.core, through: log.lastSeq, keepRequests: true) } catch {
                 broken = "the state could not be rebuilt after a failed batch (\(error)); reopen the store"
             }
         }
+        /// The state of student `s` with this batch's accepted events.
+        func state(of s: String) throws(EngineError) -> StudentState {
+            if let st = students[s] { return st }
+            var st: StudentState
+            if let cached = studentCache[s] { st = cached } else { st = try loadStudent(s, through: log.lastSeq) }
+            for b in submissions where st.lastSeq > 0 {
+                if let share = b.shares[s] { st.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items) }
+            }
+            students[s] = st
+            return st
+        }
+        var lookupError: EngineError?
+        let lookup: (String) -> StudentState? = { id in
+            do throws(EngineError) { return try state(of: id) } catch { lookupError = error; return nil }
+        }
         for (index, event) in proposed.enumerated() {
-            if let id = event.requestId, let seq = requests[id] ?? newRequests[id] {
+            let studentID = event.impliedStudent(in: core)
+            var student: StudentState?
+            if let s = studentID {
+                do { student = try state(of: s) } catch { undo(); throw error }
+            }
+            if let id = event.requestId, let seq = newRequests[id] ?? (studentID == nil ? requests[id] : student?.requests[id]) {
                 if let earlier = accepted.first(where: { $0.seq == seq }) { results.append(earlier); continue }
                 do { results.append(try self.event(at: seq)) } catch { undo(); throw error }
                 continue
             }
-            let studentID = event.impliedStudent(in: shared)
-            var student: StudentState?
-            if let s = studentID {
-                if students[s] == nil, shared.students[s] != nil {
-                    if let cached = studentCache[s] { students[s] = cached } else {
-                        do { students[s] = try loadStudent(s, through: log.lastSeq, shared: shared) } catch { undo(); throw error }
-                    }
-                }
-                student = students[s]
+            // Only a submission reads the whole school's items.
+            var shared = core
+            if event.type == .submissionMade {
+                do { shared = try liveSchoolState(accepted: accepted) } catch { undo(); throw error }
             }
             let decided: Event
-            do { decided = try decide(event, now: now, shared: shared, student: student) } catch {
+            do { decided = try decide(event, now: now, shared: shared, student: student, lookup: lookup) } catch {
                 undo()
-                throw .rejected(error, index: proposed.count > 1 ? index : nil)
+                throw lookupError ?? .rejected(error, index: proposed.count > 1 ? index : nil)
             }
-            shared.apply(decided)
-            if let key = decided.streamKey { students[key, default: StudentState(id: key)].apply(decided, shared: shared) }
-            if let id = decided.requestId { newRequests[id] = decided.seq }
+            if let lookupError { undo(); throw lookupError }
+            core.apply(decided)
+            schoolCache?.apply(decided)
+            if let key = decided.streamKey { students[key, default: StudentState(id: key)].apply(decided) }
+            if case .submissionMade(let d) = decided.body, let batchId = d.batchId {
+                let shares = d.studentShares()
+                submissions.append((decided.seq, batchId, shares, d))
+                for (s, share) in shares where (students[s]?.lastSeq ?? 0) > 0 {
+                    students[s]!.applySubmission(batchId: batchId, seq: decided.seq, carriesStudent: share.carriesStudent, items: share.items)
+                }
+            }
+            if let id = decided.requestId {
+                newRequests[id] = decided.seq
+                if decided.streamKey == nil { newCoreRequests[id] = decided.seq }
+            }
             accepted.append(decided)
             results.append(decided)
         }
@@ -208,9 +244,29 @@ public final class Engine: @unchecked Sendable {
         }
         if studentCache.count + students.count > studentCacheLimit { studentCache.removeAll(keepingCapacity: true) }
         studentCache.merge(students) { _, new in new }
-        requests.merge(newRequests) { a, _ in a }
-        if shared.lastSeq / snapshotInterval > before / snapshotInterval { saveSnapshot(shared, requests: requests) }
+        for b in submissions {
+            keep(BatchMembers(batchId: b.batchId, seq: b.seq, b.data), save: true)
+            // Cached students this batch did not load miss the submission.
+            for (s, share) in b.shares where students[s] == nil && studentCache[s] != nil {
+                studentCache[s]!.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items)
+            }
+        }
+        requests.merge(newCoreRequests) { a, _ in a }
+        if core.lastSeq / snapshotInterval > before / snapshotInterval {
+            saveSnapshot(core, requests: requests)
+            if let school = schoolCache { saveSnapshot(school, requests: [:]) }
+        }
         return results
+    }
+
+    /// The school index as of the last accepted event of a batch in progress: loaded (and
+    /// then kept current) when a submission needs it.
+    private func liveSchoolState(accepted: [Event]) throws(EngineError) -> SharedState {
+        if let school = schoolCache { return school }
+        var school = try replayShared(.school, through: log.lastSeq, keepRequests: false).0
+        for e in accepted { school.apply(e) }
+        schoolCache = school
+        return school
     }
 
     // MARK: Reading
@@ -242,29 +298,60 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// The shared state as of `seq`.
-    public func sharedState(through seq: UInt64) throws(EngineError) -> SharedState {
-        if seq == shared.lastSeq { return shared }
-        return try replayShared(through: seq, keepRequests: false).0
+    /// The core shared state as of `seq` (staff, courses, windows, policies, batches without
+    /// their lists): what a student's question and every rule but a submission read.
+    public func coreState(through seq: UInt64) throws(EngineError) -> SharedState {
+        if seq == core.lastSeq { return core }
+        return try replayShared(.core, through: seq, keepRequests: false).0
     }
 
-    /// One student's state as of `seq`: only that student's events are read.
-    public func studentState(_ student: String, through seq: UInt64, shared: SharedState) throws(EngineError) -> StudentState {
-        try loadStudent(student, through: seq, shared: shared)
+    /// The shared state with the school index as of `seq` (nil: now): what school-wide
+    /// questions read (pending work, class overviews, compliance, retention, submissions).
+    /// Costs a snapshot of the whole school and the events after it.
+    public func schoolState(through seq: UInt64? = nil) throws(EngineError) -> SharedState {
+        let seq = seq ?? log.lastSeq
+        if let school = schoolCache, school.lastSeq == seq { return school }
+        let school = try replayShared(.school, through: seq, keepRequests: false).0
+        if seq == core.lastSeq { schoolCache = school }
+        return school
     }
 
-    func loadStudent(_ student: String, through seq: UInt64, shared: SharedState) throws(EngineError) -> StudentState {
+    /// One student's state as of `seq`: only that student's events are read, and the
+    /// lists of the batches submitted after the student's first event.
+    public func studentState(_ student: String, through seq: UInt64? = nil) throws(EngineError) -> StudentState {
+        try loadStudent(student, through: seq ?? log.lastSeq)
+    }
+
+    func loadStudent(_ student: String, through seq: UInt64) throws(EngineError) -> StudentState {
         var state = StudentState(id: student)
         do {
-            try log.forEach(seqs: try log.seqs(forKey: student, through: seq)) { view in
+            let seqs = try log.seqs(forKey: student, through: seq)
+            guard let first = seqs.first else { return state }
+            // A submission reaches the student's state at its place in the log (see
+            // `SchoolState.apply`): batches are merged in between the student's events.
+            let source = seq <= core.lastSeq ? core : try coreState(through: seq)
+            let batches = source.batchOrder.compactMap { source.batches[$0] }.filter { $0.seq > first && $0.seq <= seq }
+            var next = 0
+            func applyBatches(before limit: UInt64) throws(EngineError) {
+                while next < batches.count, batches[next].seq < limit {
+                    let b = batches[next]
+                    next += 1
+                    if let share = try members(of: b).share(of: student) {
+                        state.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items)
+                    }
+                }
+            }
+            try log.forEach(seqs: seqs) { view in
+                try applyBatches(before: view.seq)
                 guard !view.isRedacted else { return }
                 let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
                 // A transfer brings the history from the other school (kept in its bundle).
                 if case .studentTransferredIn(let d) = e.body {
-                    state.applyImported(try importedHistory(d), from: d.sourceSchool, shared: shared)
+                    state.applyImported(try importedHistory(d), from: d.sourceSchool)
                 }
-                state.apply(e, shared: shared)
+                state.apply(e)
             }
+            try applyBatches(before: .max)
         } catch let error as EngineError {
             throw error
         } catch let error as LogError {
@@ -311,13 +398,49 @@ public final class Engine: @unchecked Sendable {
 
     public var now: Timestamp { clock() }
 
+    // MARK: Batch lists
+
+    var membersDirectory: String { snapshotDirectory }
+
+    func membersPath(_ seq: UInt64) -> String { membersDirectory + "/batch-" + String(format: "%020llu", seq) + ".members" }
+
+    /// The lists of a submitted batch: from memory, from its derived file, or read from the
+    /// batch's `submission.made` event (and then saved).
+    func members(of batch: Batch) throws(EngineError) -> BatchMembers {
+        membersCacheLock.lock()
+        let cached = membersCache[batch.seq]
+        membersCacheLock.unlock()
+        if let cached, cached.batchId == batch.batchId { return cached }
+        if let bytes = DerivedFile.read(membersPath(batch.seq), kind: BatchMembers.fileKind, version: BatchMembers.fileVersion),
+           let members = BatchMembers(decoding: bytes, storeID: log.storeID, batchId: batch.batchId, seq: batch.seq) {
+            keep(members, save: false)
+            return members
+        }
+        guard case .submissionMade(let d) = try event(at: batch.seq).body, d.batchId == batch.batchId else {
+            throw .undecodable(seq: batch.seq, reason: "it should be the submission of batch \(batch.batchId)")
+        }
+        let members = BatchMembers(batchId: batch.batchId, seq: batch.seq, d)
+        keep(members, save: true)
+        return members
+    }
+
+    func keep(_ members: BatchMembers, save: Bool) {
+        membersCacheLock.lock()
+        membersCache[members.seq] = members
+        membersCacheLock.unlock()
+        // As for snapshots: a reader saves only what the store still holds.
+        guard save, !(log.mode == .read && log.filesChangedOnDisk) else { return }
+        try? DerivedFile.write(members.encoded(storeID: log.storeID), to: membersPath(members.seq),
+                               kind: BatchMembers.fileKind, version: BatchMembers.fileVersion)
+    }
+
     // MARK: Snapshots
 
     static let snapshotKind: UInt32 = 1
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 8
+    static let snapshotVersion: UInt32 = 9
 
     struct Snapshot: Codable {
         var storeID: String
@@ -331,7 +454,12 @@ public final class Engine: @unchecked Sendable {
 
     var snapshotDirectory: String { path + "/snapshots" }
 
-    func snapshotPath(_ seq: UInt64) -> String { snapshotDirectory + "/shared-" + String(format: "%020llu", seq) + ".snap" }
+    /// `core-<seq>.snap` for the core shared state, `shared-<seq>.snap` with the school index.
+    static func snapshotPrefix(_ detail: SharedState.Detail) -> String { detail == .core ? "core-" : "shared-" }
+
+    func snapshotPath(_ detail: SharedState.Detail, _ seq: UInt64) -> String {
+        snapshotDirectory + "/" + Self.snapshotPrefix(detail) + String(format: "%020llu", seq) + ".snap"
+    }
 
     /// Saves the state as a derived snapshot (losing it loses nothing).
     func saveSnapshot(_ state: SharedState, requests: [String: UInt64]) {
@@ -342,28 +470,29 @@ public final class Engine: @unchecked Sendable {
         guard state.lastSeq > 0, let digest = try? log.digest(of: state.lastSeq),
               let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
                                                            shared: state, requests: requests)) else { return }
-        try? DerivedFile.write(bytes, to: snapshotPath(state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
-        thinSnapshots(keeping: state.lastSeq)
+        try? DerivedFile.write(bytes, to: snapshotPath(state.detail, state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
+        thinSnapshots(state.detail, keeping: state.lastSeq)
     }
 
     /// Keeps the newest three snapshots plus the oldest one of every stretch of 8
     /// intervals, so an "as of" anywhere replays at most about 8 intervals of events
     /// while disk use stays small.
-    func thinSnapshots(keeping newest: UInt64) {
-        let seqs = snapshotSeqs()
+    func thinSnapshots(_ detail: SharedState.Detail, keeping newest: UInt64) {
+        let seqs = snapshotSeqs(detail)
         let coarse = snapshotInterval * 8
         var oldestInStretch: [UInt64: UInt64] = [:]
         for seq in seqs { oldestInStretch[seq / coarse] = min(oldestInStretch[seq / coarse] ?? seq, seq) }
         let keep = Set(seqs.prefix(3)).union(oldestInStretch.values).union([newest])
-        for seq in seqs where !keep.contains(seq) { try? FileManager.default.removeItem(atPath: snapshotPath(seq)) }
+        for seq in seqs where !keep.contains(seq) { try? FileManager.default.removeItem(atPath: snapshotPath(detail, seq)) }
     }
 
-    /// The seqs of the snapshot files present, newest first.
-    func snapshotSeqs() -> [UInt64] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
+    /// The seqs of the snapshot files present (of one detail, or of both), newest first.
+    func snapshotSeqs(_ detail: SharedState.Detail? = nil) -> [UInt64] {
+        let prefixes = detail.map { [Self.snapshotPrefix($0)] } ?? [Self.snapshotPrefix(.core), Self.snapshotPrefix(.school)]
+        return ((try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? [])
             .compactMap { name -> UInt64? in
-                guard name.hasPrefix("shared-"), name.hasSuffix(".snap") else { return nil }
-                return UInt64(name.dropFirst(7).dropLast(5))
+                guard let prefix = prefixes.first(where: { name.hasPrefix($0) }), name.hasSuffix(".snap") else { return nil }
+                return UInt64(name.dropFirst(prefix.count).dropLast(5))
             }
             .sorted(by: >)
     }
@@ -371,19 +500,19 @@ public final class Engine: @unchecked Sendable {
     /// The newest readable snapshot at or before `seq`. The last one decoded is kept
     /// in memory: decoding is most of an "as of" query's cost, and successive queries
     /// of a long-lived engine usually start from the same snapshot.
-    func loadSnapshot(atOrBefore seq: UInt64) -> Snapshot? {
-        for candidate in snapshotSeqs() where candidate <= seq {
+    func loadSnapshot(_ detail: SharedState.Detail, atOrBefore seq: UInt64) -> Snapshot? {
+        for candidate in snapshotSeqs(detail) where candidate <= seq {
             let digest = (try? log.digest(of: candidate))?.hex
             snapshotCacheLock.lock()
-            let cached = snapshotCache
+            let cached = snapshotCache[detail]
             snapshotCacheLock.unlock()
             if let cached, cached.shared.lastSeq == candidate, digest == cached.digestAtLastSeq { return cached }
-            guard let bytes = DerivedFile.read(snapshotPath(candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
+            guard let bytes = DerivedFile.read(snapshotPath(detail, candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
                   let snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate,
-                  digest == snapshot.digestAtLastSeq else { continue }
+                  snapshot.shared.detail == detail, digest == snapshot.digestAtLastSeq else { continue }
             snapshotCacheLock.lock()
-            snapshotCache = snapshot
+            snapshotCache[detail] = snapshot
             snapshotCacheLock.unlock()
             return snapshot
         }
@@ -392,30 +521,30 @@ public final class Engine: @unchecked Sendable {
 
     /// Rebuilds the shared state as of `seq` from the nearest snapshot and the
     /// events after it; saves a snapshot when that replay was long.
-    func replayShared(through seq: UInt64, keepRequests: Bool) throws(EngineError) -> (SharedState, [String: UInt64]) {
-        let snapshot = loadSnapshot(atOrBefore: seq)
-        var state = snapshot?.shared ?? SharedState()
+    /// `keepRequests` also collects the request IDs of school-wide events (for a writer).
+    func replayShared(_ detail: SharedState.Detail, through seq: UInt64, keepRequests: Bool) throws(EngineError) -> (SharedState, [String: UInt64]) {
+        let snapshot = loadSnapshot(detail, atOrBefore: seq)
+        var state = snapshot?.shared ?? SharedState(detail: detail)
         var requests = keepRequests ? (snapshot?.requests ?? [:]) : [:]
         let from = state.lastSeq + 1
         if from <= seq {
-            // Events the shared state ignores (a student's grades, counseling, …) only move
-            // it on: their data is not decoded.
+            // Events the shared state ignores (a student's grades, counseling, …; for the core,
+            // every event of a student's stream) only move it on: their data is not decoded.
             try forEachStoredEvent(from: from, through: seq) { view in
                 let peek = try Event.peekStored(view.payload)
-                if SharedState.ignoredTypes.contains(peek.type) {
+                if state.ignores(peek.type) {
                     state.advance(seq: view.seq, recordedAt: view.timestamp)
-                    if keepRequests, let id = peek.requestId { requests[id] = view.seq }
                     return true
                 }
                 let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
                 state.apply(e)
-                if keepRequests, let id = e.requestId { requests[id] = e.seq }
+                if keepRequests, e.streamKey == nil, let id = e.requestId { requests[id] = e.seq }
                 return true
             }
         }
-        // Opening the store for "now" replayed a long tail: save it, so that the next
-        // command (a new process, for the CLI) replays only what came after.
-        if keepRequests, seq - (from - 1) >= min(snapshotInterval, Self.openTailLimit) {
+        // A replay up to now was long: save it, so that the next command (a new process,
+        // for the CLI) replays only what came after.
+        if keepRequests || detail == .school, seq == log.lastSeq, seq - (from - 1) >= min(snapshotInterval, Self.openTailLimit) {
             saveSnapshot(state, requests: requests)
         }
         return (state, requests)

@@ -46,10 +46,10 @@ public struct Event: Equatable, Sendable {
         }
     }
 
-    /// `impliedStudent`, and also: a `receipt.confirmed` by a student actor without `student`
-    /// is that student's own receipt. `decide` uses this; the engine should too.
+    /// `impliedStudent`, and also: a `receipt.confirmed` without `student` by an actor who is
+    /// not staff is that student's own receipt (an actor who is no student is then refused). `decide` uses this; the engine should too.
     public func impliedStudent(in shared: SharedState) -> String? {
-        if type == .receiptConfirmed, student == nil, shared.staff[actor] == nil, shared.students[actor] != nil { return actor }
+        if type == .receiptConfirmed, student == nil, shared.staff[actor] == nil { return actor }
         return impliedStudent
     }
 

@@ -14,24 +14,25 @@ public enum ReadAccess {
     /// students with items in their courses; `backup-admin` reads no portfolio content; expired
     /// accounts read nothing. A proxy reads, while it holds them, what the accounts it replaces
     /// read (SPEC §6: the successor needs the records to do the work that passed to them).
-    public static func mayRead(actor: String, student: String, shared: SharedState, now: Timestamp) -> Bool {
-        if actor == student { return shared.students[actor] != nil }
+    /// `student` is the student's state (as of now: read access follows today's duties).
+    public static func mayRead(actor: String, student: StudentState, shared: SharedState, now: Timestamp) -> Bool {
+        if actor == student.id { return student.isKnown }
         guard let a = shared.staff[actor], !a.isExpired(at: now) else { return false }
         if duties(of: a, cover: student, shared: shared) { return true }
         return shared.accountsReplaced(by: actor, at: now).contains { duties(of: $0, cover: student, shared: shared) }
     }
 
     /// Whether the account's roles, class and courses cover the student (expiry not judged).
-    static func duties(of a: StaffAccount, cover student: String, shared: SharedState) -> Bool {
+    static func duties(of a: StaffAccount, cover student: StudentState, shared: SharedState) -> Bool {
         if !everything.isDisjoint(with: a.roles) || !schoolWideDuties.isDisjoint(with: a.roles) { return true }
-        guard let info = shared.students[student] else { return false }
+        guard student.purgedSeq == nil, let info = student.registry else { return false }
         if a.has(.homeroomTeacher), a.homeroomClass == info.class { return true }
         if a.has(.subjectTeacher) {
             let mine = shared.courses.values.filter { $0.teachers.contains(a.id) }
             if mine.contains(where: { $0.class == info.class }) { return true }
             let keys = Set(mine.map(\.key))
-            if shared.items.values.contains(where: { i in
-                i.student == student && i.courseId != nil && i.term != nil && keys.contains(SharedState.courseKey(i.courseId!, i.term!))
+            if student.items.values.contains(where: { i in
+                i.courseId != nil && i.term != nil && keys.contains(SharedState.courseKey(i.courseId!, i.term!))
             }) { return true }
         }
         return false

@@ -35,8 +35,12 @@ private func roleList(_ roles: [StaffRole]) -> String { roles.map(\.rawValue).jo
 /// Validates a proposed event against the state and returns the event to append: with
 /// `recordedAt = max(now, last recordedAt)`, `seq = shared.lastSeq + 1`, the `student` filled
 /// in for student events, and item / batch IDs and submission contents assigned when absent.
-/// `student` is the state of `proposed.impliedStudent(in: shared)` (nil when that student is unknown).
-public func decide(_ proposed: Event, now: Timestamp, shared: SharedState, student: StudentState?) throws(Rejection) -> Event {
+/// `student` is the state of `proposed.impliedStudent(in: shared)` (nil or empty when that student
+/// is unknown); `lookup` gives any other student's state (the actor's, when a student acts
+/// on someone else). Only `submission.made` reads the shared state's school index
+/// (`SharedState.Detail.school`); every other rule reads the student's own state.
+public func decide(_ proposed: Event, now: Timestamp, shared: SharedState, student: StudentState?,
+                   lookup: @escaping (String) -> StudentState?) throws(Rejection) -> Event {
     var e = proposed
     let now = max(now, shared.lastRecordedAt)
     e.recordedAt = now
@@ -71,14 +75,15 @@ public func decide(_ proposed: Event, now: Timestamp, shared: SharedState, stude
         }
     }
 
-    let acting = try resolveActor(e, shared: shared, now: now)
-    try DecideContext(e: e, now: now, shared: shared, student: student, acting: acting).check(&e)
+    let acting = try resolveActor(e, shared: shared, now: now, student: student, lookup: lookup)
+    try DecideContext(e: e, now: now, shared: shared, student: student, acting: acting, lookup: lookup).check(&e)
     return e
 }
 
 /// Unregistered or expired accounts do nothing; a proxy acts for an account that is
 /// unavailable, departed or expired when it is that account's current proxy (SPEC §6).
-private func resolveActor(_ e: Event, shared: SharedState, now: Timestamp) throws(Rejection) -> Acting {
+private func resolveActor(_ e: Event, shared: SharedState, now: Timestamp, student: StudentState?,
+                          lookup: (String) -> StudentState?) throws(Rejection) -> Acting {
     if let account = shared.staff[e.actor] {
         if account.isExpired(at: now) {
             throw reject(.authority, "the account \(e.actor) expired at \(Taipei.format(account.accountExpiresAt!)) and can do nothing")
@@ -102,7 +107,8 @@ private func resolveActor(_ e: Event, shared: SharedState, now: Timestamp) throw
         }
         return .staff(duties)
     }
-    if let s = shared.students[e.actor], !s.purged {
+    let actorState = student?.id == e.actor ? student : lookup(e.actor)
+    if actorState?.isEnrolled == true {
         if e.onBehalfOf != nil { throw reject(.authority, "a student cannot act on behalf of someone else") }
         return .student(e.actor)
     }
@@ -129,6 +135,7 @@ private struct DecideContext {
     let shared: SharedState
     let student: StudentState?
     let acting: Acting
+    let lookup: (String) -> StudentState?
     var policy: Policy { shared.policy }
     var who: String { e.onBehalfOf.map { "\(e.actor) (for \($0))" } ?? e.actor }
 
@@ -160,9 +167,9 @@ private struct DecideContext {
 
     // MARK: reference helpers
 
-    func requireStudent() throws(Rejection) -> (String, StudentState, StudentInfo) {
+    func requireStudent() throws(Rejection) -> (String, StudentState, Registry) {
         let s = e.student!
-        guard let info = shared.students[s], !info.purged, let st = student, st.registry != nil else {
+        guard let st = student, st.isEnrolled, let info = st.registry else {
             throw reject(.reference, "student \(s) is not enrolled in this school")
         }
         return (s, st, info)
@@ -225,7 +232,7 @@ private struct DecideContext {
         case .staffRegistered(let d):
             try requireRole(.examSection)
             if shared.staff[d.staffId] != nil { throw reject(.state, "staff account \(d.staffId) is already registered") }
-            if shared.students[d.staffId] != nil { throw reject(.state, "\(d.staffId) is already a student ID") }
+            if lookup(d.staffId)?.isKnown == true { throw reject(.state, "\(d.staffId) is already a student ID") }
         case .staffRolesChanged(let d):
             try requireRole(.examSection)
             try requireStaff(d.staffId, "staff account")
@@ -285,8 +292,8 @@ private struct DecideContext {
             try requireRole(.examSection)
             let s = e.student!
             if shared.staff[s] != nil { throw reject(.state, "\(s) is already a staff account ID") }
-            if let info = shared.students[s], !info.purged {
-                throw reject(.state, "student \(s) is already enrolled" + (info.departedOn != nil ? " (departed; use student.re-enrolled)" : ""))
+            if let st = student, st.isEnrolled {
+                throw reject(.state, "student \(s) is already enrolled" + (st.registry?.departedOn != nil ? " (departed; use student.re-enrolled)" : ""))
             }
         case .studentRecordUpdated:
             try requireRole(.examSection)
@@ -305,7 +312,7 @@ private struct DecideContext {
         case .retentionPurged:
             try requireRole(.examSection)
             let (s, _, info) = try requireStudent()
-            guard let left = info.departedOn, let until = shared.purgeAllowedOn(info) else {
+            guard let left = info.departedOn, let until = shared.purgeAllowedOn(departedOn: left, recordedOn: info.departureRecordedOn) else {
                 throw reject(.retention, "student \(s) has not departed; only a departed student's portfolio may be purged")
             }
             if now < until.start {
@@ -396,7 +403,7 @@ private struct DecideContext {
             case .withdrawn: throw reject(.state, "item \(d.itemId) is already withdrawn")
             default: break
             }
-            if shared.items[d.itemId]?.submittedIn != nil { throw reject(.state, "item \(d.itemId) was submitted; a submitted item cannot be withdrawn") }
+            if item.submittedIn != nil { throw reject(.state, "item \(d.itemId) was submitted; a submitted item cannot be withdrawn") }
             if item.selected { throw reject(.state, "item \(d.itemId) is selected; deselect it before withdrawing it") }
         case .courseOutcomeCertified(let d):
             _ = try requireStudent()
@@ -428,7 +435,7 @@ private struct DecideContext {
                 throw reject(.state, "item \(d.itemId) is \(item.status.rawValue); only certified course outcomes can be selected")
             }
             if item.status == .withdrawn { throw reject(.state, "item \(d.itemId) was withdrawn and cannot be selected") }
-            if shared.frozenSelections.contains(SharedState.frozenKey(s, item.year, item.kind)) {
+            if st.selectionsFrozen(item.year, item.kind) {
                 throw reject(.state, "the \(item.kind.rawValue) selections of \(s) for academic year \(item.year) were submitted and are frozen")
             }
             try requireWindow(.selection, year: item.year)
@@ -441,16 +448,19 @@ private struct DecideContext {
         case .itemDeselected(let d):
             let s = e.student!
             try requireSelf(s)
-            _ = try requireStudent()
+            let (_, st, _) = try requireStudent()
             let item = try requireItem(d.itemId)
             if !item.selected { throw reject(.state, "item \(d.itemId) is not selected") }
-            if shared.items[d.itemId]?.submittedIn != nil || shared.frozenSelections.contains(SharedState.frozenKey(s, item.year, item.kind)) {
+            if item.submittedIn != nil || st.selectionsFrozen(item.year, item.kind) {
                 throw reject(.state, "item \(d.itemId) was submitted; a submitted selection cannot be changed")
             }
             try requireWindow(.selection, year: item.year)
 
         case .submissionMade(var d):
             try requireRole(d.kind.owner)
+            guard shared.keepsSchoolIndex else {
+                throw reject(.state, "a submission is checked against the whole school's items; the state given holds only the core (an engine bug)")
+            }
             if let id = d.batchId, shared.batches[id] != nil { throw reject(.state, "batch \(id) already exists") }
             if let r = d.replaces {
                 guard let old = shared.batches[r] else { throw reject(.reference, "batch \(r) (to be replaced) does not exist") }
@@ -495,15 +505,15 @@ private struct DecideContext {
         case .receiptConfirmed(let d):
             let batch = try requireBatch(d.batchId)
             if let s = e.student {
-                guard batch.students.contains(s) else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
+                guard student?.submissions[d.batchId]?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
                 if isStudentActor { try requireSelf(s) } else {
                     try requireRole(.examSection)
                     if d.method != .mail { throw reject(.authority, "staff confirm a student's receipt only by mail (method: mail) for a student who has left") }
-                    guard shared.students[s]?.departedOn != nil else {
+                    guard student?.registry?.departedOn != nil else {
                         throw reject(.authority, "student \(s) has not left the school and confirms their own receipt; staff confirm by mail only for a student who has left (rules 7(3)3)")
                     }
                 }
-                if let r = batch.studentReceipts[s], r.status == .confirmed {
+                if let r = student?.receipts[d.batchId], r.status == .confirmed {
                     throw reject(.state, "student \(s) already confirmed the receipt of batch \(d.batchId)")
                 }
             } else {
@@ -514,14 +524,14 @@ private struct DecideContext {
         case .receiptDisputed(let d):
             let s = e.student!
             let batch = try requireBatch(d.batchId)
-            guard batch.students.contains(s) else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
+            guard student?.submissions[d.batchId]?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
             if isStudentActor { try requireSelf(s) } else { try requireRole(.examSection) }
-            if batch.studentReceipts[s]?.status == .disputed { throw reject(.state, "student \(s) already has an open dispute about batch \(d.batchId)") }
+            if student?.receipts[d.batchId]?.status == .disputed { throw reject(.state, "student \(s) already has an open dispute about batch \(d.batchId)") }
         case .receiptDisputeResolved(let d):
             let s = e.student!
             let batch = try requireBatch(d.batchId)
             try requireRole(batch.kind.owner)
-            if batch.studentReceipts[s]?.status != .disputed { throw reject(.state, "student \(s) has no open dispute about batch \(d.batchId)") }
+            if student?.receipts[d.batchId]?.status != .disputed { throw reject(.state, "student \(s) has no open dispute about batch \(d.batchId)") }
         }
     }
 

@@ -2,7 +2,8 @@
 
 /// All state in memory: the shared state and one `StudentState` per student stream. The engine
 /// may keep student states elsewhere (snapshots, lazily loaded); the order of application must
-/// be the same: `shared.apply(e)`, then, for a student event, `students[key].apply(e, shared:)`.
+/// be the same: `shared.apply(e)`, then, for a student event, `students[key].apply(e)`; a
+/// `submission.made` is then applied to every student it carries (`applySubmission`).
 public struct SchoolState: Codable, Sendable, Equatable {
     public var shared = SharedState()
     public var students: [String: StudentState] = [:]
@@ -12,14 +13,20 @@ public struct SchoolState: Codable, Sendable, Equatable {
     public mutating func apply(_ e: Event) {
         shared.apply(e)
         if let k = e.streamKey {
-            students[k, default: StudentState(id: k)].apply(e, shared: shared)
+            students[k, default: StudentState(id: k)].apply(e)
+        }
+        if case .submissionMade(let d) = e.body, let batchId = d.batchId {
+            for (s, share) in d.studentShares() where students[s] != nil {
+                students[s]!.applySubmission(batchId: batchId, seq: e.seq, carriesStudent: share.carriesStudent, items: share.items)
+            }
         }
     }
 
     /// Validates a proposed event (see `decide`) against this state.
     public func decide(_ proposed: Event, now: Timestamp) throws(Rejection) -> Event {
         let s = proposed.impliedStudent(in: shared)
-        return try LichengDomain.decide(proposed, now: now, shared: shared, student: s.flatMap { students[$0] })
+        return try LichengDomain.decide(proposed, now: now, shared: shared, student: s.flatMap { students[$0] },
+                                        lookup: { students[$0] })
     }
 
     public func portfolio(_ student: String) -> Portfolio? {
@@ -32,5 +39,19 @@ public struct SchoolState: Codable, Sendable, Equatable {
 
     public func classOverview(_ className: String, term: Term? = nil) -> ClassOverview {
         ClassOverview(className: className, shared: shared, students: students, term: term)
+    }
+}
+
+extension SubmissionMade {
+    /// What the batch holds of each student: named in `students`, and/or owning items
+    /// (an item ID starts with its student's ID and '-'), in the byte order of their IDs.
+    public func studentShares() -> [String: StudentSubmission] {
+        var out: [String: StudentSubmission] = [:]
+        for s in students { out[s] = StudentSubmission(carriesStudent: true, items: []) }
+        for i in items.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            guard let s = studentID(ofItem: i) else { continue }
+            out[s, default: StudentSubmission(carriesStudent: false, items: [])].items.append(i)
+        }
+        return out
     }
 }

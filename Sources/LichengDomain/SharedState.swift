@@ -191,6 +191,15 @@ public struct CertificationTally: Codable, Sendable, Equatable {
 }
 
 public struct SharedState: Codable, Sendable, Equatable {
+    /// How much a shared state keeps. `core` is what every command needs and stays small as the
+    /// school grows: the store, staff, proxies, courses, windows, policies, meetings, trainings,
+    /// trusted schools, and each batch without its item and student lists. `school` adds the
+    /// per-student and per-item index that school-wide work reads (the roster, items, awaiting
+    /// certification, frozen selections, cadres, certification tallies, batches' lists and
+    /// receipts). A student's own facts are always answered from the student's state.
+    public enum Detail: UInt8, Codable, Sendable { case core, school }
+
+    public var detail = Detail.school
     public var lastSeq: UInt64 = 0
     public var lastRecordedAt: Timestamp = 0
     public var store: StoreInfo?
@@ -222,7 +231,10 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// Other schools' public keys (`school.trusted`), by school code; the last one registered counts.
     public var trustedSchools: [String: String] = [:]
 
-    public init() {}
+    public init(detail: Detail = .school) { self.detail = detail }
+
+    /// Keeps the per-student and per-item index (see `Detail`).
+    public var keepsSchoolIndex: Bool { detail == .school }
 
     public static func courseKey(_ courseId: String, _ term: Term) -> String { "\(courseId)@\(term)" }
     public static func windowKey(_ term: Term, _ kind: WindowKind) -> WindowKey { WindowKey(term: term, kind: kind) }
@@ -247,9 +259,13 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// The first day a departed student's data may be purged (SPEC §7): the retention
     /// period of the policy in force, counted from the departure date, or from the day
     /// the departure was recorded when that is later. Nil for a student who has not departed.
+    public func purgeAllowedOn(departedOn: LocalDate?, recordedOn: LocalDate?) -> LocalDate? {
+        guard let left = departedOn else { return nil }
+        return max(left, recordedOn ?? left).adding(years: Int(policy.retentionYears))
+    }
+
     public func purgeAllowedOn(_ info: StudentInfo) -> LocalDate? {
-        guard let left = info.departedOn else { return nil }
-        return max(left, info.departureRecordedOn ?? left).adding(years: Int(policy.retentionYears))
+        purgeAllowedOn(departedOn: info.departedOn, recordedOn: info.departureRecordedOn)
     }
 
     public func students(inClass c: String) -> [StudentInfo] {
@@ -313,6 +329,12 @@ public struct SharedState: Codable, Sendable, Equatable {
         .serviceRecorded, .autobiographyRecorded, .studentTransferredOut,
     ]
 
+    /// Whether `apply` changes nothing but the position for events of this type: the
+    /// `ignoredTypes`, and with `Detail.core` every event of a student's own stream.
+    public func ignores(_ type: EventType) -> Bool {
+        SharedState.ignoredTypes.contains(type) || (detail == .core && type.scope == .student)
+    }
+
     /// Moves the state past an event of an ignored type.
     public mutating func advance(seq: UInt64, recordedAt: Timestamp) {
         lastSeq = seq
@@ -372,6 +394,35 @@ public struct SharedState: Codable, Sendable, Equatable {
             policies.append(p)
         case .trainingHeld(let d):
             trainings.append(TrainingInfo(kind: d.kind, date: d.date, audience: d.audience, hosts: d.hosts, title: d.title, seq: e.seq))
+        case .courseOffered(let d):
+            courses[SharedState.courseKey(d.courseId, d.term)] = CourseInfo(courseId: d.courseId, term: d.term, name: d.name, teachers: d.teachers, class: d.class)
+        case .submissionMade(let d):
+            guard let id = d.batchId else { return }
+            // Items are kept sorted so that one student's items (IDs start with the
+            // student ID) are found by binary search: see `Batch.items(ofStudent:)`.
+            batches[id] = Batch(batchId: id, kind: d.kind, year: d.year, term: d.term,
+                                items: keepsSchoolIndex ? d.items.sorted() : [], students: keepsSchoolIndex ? d.students : [],
+                                replaces: d.replaces, submittedBy: e.actor, onBehalfOf: e.onBehalfOf, seq: e.seq, at: e.recordedAt)
+            batchOrder.append(id)
+            if let r = d.replaces { batches[r]?.replacedBy = id }
+            if keepsSchoolIndex { indexSubmission(d, id) }
+        case .receiptConfirmed(let d) where e.student == nil:
+            batches[d.batchId]?.schoolReceipt = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
+        default:
+            if keepsSchoolIndex { applyToSchoolIndex(e) }
+        }
+    }
+
+    private mutating func indexSubmission(_ d: SubmissionMade, _ id: String) {
+        for i in d.items {
+            items[i]?.submittedIn = id
+            if let info = items[i] { frozenSelections.insert(SharedState.frozenKey(info.student, info.year, info.kind)) }
+        }
+    }
+
+    /// The per-student and per-item index (`Detail.school`).
+    private mutating func applyToSchoolIndex(_ e: Event) {
+        switch e.body {
         case .studentEnrolled(let d):
             guard let s = e.student else { return }
             students[s] = StudentInfo(id: s, name: d.name, class: d.class, enrolledSeq: e.seq)
@@ -405,8 +456,6 @@ public struct SharedState: Codable, Sendable, Equatable {
                 }
                 items[id] = nil
             }
-        case .courseOffered(let d):
-            courses[SharedState.courseKey(d.courseId, d.term)] = CourseInfo(courseId: d.courseId, term: d.term, name: d.name, teachers: d.teachers, class: d.class)
         case .cadreRecorded(let d):
             if let s = e.student { cadreStudents[d.term.year, default: []].insert(s) }
         case .courseOutcomeUploaded(let d):
@@ -446,21 +495,9 @@ public struct SharedState: Codable, Sendable, Equatable {
             items[d.itemId]?.selected = true
         case .itemDeselected(let d):
             items[d.itemId]?.selected = false
-        case .submissionMade(let d):
-            guard let id = d.batchId else { return }
-            // Items are kept sorted so that one student's items (IDs start with the
-            // student ID) are found by binary search: see `Batch.items(ofStudent:)`.
-            batches[id] = Batch(batchId: id, kind: d.kind, year: d.year, term: d.term, items: d.items.sorted(), students: d.students,
-                                replaces: d.replaces, submittedBy: e.actor, onBehalfOf: e.onBehalfOf, seq: e.seq, at: e.recordedAt)
-            batchOrder.append(id)
-            if let r = d.replaces { batches[r]?.replacedBy = id }
-            for i in d.items {
-                items[i]?.submittedIn = id
-                if let info = items[i] { frozenSelections.insert(SharedState.frozenKey(info.student, info.year, info.kind)) }
-            }
         case .receiptConfirmed(let d):
-            let rec = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
-            if let s = e.student { batches[d.batchId]?.studentReceipts[s] = rec } else { batches[d.batchId]?.schoolReceipt = rec }
+            guard let s = e.student else { return }
+            batches[d.batchId]?.studentReceipts[s] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
         case .receiptDisputed(let d):
             guard let s = e.student else { return }
             let prev = batches[d.batchId]?.studentReceipts[s]
@@ -469,8 +506,7 @@ public struct SharedState: Codable, Sendable, Equatable {
             guard let s = e.student else { return }
             let prev = batches[d.batchId]?.studentReceipts[s]
             batches[d.batchId]?.studentReceipts[s] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: prev?.everConfirmed ?? false)
-        case .electiveRegistered, .gradeRecorded, .counselingRecorded, .coursePlanRecorded, .attendanceRecorded,
-             .serviceRecorded, .autobiographyRecorded, .studentTransferredOut:
+        default:
             break
         }
     }

@@ -19,6 +19,9 @@ public struct Registry: Codable, Sendable, Equatable {
     public var enrolledSeq: UInt64
     public var departedOn: LocalDate?
     public var departureReason: DepartureReason?
+    /// The (Asia/Taipei) day the departure was recorded: the retention clock starts at
+    /// the later of this and `departedOn`, so a backdated departure cannot shorten it.
+    public var departureRecordedOn: LocalDate?
     /// Set for a student who arrived by transfer.
     public var transferredFrom: String?
     public var transferredTo: String?
@@ -56,6 +59,16 @@ public struct Item: Codable, Sendable, Equatable {
     public var history: [ItemHistoryEntry] = []
     /// The school code this item was imported from (a transfer), nil when uploaded here.
     public var importedFrom: String? = nil
+    /// The last batch (`submission.made`) that carried the item, nil when never submitted.
+    public var submittedIn: String? = nil
+}
+
+/// What one `submission.made` holds of one student: whether the batch names the student,
+/// and which of the student's items it carries.
+public struct StudentSubmission: Codable, Sendable, Equatable {
+    public var carriesStudent: Bool
+    public var items: [String]
+    public init(carriesStudent: Bool, items: [String]) { self.carriesStudent = carriesStudent; self.items = items }
 }
 
 public struct StudentState: Codable, Sendable, Equatable {
@@ -80,12 +93,44 @@ public struct StudentState: Codable, Sendable, Equatable {
     public var performanceSelections: [AcademicYear: Int] = [:]
     /// This student's receipt per batch.
     public var receipts: [String: ReceiptRecord] = [:]
+    /// The batches that carry this student or their items, by batch ID.
+    public var submissions: [String: StudentSubmission] = [:]
+    /// `year|kind` of the selections a batch has carried: frozen (SPEC §4).
+    public var frozenSelections: Set<String> = []
+    /// requestId → seq of the events of this stream that carried one (a retried append is a no-op).
+    public var requests: [String: UInt64] = [:]
     public var purgedSeq: UInt64?
     public var nextCourseOutcome = 1
     public var nextPerformance = 1
     public var lastSeq: UInt64 = 0
 
     public init(id: String) { self.id = id }
+
+    /// Enrolled here (now or before a departure) and not purged.
+    public var isEnrolled: Bool { registry != nil && purgedSeq == nil }
+    /// Known to this school: enrolled at some time, or purged.
+    public var isKnown: Bool { registry != nil || purgedSeq != nil }
+
+    static func frozenKey(_ year: AcademicYear, _ kind: ItemKind) -> String { "\(year.value)|\(kind.rawValue)" }
+
+    /// Were this student's selections of `kind` for `year` carried by a submission (frozen)?
+    public func selectionsFrozen(_ year: AcademicYear, _ kind: ItemKind) -> Bool {
+        frozenSelections.contains(StudentState.frozenKey(year, kind))
+    }
+
+    /// Applies a `submission.made` (batch `batchId`) to this student: `items` are the
+    /// student's items it carries, `carriesStudent` whether it names the student.
+    /// The shared state applies the event first (see `SchoolState.apply`).
+    public mutating func applySubmission(batchId: String, seq: UInt64, carriesStudent: Bool, items mine: [String]) {
+        guard carriesStudent || !mine.isEmpty else { return }
+        lastSeq = max(lastSeq, seq)
+        submissions[batchId] = StudentSubmission(carriesStudent: carriesStudent, items: mine)
+        for i in mine {
+            guard let item = items[i] else { continue }
+            items[i]?.submittedIn = batchId
+            frozenSelections.insert(StudentState.frozenKey(item.year, item.kind))
+        }
+    }
 
     /// The next item ID `decide` assigns: `<studentId>-C<n>` / `<studentId>-P<n>`.
     public func nextItemId(_ kind: ItemKind) -> String {
@@ -117,22 +162,27 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// imported from `school`. Imported uploads and selections count toward this
     /// student's quotas like local ones (the national limits are per student and
     /// term/year, not per school). Call before applying `student.transferred-in`.
-    public mutating func applyImported(_ events: [Event], from school: String, shared: SharedState) {
-        for e in events { apply(e, shared: shared) }
+    public mutating func applyImported(_ events: [Event], from school: String) {
+        // The other school's request IDs are not this store's.
+        let ownRequests = requests
+        for e in events { apply(e) }
+        requests = ownRequests
         func mark<T>(_ list: inout [Recorded<T>]) { for i in list.indices where list[i].importedFrom == nil { list[i].importedFrom = school } }
         mark(&grades); mark(&cadres); mark(&counseling); mark(&coursePlans); mark(&electives); mark(&attendance); mark(&services)
         if autobiography?.importedFrom == nil { autobiography?.importedFrom = school }
         for id in items.keys where items[id]?.importedFrom == nil { items[id]?.importedFrom = school }
     }
 
-    /// Applies one event of this student's stream. `shared` is the school-wide state; only
-    /// facts established by earlier events (batches) are read from it.
-    public mutating func apply(_ e: Event, shared: SharedState) {
+    /// Applies one event of this student's stream.
+    public mutating func apply(_ e: Event) {
         lastSeq = e.seq
+        defer { if let r = e.requestId { requests[r] = e.seq } }
         switch e.body {
         case .studentEnrolled(let d):
+            purgedSeq = nil // enrolled again after a purge: a new record
             registry = Registry(name: d.name, class: d.class, nationalId: d.nationalId, admittedOn: d.admittedOn, enrolledSeq: e.seq)
         case .studentTransferredIn(let d):
+            purgedSeq = nil
             registry = Registry(name: d.name, class: d.class, enrolledSeq: e.seq, transferredFrom: d.sourceSchool)
         case .studentRecordUpdated(let d):
             if let v = d.name { registry?.name = v }
@@ -142,13 +192,16 @@ public struct StudentState: Codable, Sendable, Equatable {
         case .studentDeparted(let d):
             registry?.departedOn = d.effectiveOn
             registry?.departureReason = d.reason
+            registry?.departureRecordedOn = LocalDate(containing: e.recordedAt)
         case .studentReEnrolled(let d):
             registry?.departedOn = nil
             registry?.departureReason = nil
+            registry?.departureRecordedOn = nil
             if let c = d.class { registry?.class = c }
         case .studentTransferredOut(let d):
             registry?.transferredTo = d.destinationSchool
         case .retentionPurged:
+            // Nothing is kept: the purged events no longer replay (their request IDs neither).
             let keepId = id
             self = StudentState(id: keepId)
             purgedSeq = e.seq
@@ -210,13 +263,13 @@ public struct StudentState: Codable, Sendable, Equatable {
             history(d.itemId, e, "deselected")
         case .receiptConfirmed(let d):
             receipts[d.batchId] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
-            for i in batchItems(d.batchId, shared) { history(i, e, "receipt-confirmed", d.batchId) }
+            for i in batchItems(d.batchId) { history(i, e, "receipt-confirmed", d.batchId) }
         case .receiptDisputed(let d):
             receipts[d.batchId] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            for i in batchItems(d.batchId, shared) { history(i, e, "receipt-disputed", d.reason) }
+            for i in batchItems(d.batchId) { history(i, e, "receipt-disputed", d.reason) }
         case .receiptDisputeResolved(let d):
             receipts[d.batchId] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            for i in batchItems(d.batchId, shared) { history(i, e, "dispute-resolved", d.resolution) }
+            for i in batchItems(d.batchId) { history(i, e, "dispute-resolved", d.resolution) }
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
              .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:
@@ -229,7 +282,7 @@ public struct StudentState: Codable, Sendable, Equatable {
         if item.kind == .courseOutcome { courseOutcomeSelections[item.year, default: 0] -= 1 } else { performanceSelections[item.year, default: 0] -= 1 }
     }
 
-    private func batchItems(_ batchId: String, _ shared: SharedState) -> [String] {
-        (shared.batches[batchId]?.items(ofStudent: id) ?? []).filter { items[$0] != nil }
+    private func batchItems(_ batchId: String) -> [String] {
+        (submissions[batchId]?.items ?? []).filter { items[$0] != nil }
     }
 }

@@ -30,8 +30,10 @@ func readFiles(_ paths: [String]) throws -> (entries: [JSONValue], blobs: [[UInt
 
 /// The kind of an existing item, for commands that name only its ID.
 func itemKind(_ engine: Engine, _ itemId: String) throws(EngineError) -> ItemKind {
-    guard let info = engine.shared.items[itemId] else { throw .notFound("Rule 5 (reference): there is no item \(itemId).") }
-    return info.kind
+    guard let student = studentID(ofItem: itemId), let item = try engine.studentState(student).items[itemId] else {
+        throw .notFound("Rule 5 (reference): there is no item \(itemId).")
+    }
+    return item.kind
 }
 
 let uploadCommand = Command(

@@ -15,12 +15,12 @@ struct QueryState {
     /// The time judged "now": the clock, or the as-of point.
     let now: Timestamp
 
-    init(_ ctx: Context) throws {
+    init(_ ctx: Context, schoolWide: Bool = false) throws {
         reader = try ctx.actor()
         asOf = try ctx.asOf()
         engine = try ctx.openRead()
         seq = try engine.resolve(asOf)
-        shared = try engine.sharedState(through: seq)
+        shared = schoolWide ? try engine.schoolState(through: seq) : try engine.coreState(through: seq)
         switch asOf {
         case nil: now = engine.now
         case .time(let t)?: now = t
@@ -28,23 +28,28 @@ struct QueryState {
         }
     }
 
-    /// Read authorization is judged with today's accounts and roles.
-    func requireRead(student: String) throws {
-        guard shared.students[student] != nil || engine.shared.students[student] != nil else {
+    /// The student's state as of the query's seq, when the reader may read it. Read
+    /// authorization is judged with today's accounts, roles and classes.
+    @discardableResult
+    func requireRead(student: String) throws -> StudentState {
+        let today = try engine.studentState(student)
+        let then = seq == engine.log.lastSeq ? today : try engine.studentState(student, through: seq)
+        guard then.isKnown || today.isKnown else {
             throw EngineError.notFound("There is no student \(student)" + (asOf == nil ? "." : " as of seq \(seq)."))
         }
-        guard ReadAccess.mayRead(actor: reader, student: student, shared: engine.shared, now: engine.now) else {
+        guard ReadAccess.mayRead(actor: reader, student: today, shared: engine.core, now: engine.now) else {
             throw EngineError.forbidden("\(reader) may not read the records of student \(student).")
         }
+        return then
     }
 
     func requireSchoolWide(_ what: String) throws {
-        guard ReadAccess.mayReadSchoolWide(actor: reader, shared: engine.shared, now: engine.now) else {
+        guard ReadAccess.mayReadSchoolWide(actor: reader, shared: engine.core, now: engine.now) else {
             throw EngineError.forbidden("\(reader) may not read \(what); it needs the role principal, academic-director, exam-section or auditor.")
         }
     }
 
-    func student(_ id: String) throws -> StudentState { try engine.studentState(id, through: seq, shared: shared) }
+    func student(_ id: String) throws -> StudentState { try engine.studentState(id, through: seq) }
 }
 
 func kindLabel(_ kind: ItemKind) -> String { kind == .courseOutcome ? "課程學習成果 course outcome" : "多元表現 performance" }
@@ -58,8 +63,7 @@ let portfolioCommand = Command(
         let q = try QueryState(ctx)
         defer { q.engine.close() }
         let id = ctx.inv.argument("student")!
-        try q.requireRead(student: id)
-        let p = Portfolio(student: try q.student(id), shared: q.shared)
+        let p = Portfolio(student: try q.requireRead(student: id), shared: q.shared)
         if ctx.json { ctx.console.printJSON(.object(p.jsonObject())); return }
         var kv = KeyValueBlock()
         kv.add("學號 Student", id)
@@ -91,9 +95,9 @@ let quotaCommand = Command(
         let q = try QueryState(ctx)
         defer { q.engine.close() }
         let id = ctx.inv.argument("student")!
-        try q.requireRead(student: id)
+        let student = try q.requireRead(student: id)
         let term = try ctx.inv.value("term").map { t throws(UsageError) in try ctx.term(t, "term") } ?? Term.containing(q.now)
-        let c = QuotaCounters(student: try q.student(id), shared: q.shared, term: term)
+        let c = QuotaCounters(student: student, shared: q.shared, term: term)
         if ctx.json { ctx.console.printJSON(.object(c.jsonObject())); return }
         var table = Table(columns: [.init("額度 Quota"), .init("期間 Period"), .init("已用 Used", alignment: .right), .init("上限 Limit", alignment: .right), .init("剩餘 Remaining", alignment: .right)])
         for (label, period, counter) in [("課程學習成果上傳 course-outcome uploads", term.description, c.courseOutcomeUploads),
@@ -153,13 +157,13 @@ let todoCommand = Command(
               .value("within-days", valueName: "n", help: "Windows closing within this many days (default 7)."),
               asOfOption],
     run: handler { ctx in
-        let q = try QueryState(ctx)
+        let q = try QueryState(ctx, schoolWide: true)
         defer { q.engine.close() }
         let role = try ctx.inv.value("role").map { r throws(UsageError) in try ctx.choice(r, "role", StaffRole.self) }
         var actor = ctx.inv.argument("actor")
         if actor == nil && role == nil { actor = q.reader }
         if actor != q.reader || role != nil {
-            let ownRole = role.map { r in q.engine.shared.staff[q.reader]?.has(r) ?? false } ?? true
+            let ownRole = role.map { r in q.engine.core.staff[q.reader]?.has(r) ?? false } ?? true
             if !(actor == q.reader && ownRole) { try q.requireSchoolWide("the pending work of others") }
         }
         let days = try ctx.inv.integer("within-days", in: 0...3650) ?? 7
@@ -206,7 +210,7 @@ let reportCommand = Command(
                           asOfOption],
                 run: handler { ctx in
                     let year = try ctx.year()
-                    let q = try QueryState(ctx)
+                    let q = try QueryState(ctx, schoolWide: true)
                     defer { q.engine.close() }
                     try q.requireSchoolWide("the compliance report")
                     let r = ComplianceReport(year: year, shared: q.shared, now: q.now)
@@ -251,14 +255,14 @@ let classCommand = Command(
     arguments: [.required("class", help: "The class, e.g. 101.")],
     options: [.value("term", help: "The term (default: the current one)."), asOfOption],
     run: handler { ctx in
-        let q = try QueryState(ctx)
+        let q = try QueryState(ctx, schoolWide: true)
         defer { q.engine.close() }
         let className = ctx.inv.argument("class")!
         let term = try ctx.inv.value("term").map { t throws(UsageError) in try ctx.term(t, "term") } ?? Term.containing(q.now)
         let infos = q.shared.students(inClass: className)
-        let isHomeroom = q.engine.shared.staff[q.reader].map { $0.has(.homeroomTeacher) && $0.homeroomClass == className && !$0.isExpired(at: q.engine.now) } ?? false
-        if !isHomeroom && !ReadAccess.mayReadSchoolWide(actor: q.reader, shared: q.engine.shared, now: q.engine.now) {
-            guard !infos.isEmpty, infos.allSatisfy({ ReadAccess.mayRead(actor: q.reader, student: $0.id, shared: q.engine.shared, now: q.engine.now) }) else {
+        let isHomeroom = q.engine.core.staff[q.reader].map { $0.has(.homeroomTeacher) && $0.homeroomClass == className && !$0.isExpired(at: q.engine.now) } ?? false
+        if !isHomeroom && !ReadAccess.mayReadSchoolWide(actor: q.reader, shared: q.engine.core, now: q.engine.now) {
+            guard !infos.isEmpty, try infos.allSatisfy({ ReadAccess.mayRead(actor: q.reader, student: try q.engine.studentState($0.id), shared: q.engine.core, now: q.engine.now) }) else {
                 throw EngineError.forbidden("\(q.reader) may not read class \(className); it needs to be its homeroom teacher or hold a school-wide role.")
             }
         }

@@ -13,7 +13,7 @@ let retentionCommand = Command(
                     let list = try engine.retentionStatus()
                     if ctx.json {
                         ctx.console.printJSON(.object(JSONObject([
-                            "retentionYears": .int(engine.shared.policy.retentionYears),
+                            "retentionYears": .int(engine.core.policy.retentionYears),
                             "students": .array(list.map { e in
                                 var o = JSONObject()
                                 o["studentId"] = .string(e.student)

@@ -52,7 +52,7 @@ let schoolCommand = Command(
                 run: handler { ctx in
                     let engine = try ctx.openRead()
                     defer { engine.close() }
-                    let list = engine.shared.trustedSchools.sorted { $0.key < $1.key }
+                    let list = engine.core.trustedSchools.sorted { $0.key < $1.key }
                     if ctx.json {
                         ctx.console.printJSON(.array(list.map { .object(JSONObject(["schoolCode": .string($0.key), "publicKey": .string($0.value)])) }))
                     } else if list.isEmpty {

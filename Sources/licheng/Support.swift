@@ -128,7 +128,7 @@ struct Context {
             // (SPEC §6). Try each account it replaces now, in ID order; the first the rules accept
             // is recorded as onBehalfOf. Otherwise the most telling refusal is reported.
             var reason = refusal
-            for account in engine.shared.accountsReplaced(by: actor, at: engine.now) {
+            for account in engine.core.accountsReplaced(by: actor, at: engine.now) {
                 var p = proposed
                 p.onBehalfOf = account.id
                 let r = attempt(p)

@@ -26,7 +26,7 @@ let transferCommand = Command(
                     }
                     let engine = destination == nil ? try ctx.openRead() : try ctx.openWrite()
                     defer { engine.close() }
-                    guard ReadAccess.mayRead(actor: actor, student: student, shared: engine.shared, now: engine.now),
+                    guard ReadAccess.mayRead(actor: actor, student: try engine.studentState(student), shared: engine.core, now: engine.now),
                           actor != student else {
                         throw EngineError.forbidden("\(actor) may not export the portfolio of \(student) (exam-section, academic-director, principal or auditor may).")
                     }

@@ -93,7 +93,7 @@ import Testing
                 _ = e.jsonString()
                 var shared = SharedState()
                 shared.apply(e)
-                if let k = e.streamKey { var st = StudentState(id: k); st.apply(e, shared: shared) }
+                if let k = e.streamKey { var st = StudentState(id: k); st.apply(e) }
             }
         }
         #expect(decoded < 20_000)
@@ -228,7 +228,7 @@ import Testing
         let input = #"{"type":"course-outcome.uploaded","actor":"S1130001","data":{"term":"113-1","courseId":"MATH1","title":"函數報告","description":"以函數圖形分析生活中的數據","files":[{"name":"report.pdf","mediaType":"application/pdf","size":183204,"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}}"#
         var w = try World.school()
         let p = try Event.parseJSONLine(input, line: 1)
-        var e = try decide(p, now: ts("2024-10-01T19:00:00+08:00"), shared: w.shared, student: w.students["S1130001"])
+        var e = try w.school.decide(p, now: ts("2024-10-01T19:00:00+08:00"))
         w.apply(e)
         e.seq = 42
         #expect(e.jsonString() == #"{"seq":42,"recordedAt":"2024-10-01T19:00:00+08:00","type":"course-outcome.uploaded","actor":"S1130001","student":"S1130001","data":{"itemId":"S1130001-C1","term":"113-1","courseId":"MATH1","title":"函數報告","description":"以函數圖形分析生活中的數據","files":[{"name":"report.pdf","mediaType":"application/pdf","size":183204,"sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}}"#)

@@ -53,7 +53,7 @@ import Testing
         let w = try World.school()
         let p = Event(actor: "S1130002", requestId: "r-1", body: .performanceUploaded(PerformanceUploaded(year: AcademicYear(113), category: .certificate, title: "英檢")))
         #expect(p.impliedStudent == "S1130002")
-        let e = try decide(p, now: ts("2024-10-01T10:00:00+08:00"), shared: w.shared, student: w.students["S1130002"])
+        let e = try w.school.decide(p, now: ts("2024-10-01T10:00:00+08:00"))
         #expect(e.recordedAt == ts("2024-10-01T10:00:00+08:00") && e.seq == w.shared.lastSeq + 1)
         #expect(e.student == "S1130002" && e.body.itemId == "S1130002-P1" && e.requestId == "r-1")
         #expect(e.streamKey == "S1130002")

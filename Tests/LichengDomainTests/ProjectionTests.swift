@@ -34,15 +34,15 @@ import Testing
     @Test func readAccessFollowsRolesClassesAndCourses() throws {
         let w = try World.school()
         let now = w.now
-        #expect(ReadAccess.mayRead(actor: "S1130001", student: "S1130001", shared: w.shared, now: now))
-        #expect(!ReadAccess.mayRead(actor: "S1130002", student: "S1130001", shared: w.shared, now: now))
-        #expect(ReadAccess.mayRead(actor: "A001", student: "S1130003", shared: w.shared, now: now))
-        #expect(ReadAccess.mayRead(actor: "T001", student: "S1130001", shared: w.shared, now: now))   // homeroom 101
-        #expect(!ReadAccess.mayRead(actor: "T001", student: "S1130003", shared: w.shared, now: now))  // class 102
-        #expect(!ReadAccess.mayRead(actor: "T002", student: "S1130001", shared: w.shared, now: now))
+        #expect(ReadAccess.mayRead(actor: "S1130001", student: w.student("S1130001"), shared: w.shared, now: now))
+        #expect(!ReadAccess.mayRead(actor: "S1130002", student: w.student("S1130001"), shared: w.shared, now: now))
+        #expect(ReadAccess.mayRead(actor: "A001", student: w.student("S1130003"), shared: w.shared, now: now))
+        #expect(ReadAccess.mayRead(actor: "T001", student: w.student("S1130001"), shared: w.shared, now: now))   // homeroom 101
+        #expect(!ReadAccess.mayRead(actor: "T001", student: w.student("S1130003"), shared: w.shared, now: now))  // class 102
+        #expect(!ReadAccess.mayRead(actor: "T002", student: w.student("S1130001"), shared: w.shared, now: now))
         var w2 = w
         try w2.upload("S1130001", course: "CHEM1")
-        #expect(ReadAccess.mayRead(actor: "T002", student: "S1130001", shared: w2.shared, now: now))
+        #expect(ReadAccess.mayRead(actor: "T002", student: w2.student("S1130001"), shared: w2.shared, now: now))
         #expect(ReadAccess.mayReadSchoolWide(actor: "D001", shared: w.shared, now: now))
         #expect(!ReadAccess.mayReadSchoolWide(actor: "T001", shared: w.shared, now: now))
     }

@@ -245,11 +245,11 @@ import Testing
         var w = try World.school()
         try w.append("D001", .proxyAssigned(ProxyAssigned(staffId: "T001", role: nil, proxies: ["T002"])))
         // T002 teaches CHEM1 (no class); S1130001 is in T001's class 101.
-        #expect(!ReadAccess.mayRead(actor: "T002", student: "S1130001", shared: w.shared, now: w.now))
+        #expect(!ReadAccess.mayRead(actor: "T002", student: w.student("S1130001"), shared: w.shared, now: w.now))
         try w.append("A001", .staffUnavailable(StaffUnavailable(staffId: "T001", reason: "病假")))
-        #expect(ReadAccess.mayRead(actor: "T002", student: "S1130001", shared: w.shared, now: w.now))
-        #expect(!ReadAccess.mayRead(actor: "T002", student: "S1130003", shared: w.shared, now: w.now))  // class 102: not T001's
+        #expect(ReadAccess.mayRead(actor: "T002", student: w.student("S1130001"), shared: w.shared, now: w.now))
+        #expect(!ReadAccess.mayRead(actor: "T002", student: w.student("S1130003"), shared: w.shared, now: w.now))  // class 102: not T001's
         try w.append("A001", .staffAvailable(StaffAvailable(staffId: "T001")))
-        #expect(!ReadAccess.mayRead(actor: "T002", student: "S1130001", shared: w.shared, now: w.now))
+        #expect(!ReadAccess.mayRead(actor: "T002", student: w.student("S1130001"), shared: w.shared, now: w.now))
     }
 }

@@ -11,8 +11,10 @@ func pdf(_ name: String = "report.pdf", size: Int64 = 1000) -> FileEntry {
 
 /// A little engine for tests: decide + apply, one student state per stream.
 struct World {
-    var shared = SharedState()
-    var students: [String: StudentState] = [:]
+    /// The reference application order (`SchoolState.apply`).
+    var school = SchoolState()
+    var shared: SharedState { school.shared }
+    var students: [String: StudentState] { school.students }
     var log: [Event] = []
     var now: Timestamp
 
@@ -23,8 +25,7 @@ struct World {
                          at: String? = nil) throws(Rejection) -> Event {
         if let at { now = ts(at) }
         let p = Event(actor: actor, onBehalfOf: onBehalfOf, student: student, body: body)
-        let sid = p.impliedStudent(in: shared)
-        let e = try decide(p, now: now, shared: shared, student: sid.flatMap { students[$0] })
+        let e = try school.decide(p, now: now)
         apply(e)
         now += 1_000_000
         return e
@@ -32,13 +33,11 @@ struct World {
 
     mutating func apply(_ e: Event) {
         log.append(e)
-        shared.apply(e)
-        if let k = e.streamKey {
-            var st = students[k] ?? StudentState(id: k)
-            st.apply(e, shared: shared)
-            students[k] = st
-        }
+        school.apply(e)
     }
+
+    /// The student's state (empty for an unknown ID).
+    func student(_ id: String) -> StudentState { students[id] ?? StudentState(id: id) }
 
     /// The world after replaying only the events up to `seq` ("as of").
     func asOf(_ seq: UInt64) -> World {

@@ -92,11 +92,11 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         // The engine's state was rolled back too: the same uploads pass again, as C1 and C2.
         let again = try engine.submit([upload("S112001"), upload("S112002")])
         #expect(again.map { $0.body.itemId } == ["S112001-C1", "S112002-C1"])
-        let current = engine.shared
+        let current = engine.core
         engine.close()
         let fresh = try reopen(dir, clock: clock, mode: .read)
         #expect(fresh.log.lastSeq == last + 2)
-        #expect(fresh.shared == current)
+        #expect(fresh.core == current)
     }
 
     @Test func retriedRequestIdIsStoredOnceAlsoAfterARestart() throws {
@@ -127,29 +127,32 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         let item = "S112003-C1"
         try engine.submit([event(#"{"type":"course-outcome.certified","actor":"T200","data":{"itemId":"\#(item)","decision":"certified"}}"#)])
         engine.close()
-        let snapshots = try FileManager.default.contentsOfDirectory(atPath: dir.sub("store/snapshots"))
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: dir.sub("store/snapshots")).filter { $0.hasPrefix("core-") }
         #expect(snapshots.count >= 3)
         // The reference: every event folded in order, with no snapshot anywhere.
         var all: [Event] = []
         let reader = try reopen(dir, clock: clock, mode: .read, snapshotInterval: 7)
         try reader.forEachEvent { all.append($0); return true }
         var school = SchoolState()
+        var core = SharedState(detail: .core)
         for e in all {
             school.apply(e)
-            let shared = try reader.sharedState(through: e.seq)
-            #expect(shared == school.shared, "shared state differs at seq \(e.seq)")
+            core.apply(e)
+            #expect(try reader.schoolState(through: e.seq) == school.shared, "shared state differs at seq \(e.seq)")
+            #expect(try reader.coreState(through: e.seq) == core, "core state differs at seq \(e.seq)")
             if let s = e.student {
-                #expect(try reader.studentState(s, through: e.seq, shared: shared) == school.students[s], "student \(s) differs at seq \(e.seq)")
+                #expect(try reader.studentState(s, through: e.seq) == school.students[s], "student \(s) differs at seq \(e.seq)")
             }
         }
         // Thinning keeps the newest three and the oldest of every stretch of 8 intervals (56 events).
-        let kept = reader.snapshotSeqs()
+        let kept = reader.snapshotSeqs(.core)
         #expect(kept.count >= 3 && kept.count < snapshots.count + 1)
         #expect(Set(kept.prefix(3)).count == 3)
         // Deleting the snapshots loses nothing.
         try FileManager.default.removeItem(atPath: dir.sub("store/snapshots"))
         let fresh = try reopen(dir, clock: clock, mode: .read, snapshotInterval: 7)
-        #expect(fresh.shared == school.shared)
+        #expect(fresh.core == core)
+        #expect(try fresh.schoolState() == school.shared)
     }
 
     /// A snapshot made for one history must not be used for another with the same
@@ -162,7 +165,7 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         let branch = dir.sub("branch")
         _ = try a.log.backup(to: branch)
         for _ in 0..<8 { try a.submit([upload("S112001")]); clock.advance(seconds: 5) }
-        let aSnapshots = a.snapshotSeqs()
+        let aSnapshots = a.snapshotSeqs(.core)
         a.close()
         // The copy grows with other events past the same seqs.
         var options = Engine.Options()
@@ -173,12 +176,17 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         b.close()
         let stolen = try #require(aSnapshots.first { $0 <= b.log.lastSeq })
         try FileManager.default.createDirectory(atPath: branch + "/snapshots", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: a.snapshotPath(stolen), toPath: branch + "/snapshots/" + (a.snapshotPath(stolen) as NSString).lastPathComponent)
+        for detail in [SharedState.Detail.core, .school] where FileManager.default.fileExists(atPath: a.snapshotPath(detail, stolen)) {
+            try FileManager.default.copyItem(atPath: a.snapshotPath(detail, stolen), toPath: branch + "/snapshots/" + (a.snapshotPath(detail, stolen) as NSString).lastPathComponent)
+        }
         let reader = try Engine.open(at: branch, mode: .read, options: options)
         var school = SchoolState()
-        try reader.forEachEvent { school.apply($0); return true }
-        #expect(reader.shared == school.shared)
-        #expect(reader.shared.items["S112002-C1"] != nil && reader.shared.items["S112001-C1"] == nil)
+        var core = SharedState(detail: .core)
+        try reader.forEachEvent { school.apply($0); core.apply($0); return true }
+        #expect(reader.core == core)
+        let readerSchool = try reader.schoolState()
+        #expect(readerSchool == school.shared)
+        #expect(readerSchool.items["S112002-C1"] != nil && readerSchool.items["S112001-C1"] == nil)
     }
 
     @Test func portfolioAsOfATimeShowsOnlyWhatExistedThen() throws {
@@ -193,8 +201,7 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         try engine.submit([event(#"{"type":"course-outcome.certified","actor":"T200","data":{"itemId":"S112001-C1","decision":"certified"}}"#)])
         func items(asOf: AsOf?) throws -> [String: String] {
             let seq = try engine.resolve(asOf)
-            let shared = try engine.sharedState(through: seq)
-            let p = Portfolio(student: try engine.studentState("S112001", through: seq, shared: shared), shared: shared)
+            let p = Portfolio(student: try engine.studentState("S112001", through: seq), shared: try engine.coreState(through: seq))
             let json = p.jsonObject()
             var out: [String: String] = [:]
             for item in json["items"]?.arrayValue ?? [] {
@@ -217,5 +224,77 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         #expect(try engine.blobs.put(content) == digest)
         #expect(try engine.blobs.get(digest) == content)
         #expect(digest == sha256(content))
+    }
+
+    /// A submission reaches every student it carries, however their state is obtained: cached
+    /// by the writer before it, loaded in the same batch after it, or read later from the log and
+    /// the batch's list (a derived file: missing or damaged, it is rebuilt from the event).
+    @Test func submissionReachesCachedLoadedAndLaterReadStudents() throws {
+        let dir = TemporaryDirectory("engine-submission"); defer { dir.remove() }
+        let clock = TestClock("2024-09-02T09:00:00+08:00")
+        let engine = try makeEngine(dir, clock: clock)
+        try seedSchool(engine, clock: clock, students: 3)
+        try engine.submit([upload("S112001"), upload("S112002"), upload("S112003")])
+        try engine.submit((1...3).map { i in event(#"{"type":"course-outcome.certified","actor":"T200","data":{"itemId":"S11200\#(i)-C1","decision":"certified"}}"#) })
+        try engine.submit((1...2).map { i in event(#"{"type":"item.selected","actor":"S11200\#(i)","data":{"itemId":"S11200\#(i)-C1"}}"#) })
+        let submission = event(#"{"type":"submission.made","actor":"A001","data":{"kind":"course-outcomes","year":113}}"#)
+        func deselect(_ s: String) -> Event { event(#"{"type":"item.deselected","actor":"\#(s)","data":{"itemId":"\#(s)-C1"}}"#) }
+        func isFrozen(_ error: Error) -> Bool {
+            guard case EngineError.rejected(let r, _) = error else { return false }
+            return r.rule == .state && r.description.contains("submitted")
+        }
+        // In one batch, an event after the submission sees it (and the batch is not written).
+        let last = engine.log.lastSeq
+        #expect { try engine.submit([submission, deselect("S112002")]) } throws: { isFrozen($0) }
+        #expect(engine.log.lastSeq == last)
+        let batch = try engine.submit([submission])[0]
+        guard case .submissionMade(let d) = batch.body, let batchId = d.batchId else { Issue.record("no batch ID"); return }
+        #expect(d.items == ["S112001-C1", "S112002-C1"])
+        // The writer had S112001 cached before the submission.
+        #expect { try engine.submit([deselect("S112001")]) } throws: { isFrozen($0) }
+        engine.close()
+
+        var reference = SchoolState()
+        let reader = try reopen(dir, clock: clock, mode: .read)
+        try reader.forEachEvent { reference.apply($0); return true }
+        reader.close()
+        let members = dir.sub("store/snapshots/batch-" + String(format: "%020llu", batch.seq) + ".members")
+        #expect(FileManager.default.fileExists(atPath: members))
+        func check(_ what: String) throws {
+            let r = try reopen(dir, clock: clock, mode: .read)
+            defer { r.close() }
+            for s in ["S112001", "S112002", "S112003"] {
+                #expect(try r.studentState(s) == reference.students[s], "\(s) differs (\(what))")
+            }
+            let st = try r.studentState("S112002")
+            #expect(st.items["S112002-C1"]?.submittedIn == batchId && st.selectionsFrozen(AcademicYear(113), .courseOutcome), "\(what)")
+            #expect(st.submissions[batchId] == StudentSubmission(carriesStudent: true, items: ["S112002-C1"]))
+            #expect(try r.studentState("S112003").submissions.isEmpty)
+        }
+        try check("batch list saved by the writer")
+        try FileManager.default.removeItem(atPath: members)
+        try check("batch list missing")
+        #expect(FileManager.default.fileExists(atPath: members), "the reader rebuilds the list")
+        var bytes = try #require(FileManager.default.contents(atPath: members))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: members))
+        try check("batch list damaged")
+        // A list made for another batch at that seq is not used.
+        let foreign = BatchMembers(batchId: "113-course-outcomes-9", seq: batch.seq,
+                                   SubmissionMade(batchId: "113-course-outcomes-9", items: ["S112003-C1"], students: ["S112003"]))
+        try DerivedFile.write(foreign.encoded(storeID: try #require(try Engine.open(at: dir.sub("store"), mode: .read).log.storeID)),
+                              to: members, kind: BatchMembers.fileKind, version: BatchMembers.fileVersion)
+        try check("a list of another batch")
+    }
+
+    @Test func sortedStringsFindPrefixesAndMembersByBytes() {
+        let list = SortedStrings(["S2-C1", "S1-C2", "S1-C10", "S10-C1", "甲-C1", "S1-P1", ""])
+        #expect(list.withPrefix("S1-") == ["S1-C10", "S1-C2", "S1-P1"])
+        #expect(list.withPrefix("S10-") == ["S10-C1"])
+        #expect(list.withPrefix("甲-") == ["甲-C1"])
+        #expect(list.withPrefix("S3-").isEmpty)
+        #expect(list.contains("S2-C1") && list.contains("") && !list.contains("S2-C") && !list.contains("S2-C11"))
+        #expect(SortedStrings(offsets: [0, 3, 2], bytes: [1, 2, 3]) == nil)
+        #expect(SortedStrings(offsets: [0, 4], bytes: [1, 2, 3]) == nil)
     }
 }

@@ -76,8 +76,21 @@ import TestSupport
             #expect(report.lastSeq == engine.log.lastSeq)
             #expect(report.records > 3_000)
             // Every event passed the real rules: a certified item exists and a batch was submitted.
-            #expect(engine.shared.batches.count >= 4)
-            #expect(engine.shared.items.values.contains { $0.status == .certified })
+            let school = try engine.schoolState()
+            #expect(school.batches.count >= 4)
+            #expect(school.items.values.contains { $0.status == .certified })
+            // Each student's state read from their stream and the batch lists equals the
+            // reference replay of every event (submissions applied to the students they carry).
+            var reference = SchoolState()
+            try engine.forEachEvent { reference.apply($0); return true }
+            #expect(reference.shared == school)
+            var carried = 0
+            for (id, expected) in reference.students {
+                let state = try engine.studentState(id)
+                #expect(state == expected, "student \(id) differs from the reference replay")
+                if !state.submissions.isEmpty { carried += 1 }
+            }
+            #expect(carried > 10)
         }
 
         // The facts a demo script reads are there and name real things.
@@ -90,9 +103,9 @@ import TestSupport
         }
         let engine = try Engine.open(at: dir.sub("a"), mode: .read)
         defer { engine.close() }
-        if let item = facts["itemAwaitingCertification"] { #expect(engine.shared.items[item]?.status == .uploaded) }
-        if let batch = facts["batchId"] { #expect(engine.shared.batches[batch] != nil) }
-        if let t = facts["homeroomTeacher"] { #expect(engine.shared.staff[t]?.homeroomClass == facts["homeroomClass"]) }
+        if let item = facts["itemAwaitingCertification"] { #expect(try engine.schoolState().items[item]?.status == .uploaded) }
+        if let batch = facts["batchId"] { #expect(engine.core.batches[batch] != nil) }
+        if let t = facts["homeroomTeacher"] { #expect(engine.core.staff[t]?.homeroomClass == facts["homeroomClass"]) }
     }
 
     static func facts(_ out: String) -> [String: String] {
@@ -115,7 +128,7 @@ import TestSupport
         let year = AcademicYear(Int(try #require(facts["firstYear"]))!)
         let engine = try Engine.open(at: dir.sub("s"), mode: .read)
         defer { engine.close() }
-        let r = ComplianceReport(year: year, shared: engine.shared)
+        let r = ComplianceReport(year: year, shared: try engine.schoolState())
         #expect(r.findings(.trainings).map(\.subject) == ["workshop"])
         #expect(r.findings(.lateCertification).map(\.subject) == [late])
         let t = try #require(r.certification.first { $0.teacher == late && $0.term == year.terms[0] })
@@ -131,7 +144,7 @@ import TestSupport
         #expect(clean["lateTeacher"] == nil)
         let e2 = try Engine.open(at: dir.sub("c"), mode: .read)
         defer { e2.close() }
-        let r2 = ComplianceReport(year: year, shared: e2.shared)
+        let r2 = ComplianceReport(year: year, shared: try e2.schoolState())
         #expect(r2.findings(.trainings).isEmpty && r2.findings(.lateCertification).isEmpty)
     }
 }

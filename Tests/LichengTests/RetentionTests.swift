@@ -119,7 +119,7 @@ func retentionSchool(_ dir: TemporaryDirectory, clock: TestClock) throws -> Engi
         #expect(!filesContaining(store, Leaver.essay).isEmpty)
         #expect(engine.log.segmentInfos.count >= 3)
         #expect(!engine.snapshotSeqs().isEmpty)
-        let otherBefore = Portfolio(student: try engine.studentState("S112001", through: engine.log.lastSeq, shared: engine.shared), shared: engine.shared)
+        let otherBefore = Portfolio(student: try engine.studentState("S112001"), shared: engine.core)
         let sealedBefore = try engine.log.verify().signedSegments
         clock.set("2028-02-01T09:00:00+08:00")
         let report = try engine.purge(student: Leaver.id, actor: "A001")
@@ -142,7 +142,7 @@ func retentionSchool(_ dir: TemporaryDirectory, clock: TestClock) throws -> Engi
         }
         // The file another student also uploaded is kept; their portfolio is unchanged.
         #expect(engine.blobs.contains(sha256(Array("%PDF-1.4 \(Leaver.shared)".utf8))))
-        let otherAfter = Portfolio(student: try engine.studentState("S112001", through: engine.log.lastSeq, shared: engine.shared), shared: engine.shared)
+        let otherAfter = Portfolio(student: try engine.studentState("S112001"), shared: engine.core)
         #expect(otherAfter.jsonObject()["items"] == otherBefore.jsonObject()["items"])
         #expect(otherAfter.jsonObject()["registry"] == otherBefore.jsonObject()["registry"])
         // The audit shows who purged whom and when; the portfolio says purged.
@@ -150,12 +150,16 @@ func retentionSchool(_ dir: TemporaryDirectory, clock: TestClock) throws -> Engi
         try engine.forEachEvent { e in if e.type == .retentionPurged { purges.append(e) }; return true }
         #expect(purges.count == 1 && purges[0].actor == "A001" && purges[0].student == Leaver.id)
         #expect(Taipei.format(purges[0].recordedAt).hasPrefix("2028-02-01"))
-        let st = try engine.studentState(Leaver.id, through: engine.log.lastSeq, shared: engine.shared)
-        #expect(Portfolio(student: st, shared: engine.shared).purged)
-        #expect(engine.shared.students[Leaver.id]?.purged == true)
+        let st = try engine.studentState(Leaver.id)
+        #expect(Portfolio(student: st, shared: engine.core).purged)
+        #expect(try engine.schoolState().students[Leaver.id]?.purged == true)
         #expect(try engine.retentionStatus().first { $0.student == Leaver.id }?.purgeIncomplete == false)
         // A replay from nothing gives the same state as the live engine.
-        #expect(try engine.replayShared(through: engine.log.lastSeq, keepRequests: false).0 == engine.shared)
+        #expect(try engine.replayShared(.core, through: engine.log.lastSeq, keepRequests: false).0 == engine.core)
+        var reference = SchoolState()
+        try engine.forEachEvent { reference.apply($0); return true }
+        #expect(try engine.schoolState() == reference.shared)
+        #expect(try engine.studentState(Leaver.id) == reference.students[Leaver.id])
     }
 
     /// The purge's rewrite fails after the first segment was swapped (the directory fsync

@@ -51,11 +51,11 @@ struct TwoSchools {
         #expect(d.sourceSchool == "170301" && d.bundleDigest == export.digest.hex && d.name == Leaver.name)
         #expect(s.b.blobs.contains(sha256(Array("%PDF-1.4 \(Leaver.essay)".utf8))))
         #expect(s.b.blobs.contains(export.digest))
-        let st = try s.b.studentState(Leaver.id, through: s.b.log.lastSeq, shared: s.b.shared)
+        let st = try s.b.studentState(Leaver.id)
         #expect(st.registry?.transferredFrom == "170301" && st.registry?.name == Leaver.name)
         let item = try #require(st.items["\(Leaver.id)-C1"])
         #expect(item.importedFrom == "170301" && item.status == .certified && item.files.count == 2)
-        let json = Portfolio(student: st, shared: s.b.shared).jsonObject()
+        let json = Portfolio(student: st, shared: s.b.core).jsonObject()
         #expect(json["items"]?.arrayValue?.first?["importedFrom"]?.stringValue == "170301")
         // Imported uploads count toward this school's quota of the same term.
         #expect(st.courseOutcomeUploads[Term(113, 1)] == 1)
@@ -158,14 +158,14 @@ struct TwoSchools {
             let e = b.entries[i]
             b.entries[i] = RecordBundle.Entry(seq: e.seq, timestamp: e.timestamp, payload: payload,
                                               digest: RecordBundle.recordDigest(seq: e.seq, timestamp: e.timestamp, key: b.key, payload: payload))
-            do { _ = try s.b.importTransfer(resign(b), actor: "A001"); #expect(s.b.shared.students[Leaver.id] != nil) } catch {
+            do { _ = try s.b.importTransfer(resign(b), actor: "A001"); #expect(try s.b.studentState(Leaver.id).isEnrolled) } catch {
                 guard case EngineError.bundle = error else { Issue.record("round \(round): \(error)"); continue }
             }
-            if s.b.shared.students[Leaver.id] != nil { break }  // an edit that still decodes validly was accepted: fine
+            if try s.b.studentState(Leaver.id).isEnrolled { break }  // an edit that still decodes validly was accepted: fine
         }
         var noFiles = good
         noFiles.files = []
-        if s.b.shared.students[Leaver.id] == nil {
+        if try !s.b.studentState(Leaver.id).isEnrolled {
             #expect(s.fingerprint() == before)
             #expect { try s.b.importTransfer(resign(noFiles), actor: "A001") } throws: { error in
                 guard case EngineError.bundle(let e) = error else { return false }

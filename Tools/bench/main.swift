@@ -123,14 +123,13 @@ do {
         let engine = try Engine.open(at: args[2], mode: .read)
         for _ in 0..<runs {
             nowTimes.append(try seconds {
-                let shared = engine.shared
-                let p = Portfolio(student: try engine.studentState(student, through: engine.log.lastSeq, shared: shared), shared: shared)
+                let p = Portfolio(student: try engine.studentState(student), shared: engine.core)
                 items = p.jsonObject()["items"]?.arrayValue?.count ?? 0
             })
             asOfTimes.append(try seconds {
                 let seq = engine.log.lastSeq / 2
-                let shared = try engine.sharedState(through: seq)
-                _ = Portfolio(student: try engine.studentState(student, through: seq, shared: shared), shared: shared).jsonObject()
+                let shared = try engine.coreState(through: seq)
+                _ = Portfolio(student: try engine.studentState(student, through: seq), shared: shared).jsonObject()
             })
         }
         print("store of \(try Engine.open(at: args[2], mode: .read).log.lastSeq) events; student \(student) with \(items) items")

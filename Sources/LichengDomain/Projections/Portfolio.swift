@@ -46,7 +46,7 @@ public struct Portfolio: Sendable {
         coursePlans = student.coursePlans; electives = student.electives; attendance = student.attendance
         services = student.services; autobiography = student.autobiography
         items = student.orderedItems.map { item in
-            let batch = shared.items[item.itemId]?.submittedIn
+            let batch = item.submittedIn
             let receipt = batch.flatMap { student.receipts[$0]?.status }
             return PortfolioItem(item: item, submittedIn: batch, receipt: receipt)
         }
