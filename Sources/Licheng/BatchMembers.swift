@@ -2,41 +2,71 @@ import Foundation
 import LichengDomain
 import LichengLog
 
-/// Strings sorted by their UTF-8 bytes, packed in one buffer with an offset table: found by
-/// binary search without decoding the others (a national batch holds 300,000+ item IDs).
+/// Strings sorted by their UTF-8 bytes, packed with an offset table and read in place: found
+/// by binary search without decoding the others (a national batch holds 300,000+ item IDs).
+/// Form (little-endian): u32 n, (n + 1) u32 offsets, then the string bytes; string i is
+/// bytes [offsets[i], offsets[i+1]) of the string area.
 struct SortedStrings: Sendable {
-    /// `offsets[i]..<offsets[i + 1]` is string `i` in `bytes`.
-    private(set) var offsets: [UInt32]
-    private(set) var bytes: [UInt8]
+    /// The buffer holding the table (possibly a larger file the table is part of).
+    private let storage: [UInt8]
+    private let offsets: Int
+    private let strings: Int
+    let count: Int
+    /// Where the table ends in `storage`.
+    let end: Int
 
-    init(_ strings: [String]) {
-        let sorted = strings.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
-        offsets = [0]
-        offsets.reserveCapacity(sorted.count + 1)
-        bytes = []
-        for s in sorted { bytes += s; offsets.append(UInt32(bytes.count)) }
+    init(_ list: [String]) {
+        let sorted = list.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+        var out: [UInt8] = []
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
+        u32(sorted.count)
+        var offset = 0
+        u32(0)
+        for s in sorted { offset += s.count; u32(offset) }
+        for s in sorted { out += s }
+        self.init(reading: out, at: 0)!
     }
 
-    init?(offsets: [UInt32], bytes: [UInt8]) {
-        guard offsets.first == 0, offsets.last.map({ Int($0) == bytes.count }) == true,
-              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else { return nil }
-        self.offsets = offsets
-        self.bytes = bytes
+    /// The table that starts at `start` in `storage`; nil when it does not fit or its
+    /// offsets are out of order.
+    init?(reading storage: [UInt8], at start: Int) {
+        guard let n = Self.u32(storage, start), Int(n) <= storage.count / 4 else { return nil }
+        self.storage = storage
+        count = Int(n)
+        offsets = start + 4
+        strings = offsets + 4 * (count + 1)
+        guard strings <= storage.count, let length = Self.u32(storage, strings - 4), strings + Int(length) <= storage.count else { return nil }
+        end = strings + Int(length)
+        var previous: UInt32 = 0
+        for i in 0...count {
+            let o = Self.u32(storage, offsets + 4 * i)!
+            guard o >= previous else { return nil }
+            previous = o
+        }
+        guard Self.u32(storage, offsets) == 0 else { return nil }
     }
 
-    var count: Int { offsets.count - 1 }
-
-    func string(_ i: Int) -> String {
-        String(decoding: bytes[Int(offsets[i])..<Int(offsets[i + 1])], as: UTF8.self)
+    private static func u32(_ b: [UInt8], _ at: Int) -> UInt32? {
+        guard at >= 0, at + 4 <= b.count else { return nil }
+        return b.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
     }
+
+    /// The bytes of string `i` (offsets were checked when the table was read).
+    private func bytes(_ i: Int) -> ArraySlice<UInt8> {
+        storage[(strings + Int(Self.u32(storage, offsets + 4 * i)!))..<(strings + Int(Self.u32(storage, offsets + 4 * i + 4)!))]
+    }
+
+    /// The table's own bytes (its file form).
+    var encoded: ArraySlice<UInt8> { storage[(offsets - 4)..<end] }
+
+    func string(_ i: Int) -> String { String(decoding: bytes(i), as: UTF8.self) }
 
     /// The first index whose string is not byte-wise below `key`.
     private func lowerBound(_ key: [UInt8]) -> Int {
         var low = 0, high = count
         while low < high {
             let mid = (low + high) / 2
-            let s = bytes[Int(offsets[mid])..<Int(offsets[mid + 1])]
-            if s.lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
+            if bytes(mid).lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
         }
         return low
     }
@@ -44,7 +74,7 @@ struct SortedStrings: Sendable {
     func contains(_ s: String) -> Bool {
         let key = Array(s.utf8)
         let i = lowerBound(key)
-        return i < count && bytes[Int(offsets[i])..<Int(offsets[i + 1])].elementsEqual(key)
+        return i < count && bytes(i).elementsEqual(key)
     }
 
     /// The strings that start with `prefix`, in order.
@@ -52,7 +82,7 @@ struct SortedStrings: Sendable {
         let key = Array(prefix.utf8)
         var i = lowerBound(key)
         var out: [String] = []
-        while i < count, bytes[Int(offsets[i])..<Int(offsets[i + 1])].starts(with: key) {
+        while i < count, bytes(i).starts(with: key) {
             out.append(string(i))
             i += 1
         }
@@ -83,59 +113,43 @@ struct BatchMembers: Sendable {
         return named || !mine.isEmpty ? StudentSubmission(carriesStudent: named, items: mine) : nil
     }
 
-    // MARK: file form (inside a DerivedFile)
+    // MARK: file form (inside a DerivedFile, stored uncompressed so it is read in place)
     // u32 storeID length, storeID bytes, u32 batchId length, batchId bytes, u64 seq,
-    // then items and students, each: u32 count, (count + 1) u32 offsets, the string bytes.
+    // then the items table and the students table (`SortedStrings`' form).
 
     static let fileKind: UInt32 = 2
-    static let fileVersion: UInt32 = 1
+    static let fileVersion: UInt32 = 2
 
     func encoded(storeID: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(32 + items.bytes.count + students.bytes.count + 4 * (items.count + students.count))
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        u32(UInt32(storeID.count)); out += storeID
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
+        u32(storeID.count); out += storeID
         let id = Array(batchId.utf8)
-        u32(UInt32(id.count)); out += id
+        u32(id.count); out += id
         withUnsafeBytes(of: seq.littleEndian) { out.append(contentsOf: $0) }
-        for table in [items, students] {
-            u32(UInt32(table.count))
-            table.offsets.withUnsafeBytes { raw in
-                for v in raw.bindMemory(to: UInt32.self) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-            }
-            out += table.bytes
-        }
+        out += items.encoded
+        out += students.encoded
         return out
     }
 
     /// Parses the file form; nil when malformed or made for another store, batch or seq.
     init?(decoding bytes: [UInt8], storeID: [UInt8], batchId: String, seq: UInt64) {
         var at = 0
-        func u32() -> UInt32? {
+        func u32() -> Int? {
             guard at + 4 <= bytes.count else { return nil }
             defer { at += 4 }
-            return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+            return Int(bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) })
         }
         func take(_ n: Int) -> ArraySlice<UInt8>? {
             guard n >= 0, at + n <= bytes.count else { return nil }
             defer { at += n }
             return bytes[at..<(at + n)]
         }
-        guard let n1 = u32(), let store = take(Int(n1)), store.elementsEqual(storeID),
-              let n2 = u32(), let id = take(Int(n2)), id.elementsEqual(batchId.utf8),
-              let s = take(8), s.withUnsafeBytes({ UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }) == seq else { return nil }
-        func table() -> SortedStrings? {
-            guard let count = u32(), Int(count) < bytes.count, at + 4 * (Int(count) + 1) <= bytes.count else { return nil }
-            var offsets = [UInt32](repeating: 0, count: Int(count) + 1)
-            offsets.withUnsafeMutableBytes { dst in
-                bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[at..<(at + dst.count)])) }
-            }
-            at += 4 * offsets.count
-            for i in offsets.indices { offsets[i] = UInt32(littleEndian: offsets[i]) }
-            guard let length = offsets.last, let body = take(Int(length)) else { return nil }
-            return SortedStrings(offsets: offsets, bytes: Array(body))
-        }
-        guard let items = table(), let students = table(), at == bytes.count else { return nil }
+        guard let n1 = u32(), let store = take(n1), store.elementsEqual(storeID),
+              let n2 = u32(), let id = take(n2), id.elementsEqual(batchId.utf8),
+              let s = take(8), s.withUnsafeBytes({ UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }) == seq,
+              let items = SortedStrings(reading: bytes, at: at),
+              let students = SortedStrings(reading: bytes, at: items.end), students.end == bytes.count else { return nil }
         self.batchId = batchId
         self.seq = seq
         self.items = items

@@ -9,10 +9,10 @@ import LichengDomain
 /// skippable. Malformed input throws `BinaryCodingError`; it never traps.
 enum BinaryCoder {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = NodeEncoder()
-        try value.encode(to: encoder)
+        let node = Node()
+        try encodeValue(value, into: node, codingPath: [])
         var out: [UInt8] = []
-        encoder.node.serialize(into: &out)
+        node.serialize(into: &out)
         return out
     }
 
@@ -20,7 +20,7 @@ enum BinaryCoder {
         let storage = ByteStorage(bytes)
         let value = try storage.value(at: 0)
         guard value.end == bytes.count else { throw BinaryCodingError("trailing bytes after the value") }
-        return try T(from: NodeDecoder(storage: storage, value: value, codingPath: []))
+        return try decodeValue(T.self, storage: storage, value: value, codingPath: [])
     }
 }
 

@@ -54,8 +54,9 @@ public final class Engine: @unchecked Sendable {
     let snapshotInterval: UInt64
     /// The core shared state (`SharedState.Detail.core`) after `log.lastSeq`.
     public internal(set) var core: SharedState
-    /// requestId → seq, for the school-wide events (a student's are in the student's state).
-    var requests: [String: UInt64]
+    /// requestId → seq, for the school-wide events (a student's are in the student's state);
+    /// read from the snapshot in place (see `LazyMap`).
+    var requests: LazyMap<UInt64>
     /// The shared state with the school index after `log.lastSeq`, once something needed it;
     /// a writing engine keeps it current from then on.
     var schoolCache: SharedState?
@@ -85,7 +86,7 @@ public final class Engine: @unchecked Sendable {
         public init() {}
     }
 
-    private init(path: String, log: Log, options: Options, core: SharedState, requests: [String: UInt64]) {
+    private init(path: String, log: Log, options: Options, core: SharedState, requests: LazyMap<UInt64>) {
         self.path = path
         self.log = log
         self.blobs = BlobStore(storePath: path)
@@ -251,7 +252,7 @@ public final class Engine: @unchecked Sendable {
                 studentCache[s]!.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items)
             }
         }
-        requests.merge(newCoreRequests) { a, _ in a }
+        for (id, seq) in newCoreRequests where requests[id] == nil { requests[id] = seq }
         if core.lastSeq / snapshotInterval > before / snapshotInterval {
             saveSnapshot(core, requests: requests)
             if let school = schoolCache { saveSnapshot(school, requests: [:]) }
@@ -431,7 +432,7 @@ public final class Engine: @unchecked Sendable {
         // As for snapshots: a reader saves only what the store still holds.
         guard save, !(log.mode == .read && log.filesChangedOnDisk) else { return }
         try? DerivedFile.write(members.encoded(storeID: log.storeID), to: membersPath(members.seq),
-                               kind: BatchMembers.fileKind, version: BatchMembers.fileVersion)
+                               kind: BatchMembers.fileKind, version: BatchMembers.fileVersion, compress: false)
     }
 
     // MARK: Snapshots
@@ -440,7 +441,7 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 9
+    static let snapshotVersion: UInt32 = 11
 
     struct Snapshot: Codable {
         var storeID: String
@@ -449,7 +450,7 @@ public final class Engine: @unchecked Sendable {
         /// and the log grew again with other events at the same seqs).
         var digestAtLastSeq: String
         var shared: SharedState
-        var requests: [String: UInt64]
+        var requests: LazyMap<UInt64>
     }
 
     var snapshotDirectory: String { path + "/snapshots" }
@@ -462,7 +463,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Saves the state as a derived snapshot (losing it loses nothing).
-    func saveSnapshot(_ state: SharedState, requests: [String: UInt64]) {
+    func saveSnapshot(_ state: SharedState, requests: LazyMap<UInt64>) {
         // A reader saves only while what it read is still what the store holds: a purge
         // in another process rewrites segments, and a snapshot of the old bytes would
         // bring the purged student's data back (see `retentionStatus`' purgeIncomplete).
@@ -522,10 +523,10 @@ public final class Engine: @unchecked Sendable {
     /// Rebuilds the shared state as of `seq` from the nearest snapshot and the
     /// events after it; saves a snapshot when that replay was long.
     /// `keepRequests` also collects the request IDs of school-wide events (for a writer).
-    func replayShared(_ detail: SharedState.Detail, through seq: UInt64, keepRequests: Bool) throws(EngineError) -> (SharedState, [String: UInt64]) {
+    func replayShared(_ detail: SharedState.Detail, through seq: UInt64, keepRequests: Bool) throws(EngineError) -> (SharedState, LazyMap<UInt64>) {
         let snapshot = loadSnapshot(detail, atOrBefore: seq)
         var state = snapshot?.shared ?? SharedState(detail: detail)
-        var requests = keepRequests ? (snapshot?.requests ?? [:]) : [:]
+        var requests = keepRequests ? (snapshot?.requests ?? LazyMap()) : LazyMap()
         let from = state.lastSeq + 1
         if from <= seq {
             // Events the shared state ignores (a student's grades, counseling, …; for the core,

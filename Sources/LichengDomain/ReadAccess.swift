@@ -28,7 +28,7 @@ public enum ReadAccess {
         guard student.purgedSeq == nil, let info = student.registry else { return false }
         if a.has(.homeroomTeacher), a.homeroomClass == info.class { return true }
         if a.has(.subjectTeacher) {
-            let mine = shared.courses.values.filter { $0.teachers.contains(a.id) }
+            let mine = shared.courses(taughtBy: a.id)
             if mine.contains(where: { $0.class == info.class }) { return true }
             let keys = Set(mine.map(\.key))
             if student.items.values.contains(where: { i in

@@ -203,12 +203,15 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var lastSeq: UInt64 = 0
     public var lastRecordedAt: Timestamp = 0
     public var store: StoreInfo?
-    public var staff: [String: StaffAccount] = [:]
+    /// Staff accounts by ID (lazily decoded from a snapshot: see `LazyMap`).
+    public var staff = LazyMap<StaffAccount>()
     /// Ordered proxy lists (代理順位) per staff account and per role.
     public var accountProxies: [String: [String]] = [:]
     public var roleProxies: [StaffRole: [String]] = [:]
     /// Keyed by `courseId@term` (see `courseKey`).
-    public var courses: [String: CourseInfo] = [:]
+    public var courses = LazyMap<CourseInfo>()
+    /// The course keys each teacher teaches (for read access without scanning every course).
+    public var coursesByTeacher = LazyMap<[String]>()
     public var windows: [WindowKey: WindowInfo] = [:]
     /// Every policy in force over time; the last one applies now.
     public var policies: [Policy] = []
@@ -254,6 +257,11 @@ public struct SharedState: Codable, Sendable, Equatable {
     }
 
     public func course(_ id: String, _ term: Term) -> CourseInfo? { courses[SharedState.courseKey(id, term)] }
+
+    /// The courses `teacher` teaches, in the order they were offered.
+    public func courses(taughtBy teacher: String) -> [CourseInfo] {
+        (coursesByTeacher[teacher] ?? []).compactMap { courses[$0] }
+    }
     public func window(_ term: Term, _ kind: WindowKind) -> WindowInfo? { windows[SharedState.windowKey(term, kind)] }
 
     /// The first day a departed student's data may be purged (SPEC §7): the retention
@@ -395,7 +403,16 @@ public struct SharedState: Codable, Sendable, Equatable {
         case .trainingHeld(let d):
             trainings.append(TrainingInfo(kind: d.kind, date: d.date, audience: d.audience, hosts: d.hosts, title: d.title, seq: e.seq))
         case .courseOffered(let d):
-            courses[SharedState.courseKey(d.courseId, d.term)] = CourseInfo(courseId: d.courseId, term: d.term, name: d.name, teachers: d.teachers, class: d.class)
+            let key = SharedState.courseKey(d.courseId, d.term)
+            // Offered again: the new teachers replace the old.
+            for t in courses[key]?.teachers ?? [] where !d.teachers.contains(t) {
+                coursesByTeacher[t] = coursesByTeacher[t]?.filter { $0 != key }
+            }
+            courses[key] = CourseInfo(courseId: d.courseId, term: d.term, name: d.name, teachers: d.teachers, class: d.class)
+            for t in d.teachers {
+                var list = coursesByTeacher[t] ?? []
+                if !list.contains(key) { list.append(key); coursesByTeacher[t] = list }
+            }
         case .submissionMade(let d):
             guard let id = d.batchId else { return }
             // Items are kept sorted so that one student's items (IDs start with the

@@ -76,13 +76,14 @@ public struct BlobStore: Sendable {
 public enum DerivedFile {
     static let magic: [UInt8] = Array("LCHG-DRV".utf8)
 
-    public static func write(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32) throws(LogError) {
+    /// `compress: false` stores the bytes as they are (read back without decompressing).
+    public static func write(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32, compress: Bool = true) throws(LogError) {
         var out = magic
         out.appendLE(kind)
         out.appendLE(version)
         out.appendLE(UInt64(bytes.count))
-        var compressed = [UInt8](repeating: 0, count: LZ4Codec.compressBound(bytes.count))
-        let n = bytes.withUnsafeBytes { b in compressed.withUnsafeMutableBytes { LZ4Codec.compress(b, into: $0) } }
+        var compressed = [UInt8](repeating: 0, count: compress ? LZ4Codec.compressBound(bytes.count) : 0)
+        let n = compress ? bytes.withUnsafeBytes { b in compressed.withUnsafeMutableBytes { LZ4Codec.compress(b, into: $0) } } : 0
         let body = n > 0 ? Array(compressed[0..<n]) : bytes
         out.appendLE(UInt32(n > 0 ? 1 : 0))
         out.appendLE(body.withUnsafeBytes { Hash.xxh3($0) })
@@ -99,11 +100,14 @@ public enum DerivedFile {
               all.le(UInt32.self, at: 8) == kind, all.le(UInt32.self, at: 12) == version,
               let length = all.le(UInt64.self, at: 16), length < 1 << 31, length <= UInt64(all.count) * 256 + 1024,
               let codec = all.le(UInt32.self, at: 24) else { return nil }
-        let body = Array(all[36...])
+        let body = all[36...]
         guard body.withUnsafeBytes({ Hash.xxh3($0) }) == all.le(UInt64.self, at: 28) else { return nil }
-        if codec == 0 { return body.count == Int(length) ? body : nil }
-        var out = [UInt8](repeating: 0, count: Int(length))
-        let ok = body.withUnsafeBytes { b in out.withUnsafeMutableBytes { LZ4Codec.decompress(b, into: $0) } }
+        if codec == 0 { return body.count == Int(length) ? Array(body) : nil }
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: Int(length)) { buffer, initialized in
+            ok = body.withUnsafeBytes { b in LZ4Codec.decompress(b, into: UnsafeMutableRawBufferPointer(buffer)) }
+            initialized = ok ? buffer.count : 0
+        }
         return ok ? out : nil
     }
 }

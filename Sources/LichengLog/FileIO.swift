@@ -71,10 +71,11 @@ final class File {
 
     /// Reads `count` bytes at `offset`; fewer only at end of file.
     func read(count: Int, at offset: Int64) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let n = try out.withUnsafeMutableBytes { (b) throws -> Int in try read(into: b, at: offset) }
-        if n < count { out.removeLast(count - n) }
-        return out
+        // Not zero-filled first: only the bytes read are kept.
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = 0
+            initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+        }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {

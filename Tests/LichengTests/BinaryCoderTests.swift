@@ -89,4 +89,44 @@ import TestSupport
                 "ItemInfo changed: update its form")
         #expect(ItemInfo.statusCodes.count == ItemStatus.allCases.count, "an item status has no code in its form")
     }
+
+    /// A `LazyMap` read from a snapshot decodes only what is looked up; changes overlay it;
+    /// written again, it holds base and changes; damaged tables throw or answer nil, never trap.
+    @Test func lazyMapsReadTheirEntriesInPlace() throws {
+        var courses = LazyMap<CourseInfo>()
+        for i in 0..<500 {
+            let c = CourseInfo.fields(courseId: "C\(i)", term: Term(year: AcademicYear(113), semester: 1), name: "課程 \(i)", teachers: ["T\(i % 7)"], class: i % 3 == 0 ? nil : "10\(i % 9)")
+            courses[c.key] = c
+        }
+        courses["甲@113-1"] = CourseInfo.fields(courseId: "甲", term: Term(year: AcademicYear(113), semester: 1), name: "國文", teachers: [], class: nil)
+        let bytes = try BinaryCoder.encode(courses)
+        var read = try BinaryCoder.decode(LazyMap<CourseInfo>.self, from: bytes)
+        #expect(read.base != nil && read.changes.isEmpty)
+        #expect(read == courses)
+        #expect(read["C42@113-1"] == courses["C42@113-1"] && read["甲@113-1"]?.name == "國文")
+        #expect(read["C500@113-1"] == nil && read[""] == nil && read["C4"] == nil)
+        // Unchanged, it is written back byte for byte; changed, base and changes are merged.
+        #expect(try BinaryCoder.encode(read) == bytes)
+        read["C1@113-1"]?.name = "改名"
+        read["C2@113-1"] = nil
+        read["new@113-2"] = CourseInfo.fields(courseId: "new", term: Term(year: AcademicYear(113), semester: 2), name: "新", teachers: ["T1"], class: nil)
+        #expect(read["C1@113-1"]?.name == "改名" && read["C2@113-1"] == nil && read.count == 501)
+        let again = try BinaryCoder.decode(LazyMap<CourseInfo>.self, from: try BinaryCoder.encode(read))
+        #expect(again == read && again.dictionary["C2@113-1"] == nil && again["new@113-2"]?.name == "新")
+        // Inside a shared state (a snapshot), staff and courses are read the same way.
+        var shared = SharedState(detail: .core)
+        shared.courses = courses
+        let state = try BinaryCoder.decode(SharedState.self, from: try BinaryCoder.encode(shared))
+        #expect(state.courses.base != nil && state.staff.base != nil && state == shared)
+        // Damage: every truncation and many bit flips either throw or give answers, never trap.
+        var random = SeededGenerator(seed: 7)
+        for cut in stride(from: 0, to: bytes.count, by: 97) {
+            if let m = try? BinaryCoder.decode(LazyMap<CourseInfo>.self, from: Array(bytes[..<cut])) { _ = m["C42@113-1"]; _ = m.dictionary }
+        }
+        for _ in 0..<300 {
+            var b = bytes
+            b[Int.random(in: 0..<b.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
+            if let m = try? BinaryCoder.decode(LazyMap<CourseInfo>.self, from: b) { _ = m["C42@113-1"]; _ = m["C99@113-1"]; _ = m.dictionary }
+        }
+    }
 }

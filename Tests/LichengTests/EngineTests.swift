@@ -283,7 +283,7 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         let foreign = BatchMembers(batchId: "113-course-outcomes-9", seq: batch.seq,
                                    SubmissionMade(batchId: "113-course-outcomes-9", items: ["S112003-C1"], students: ["S112003"]))
         try DerivedFile.write(foreign.encoded(storeID: try #require(try Engine.open(at: dir.sub("store"), mode: .read).log.storeID)),
-                              to: members, kind: BatchMembers.fileKind, version: BatchMembers.fileVersion)
+                              to: members, kind: BatchMembers.fileKind, version: BatchMembers.fileVersion, compress: false)
         try check("a list of another batch")
     }
 
@@ -294,7 +294,9 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         #expect(list.withPrefix("甲-") == ["甲-C1"])
         #expect(list.withPrefix("S3-").isEmpty)
         #expect(list.contains("S2-C1") && list.contains("") && !list.contains("S2-C") && !list.contains("S2-C11"))
-        #expect(SortedStrings(offsets: [0, 3, 2], bytes: [1, 2, 3]) == nil)
-        #expect(SortedStrings(offsets: [0, 4], bytes: [1, 2, 3]) == nil)
+        // Offsets out of order or past the end: refused.
+        #expect(SortedStrings(reading: [2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 1, 2, 3], at: 0) == nil)
+        #expect(SortedStrings(reading: [1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3], at: 0) == nil)
+        #expect(SortedStrings(reading: [1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1, 2, 3], at: 0)?.contains("\u{1}\u{2}\u{3}") == true)
     }
 }

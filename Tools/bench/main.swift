@@ -90,6 +90,11 @@ do {
         let t = try seconds { log = try Log.open(at: args[2], mode: .write); recovered = log?.recovery }
         log?.close()
         print(String(format: "open for writing: %.2f ms", t * 1000) + (recovered.map { "; \($0)" } ?? ""))
+    case "core-stats":
+        // What the core shared state holds (it is loaded by every command).
+        let engine = try Engine.open(at: args[2], mode: .read)
+        let c = engine.core
+        print("staff \(c.staff.count), courses \(c.courses.count), windows \(c.windows.count), policies \(c.policies.count), batches \(c.batches.count), meetings \(c.meetings.count), trainings \(c.trainings.count), trusted \(c.trustedSchools.count)")
     case "replay-child":
         guard args.count == 4 else { throw BenchError("replay-child licheng|sqlite PATH") }
         try replayChild(args[2], args[3])
