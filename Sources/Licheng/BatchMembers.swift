@@ -8,7 +8,7 @@ import LichengLog
 /// bytes [offsets[i], offsets[i+1]) of the string area.
 struct SortedStrings: Sendable {
     /// The buffer holding the table (possibly a larger file the table is part of).
-    private let storage: [UInt8]
+    private let storage: ByteBuffer
     private let offsets: Int
     private let strings: Int
     let count: Int
@@ -24,12 +24,12 @@ struct SortedStrings: Sendable {
         u32(0)
         for s in sorted { offset += s.count; u32(offset) }
         for s in sorted { out += s }
-        self.init(reading: out, at: 0)!
+        self.init(reading: ByteBuffer(out), at: 0)!
     }
 
     /// The table that starts at `start` in `storage`; nil when it does not fit or its
     /// offsets are out of order.
-    init?(reading storage: [UInt8], at start: Int) {
+    init?(reading storage: ByteBuffer, at start: Int) {
         guard let n = Self.u32(storage, start), Int(n) <= storage.count / 4 else { return nil }
         self.storage = storage
         count = Int(n)
@@ -46,18 +46,18 @@ struct SortedStrings: Sendable {
         guard Self.u32(storage, offsets) == 0 else { return nil }
     }
 
-    private static func u32(_ b: [UInt8], _ at: Int) -> UInt32? {
+    private static func u32(_ b: ByteBuffer, _ at: Int) -> UInt32? {
         guard at >= 0, at + 4 <= b.count else { return nil }
-        return b.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        return UInt32(littleEndian: b.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
     /// The bytes of string `i` (offsets were checked when the table was read).
-    private func bytes(_ i: Int) -> ArraySlice<UInt8> {
-        storage[(strings + Int(Self.u32(storage, offsets + 4 * i)!))..<(strings + Int(Self.u32(storage, offsets + 4 * i + 4)!))]
+    private func bytes(_ i: Int) -> Slice<UnsafeRawBufferPointer> {
+        storage.raw[(strings + Int(Self.u32(storage, offsets + 4 * i)!))..<(strings + Int(Self.u32(storage, offsets + 4 * i + 4)!))]
     }
 
     /// The table's own bytes (its file form).
-    var encoded: ArraySlice<UInt8> { storage[(offsets - 4)..<end] }
+    var encoded: [UInt8] { storage.array((offsets - 4)..<end) }
 
     func string(_ i: Int) -> String { String(decoding: bytes(i), as: UTF8.self) }
 
@@ -133,23 +133,24 @@ struct BatchMembers: Sendable {
     }
 
     /// Parses the file form; nil when malformed or made for another store, batch or seq.
-    init?(decoding bytes: [UInt8], storeID: [UInt8], batchId: String, seq: UInt64) {
-        var at = 0
+    init?(decoding buffer: ByteBuffer, body: Range<Int>, storeID: [UInt8], batchId: String, seq: UInt64) {
+        let bytes = buffer.raw[..<body.upperBound]
+        var at = body.lowerBound
         func u32() -> Int? {
             guard at + 4 <= bytes.count else { return nil }
             defer { at += 4 }
-            return Int(bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt32.self)) })
+            return Int(UInt32(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
         }
-        func take(_ n: Int) -> ArraySlice<UInt8>? {
+        func take(_ n: Int) -> Slice<UnsafeRawBufferPointer>? {
             guard n >= 0, at + n <= bytes.count else { return nil }
             defer { at += n }
             return bytes[at..<(at + n)]
         }
         guard let n1 = u32(), let store = take(n1), store.elementsEqual(storeID),
               let n2 = u32(), let id = take(n2), id.elementsEqual(batchId.utf8),
-              let s = take(8), s.withUnsafeBytes({ UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }) == seq,
-              let items = SortedStrings(reading: bytes, at: at),
-              let students = SortedStrings(reading: bytes, at: items.end), students.end == bytes.count else { return nil }
+              let s = take(8), UInt64(littleEndian: UnsafeRawBufferPointer(rebasing: s).loadUnaligned(as: UInt64.self)) == seq,
+              let items = SortedStrings(reading: buffer, at: at),
+              let students = SortedStrings(reading: buffer, at: items.end), students.end == body.upperBound else { return nil }
         self.batchId = batchId
         self.seq = seq
         self.items = items

@@ -303,7 +303,8 @@ public final class Engine: @unchecked Sendable {
     /// their lists): what a student's question and every rule but a submission read.
     public func coreState(through seq: UInt64) throws(EngineError) -> SharedState {
         if seq == core.lastSeq { return core }
-        return try replayShared(.core, through: seq, keepRequests: false).0
+        // Request IDs are collected too, so that a snapshot saved on the way is complete.
+        return try replayShared(.core, through: seq, keepRequests: true).0
     }
 
     /// The shared state with the school index as of `seq` (nil: now): what school-wide
@@ -412,8 +413,8 @@ public final class Engine: @unchecked Sendable {
         let cached = membersCache[batch.seq]
         membersCacheLock.unlock()
         if let cached, cached.batchId == batch.batchId { return cached }
-        if let bytes = DerivedFile.read(membersPath(batch.seq), kind: BatchMembers.fileKind, version: BatchMembers.fileVersion),
-           let members = BatchMembers(decoding: bytes, storeID: log.storeID, batchId: batch.batchId, seq: batch.seq) {
+        if let (buffer, body) = DerivedFile.readMapped(membersPath(batch.seq), kind: BatchMembers.fileKind, version: BatchMembers.fileVersion),
+           let members = BatchMembers(decoding: buffer, body: body, storeID: log.storeID, batchId: batch.batchId, seq: batch.seq) {
             keep(members, save: false)
             return members
         }
@@ -544,8 +545,11 @@ public final class Engine: @unchecked Sendable {
             }
         }
         // A replay up to now was long: save it, so that the next command (a new process,
-        // for the CLI) replays only what came after.
-        if keepRequests || detail == .school, seq == log.lastSeq, seq - (from - 1) >= min(snapshotInterval, Self.openTailLimit) {
+        // for the CLI) replays only what came after. A long core replay to a past seq is
+        // kept too (thinning keeps one per stretch), for the next "as of" near it.
+        let replayed = seq - (from - 1)
+        let long = seq == log.lastSeq ? replayed >= min(snapshotInterval, Self.openTailLimit) : detail == .core && replayed >= snapshotInterval
+        if keepRequests || detail == .school, long {
             saveSnapshot(state, requests: requests)
         }
         return (state, requests)

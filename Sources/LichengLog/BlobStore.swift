@@ -94,6 +94,18 @@ public enum DerivedFile {
         }
     }
 
+    /// A file written with `compress: false`, mapped (see `ByteBuffer`) and checked; the
+    /// body is `buffer.raw[body]`. Nil when missing, damaged, compressed or of another kind.
+    public static func readMapped(_ path: String, kind: UInt32, version: UInt32) -> (buffer: ByteBuffer, body: Range<Int>)? {
+        guard let all = ByteBuffer.map(path), all.count >= 36 else { return nil }
+        return all.withUnsafeBytes { b in
+            guard b.count >= 36, Array(b[0..<8]) == magic, b.le(UInt32.self, at: 8) == kind, b.le(UInt32.self, at: 12) == version,
+                  b.le(UInt64.self, at: 16) == UInt64(b.count - 36), b.le(UInt32.self, at: 24) == 0,
+                  Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[36...])) == b.le(UInt64.self, at: 28) else { return nil }
+            return (all, 36..<b.count)
+        }
+    }
+
     public static func read(_ path: String, kind: UInt32, version: UInt32) -> [UInt8]? {
         guard let file = try? File.open(path, flags: O_RDONLY), let size = try? file.size(), size >= 36,
               let all = try? file.read(count: Int(size), at: 0), Array(all[0..<8]) == magic,

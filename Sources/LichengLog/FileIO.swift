@@ -200,3 +200,48 @@ func currentMicroseconds() -> Int64 {
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
 }
+
+/// Bytes in memory that stay put: a copy of an array, or a file mapped read-only. Derived
+/// files (indexes, batch lists) are mapped rather than read, so a lookup touches the pages
+/// it needs from the page cache instead of copying the whole file. A mapped file is never
+/// truncated in place by the log (derived files are replaced by rename), so the mapping
+/// stays valid for the buffer's life.
+public final class ByteBuffer: @unchecked Sendable {
+    public let raw: UnsafeRawBufferPointer
+    private let allocation: UnsafeMutableRawPointer?
+    private let mapping: (UnsafeMutableRawPointer, Int)?
+
+    public init(_ bytes: [UInt8]) {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { if let base = $0.baseAddress { p.copyMemory(from: base, byteCount: $0.count) } }
+        allocation = p
+        mapping = nil
+        raw = UnsafeRawBufferPointer(start: p, count: bytes.count)
+    }
+
+    private init(mapped p: UnsafeMutableRawPointer, count: Int) {
+        allocation = nil
+        mapping = (p, count)
+        raw = UnsafeRawBufferPointer(start: p, count: count)
+    }
+
+    /// Maps `path` read-only; nil when it cannot be opened or mapped.
+    public static func map(_ path: String) -> ByteBuffer? {
+        guard let file = try? File.open(path, flags: O_RDONLY), let size = try? file.size(), size < 1 << 40 else { return nil }
+        if size == 0 { return ByteBuffer([]) }
+        guard let p = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, file.fd, 0), p != MAP_FAILED else { return nil }
+        return ByteBuffer(mapped: p, count: Int(size))
+    }
+
+    deinit {
+        if let (p, n) = mapping { munmap(p, n) }
+        allocation?.deallocate()
+    }
+
+    public var count: Int { raw.count }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(raw) }
+
+    /// A copy of the bytes in `range`.
+    public func array(_ range: Range<Int>) -> [UInt8] { Array(raw[range]) }
+}

@@ -11,8 +11,7 @@ extension Log {
     /// Reads and checks an index file; nil when missing, damaged or not for this segment.
     func loadIndexFile(for segment: Segment) -> SegmentIndex? {
         let path = indexFilePath(for: segment)
-        guard let file = try? File.open(path, flags: O_RDONLY), let size = try? file.size(), size < 1 << 32,
-              let bytes = try? file.read(count: Int(size), at: 0), let index = SegmentIndex.decode(bytes),
+        guard let bytes = ByteBuffer.map(path), bytes.count < 1 << 32, let index = SegmentIndex.decode(bytes),
               index.firstSeq == segment.firstSeq, index.storeID == storeID else { return nil }
         return index
     }

@@ -18,7 +18,7 @@ struct SegmentIndex {
     var sealed: Bool
     var blocks: [BlockEntry]
     /// The whole encoded file; the key table, key bytes and seq array live in it.
-    private let bytes: [UInt8]
+    private let bytes: ByteBuffer
     private let keyCount: Int
     private let keyTable: Int
     private let keyBlob: Int
@@ -110,7 +110,7 @@ struct SegmentIndex {
         }
     }
 
-    func encode() -> [UInt8] { bytes }
+    func encode() -> [UInt8] { bytes.array(0..<bytes.count) }
 
     /// Lays out an index file; `keys` must call `emit` once per key, in key order, with
     /// the key's bytes, seqs already encoded (u32 LE, relative to `firstSeq`) and seqs to add.
@@ -172,11 +172,11 @@ struct SegmentIndex {
         return out
     }
 
-    private init(bytes: [UInt8], firstSeq: UInt64, coveredEnd: Int64, chainHead: Digest, sealed: Bool, blocks: [BlockEntry],
+    private init(bytes: ByteBuffer, firstSeq: UInt64, coveredEnd: Int64, chainHead: Digest, sealed: Bool, blocks: [BlockEntry],
                  keyCount: Int, keyTable: Int, keyBlob: Int, seqArray: Int) {
         self.bytes = bytes
         self.firstSeq = firstSeq
-        self.storeID = Array(bytes[88..<104])
+        self.storeID = bytes.array(88..<104)
         self.coveredEnd = coveredEnd
         self.chainHead = chainHead
         self.sealed = sealed
@@ -189,9 +189,11 @@ struct SegmentIndex {
 
     /// Parses and checks an index file; nil when it is damaged, inconsistent or
     /// of another version (the caller then rebuilds it from the segment).
-    static func decode(_ bytes: [UInt8]) -> SegmentIndex? {
+    static func decode(_ bytes: [UInt8]) -> SegmentIndex? { decode(ByteBuffer(bytes)) }
+
+    static func decode(_ bytes: ByteBuffer) -> SegmentIndex? {
         bytes.withUnsafeBytes { b -> SegmentIndex? in
-            guard b.count >= Format.indexHeaderLength, Array(bytes[0..<8]) == Format.indexMagic,
+            guard b.count >= Format.indexHeaderLength, bytes.array(0..<8) == Format.indexMagic,
                   b.le(UInt16.self, at: 8) == Format.indexVersion,
                   b.le(UInt64.self, at: 120) == Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[0..<120])) else { return nil }
             let body = UnsafeRawBufferPointer(rebasing: b[Format.indexHeaderLength...])
@@ -239,7 +241,7 @@ struct SegmentIndex {
             guard seqArray + totalSeqs * 4 == body.count else { return nil }
             let h = Format.indexHeaderLength
             return SegmentIndex(bytes: bytes, firstSeq: firstSeq, coveredEnd: coveredEnd,
-                                chainHead: Digest(bytes: Array(bytes[56..<88])), sealed: b.leUnchecked(UInt32.self, at: 12) & 1 != 0,
+                                chainHead: Digest(bytes: bytes.array(56..<88)), sealed: b.leUnchecked(UInt32.self, at: 12) & 1 != 0,
                                 blocks: blocks, keyCount: keyCount, keyTable: h + keyTable, keyBlob: h + keyBlob, seqArray: h + seqArray)
         }
     }
