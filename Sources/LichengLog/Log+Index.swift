@@ -118,3 +118,61 @@ extension Log {
         return (segment.index?.blocks ?? []) + segment.tailBlocks
     }
 }
+
+/// The committed end of the active segment, recorded when a writer closes without rewriting
+/// the segment's index (rewriting a large index for one small command would cost more than
+/// the command). Recovery then knows that every byte before `end` was acknowledged: damage
+/// there is reported as corruption, not taken for a torn write, and a file cut short of it
+/// is reported as missing data. Stored in `index/<segment>.ltail` (FORMAT.md §7.2).
+struct TailMarker: Equatable {
+    static let magic: [UInt8] = Array("LCHG-TAL".utf8)
+    static let length = 88
+
+    var storeID: [UInt8]
+    var firstSeq: UInt64
+    var end: Int64
+    var lastSeq: UInt64
+    var chainHead: Digest
+
+    func encode() -> [UInt8] {
+        var out = TailMarker.magic
+        out += storeID
+        out.appendLE(firstSeq)
+        out.appendLE(UInt64(end))
+        out.appendLE(lastSeq)
+        out += chainHead.bytes
+        out.appendLE(Hash.xxh3(out, upTo: out.count))
+        return out
+    }
+
+    static func decode(_ b: [UInt8]) -> TailMarker? {
+        guard b.count == length, Array(b[0..<8]) == magic, b.le(UInt64.self, at: 80) == Hash.xxh3(b, upTo: 80),
+              let first = b.le(UInt64.self, at: 24), let end = b.le(UInt64.self, at: 32), end < UInt64(Int64.max),
+              let last = b.le(UInt64.self, at: 40) else { return nil }
+        return TailMarker(storeID: Array(b[8..<24]), firstSeq: first, end: Int64(end), lastSeq: last, chainHead: Digest(bytes: Array(b[48..<80])))
+    }
+}
+
+extension Log {
+    func tailMarkerPath(for segment: Segment) -> String {
+        FS.join(indexPath, segment.name.replacingOccurrences(of: "." + Format.segmentExtension, with: ".ltail"))
+    }
+
+    /// Records the active segment's committed end (derived: no fsync; losing it only means
+    /// damage at the very end is taken for a torn write, as after a crash).
+    func writeTailMarker(of segment: Segment) throws {
+        stateLock.lock()
+        let marker = TailMarker(storeID: storeID, firstSeq: segment.firstSeq, end: segment.end, lastSeq: segment.lastSeq,
+                                chainHead: segment.chainHead)
+        stateLock.unlock()
+        try FS.writeAtomically(marker.encode(), to: tailMarkerPath(for: segment), durable: false, faults: nil)
+    }
+
+    /// The committed end recorded for `segment`, when the marker is intact and its own.
+    func loadTailMarker(for segment: Segment) -> TailMarker? {
+        guard let file = try? File.open(tailMarkerPath(for: segment), flags: O_RDONLY),
+              let bytes = try? file.read(count: TailMarker.length + 1, at: 0), let marker = TailMarker.decode(bytes),
+              marker.storeID == storeID, marker.firstSeq == segment.firstSeq else { return nil }
+        return marker
+    }
+}

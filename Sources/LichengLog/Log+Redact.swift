@@ -146,6 +146,7 @@ extension Log {
             options.faults?.reached("redact.temp-synced")
             // The index describes the old block offsets: remove it durably before the swap.
             try FS.remove(indexFilePath(for: segment))
+            try FS.remove(tailMarkerPath(for: segment))
             try FS.syncDirectory(indexPath, faults: options.faults)
             options.faults?.reached("redact.index-removed")
         } catch {

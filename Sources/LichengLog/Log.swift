@@ -254,8 +254,13 @@ public final class Log: @unchecked Sendable {
         commitCondition.unlock()
         stateLock.lock()
         let saveIndexOf = mode == .write && poisonReason == nil ? segments.last.flatMap { $0.isSealed ? nil : $0 } : nil
+        let smallTail = saveIndexOf.map { $0.tailBytes < options.indexRefreshBytes / 16 } ?? false
         stateLock.unlock()
-        if let active = saveIndexOf { try? writeIndex(of: active) }
+        // A small unindexed tail is cheaper to rescan on open than the index is to rewrite
+        // (megabytes on a large store, for one CLI upload): only its committed end is recorded.
+        if let active = saveIndexOf {
+            if smallTail { try? writeTailMarker(of: active) } else { try? writeIndex(of: active) }
+        }
         if let lockFile {
             try? lockFile.truncate(to: 0)
             self.lockFile = nil
@@ -386,8 +391,15 @@ public final class Log: @unchecked Sendable {
                 batchKeys.removeAll()
             }
         }
-        if let damage, try !segment.file.damageIsTornTail(at: damage.offset, fileEnd: fileSize) {
+        // Bytes before a recorded committed end were acknowledged: damage there is corruption,
+        // and a file that ends before it has lost acknowledged records.
+        let committed = loadTailMarker(for: segment)
+        if let damage, try (committed.map { damage.offset < $0.end } ?? false) || !segment.file.damageIsTornTail(at: damage.offset, fileEnd: fileSize) {
             throw LogError.corrupt(segment: segment.name, offset: damage.offset, reason: damage.reason)
+        }
+        if let committed, segment.end < committed.end {
+            throw LogError.corrupt(segment: segment.name, offset: segment.end,
+                                   reason: "the segment ends at byte \(segment.end), but records up to byte \(committed.end) (seq \(committed.lastSeq)) were committed")
         }
         if segment.end < fileSize && mode == .write {
             let reason = damage?.reason ?? "the last batch was not completely written"

@@ -196,6 +196,55 @@ import TestSupport
         #expect(readFileBytes(segment) == bytes)  // nothing was truncated
     }
 
+    /// A writer that closes with a small unindexed tail records the committed end instead of
+    /// rewriting the index; damage or a cut before that end is then corruption (nothing is
+    /// truncated), where without the record it would be taken for a torn write.
+    @Test func committedEndRecordedAtCloseMakesDamageAtTheEndCorruption() throws {
+        let dir = TemporaryDirectory("committedend"); defer { dir.remove() }
+        let options = LogOptions(blockTargetBytes: 256)
+        let store = dir.sub("s")
+        let ends = try buildStore(store, options: options)
+        let segment = segmentFiles(store).last!
+        let name = (segment as NSString).lastPathComponent
+        let marker = store + "/index/" + name.replacingOccurrences(of: ".lseg", with: ".ltail")
+        #expect(FileManager.default.fileExists(atPath: marker))
+        #expect(!FileManager.default.fileExists(atPath: store + "/index/" + name.replacingOccurrences(of: ".lseg", with: ".lidx")),
+                "a small tail should not rewrite the index at close")
+        #expect(try Log.open(at: store, mode: .read).lastSeq == ends.last!)
+        let original = readFileBytes(segment)
+        let last = SegmentSurgery(path: segment).blocks.last!
+
+        // A bit flip in the last block.
+        var flipped = original
+        flipped[original.count - 5] ^= 0x01
+        writeFileBytes(segment, flipped)
+        for mode in [AccessMode.read, .write] {
+            #expect(throws: LogError.corrupt(segment: name, offset: Int64(last.offset), reason: "the block payload checksum does not match")) {
+                try Log.open(at: store, mode: mode, options: options)
+            }
+        }
+        #expect(readFileBytes(segment) == flipped)
+
+        // The file cut short inside the last block, or exactly before it: acknowledged records are missing.
+        let cut = Array(original.prefix(original.count - 10))
+        writeFileBytes(segment, cut)
+        #expect(throws: LogError.self) { try Log.open(at: store, options: options) }
+        #expect(readFileBytes(segment) == cut)
+        writeFileBytes(segment, Array(original.prefix(last.offset)))
+        var message = ""
+        do { _ = try Log.open(at: store, options: options) } catch { message = error.description }
+        #expect(message.contains(name) && message.contains("were committed"), "\(message)")
+        #expect(readFileBytes(segment).count == last.offset)
+        writeFileBytes(segment, cut)
+
+        // A damaged record of the committed end is ignored: the cut is then a torn write.
+        var badMarker = readFileBytes(marker)
+        badMarker[30] ^= 0x01
+        writeFileBytes(marker, badMarker)
+        let recovered = try Log.open(at: store, options: options)
+        #expect(recovered.lastSeq == ends[ends.count - 2] && recovered.recovery != nil)
+    }
+
     @Test func copiedStoreOpensAndVerifies() throws {
         let dir = TemporaryDirectory("copy"); defer { dir.remove() }
         let options = LogOptions(segmentTargetBytes: 8 << 10, blockTargetBytes: 1024)
