@@ -49,7 +49,9 @@ public enum Format {
 
     // Index file.
     static let indexMagic: [UInt8] = Array("LCHG-IDX".utf8)
-    static let indexVersion: UInt16 = 1
+    static let indexVersion: UInt16 = 2
+    /// Index bodies are checksummed in chunks of this many bytes.
+    static let indexChunkLength = 4096
     static let indexHeaderLength = 128
     static let indexBlockEntryLength = 48
     static let indexKeyEntryLength = 16

@@ -22,7 +22,7 @@ extension Log {
         stateLock.lock()
         let sealed = segment.isSealed
         stateLock.unlock()
-        let index = mergedIndex(of: segment, sealed: sealed)
+        let index = try mergedIndex(of: segment, sealed: sealed)
         stateLock.lock()
         publish(index, in: segment)
         stateLock.unlock()
@@ -30,16 +30,22 @@ extension Log {
         try FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
     }
 
-    /// The segment's index with its committed tail folded in (computed outside the lock).
-    func mergedIndex(of segment: Segment, sealed: Bool) -> SegmentIndex {
+    /// The segment's index with its committed tail folded in (computed outside the lock);
+    /// rebuilt from the segment when the old index turns out damaged.
+    func mergedIndex(of segment: Segment, sealed: Bool) throws -> SegmentIndex {
         stateLock.lock()
         let tailBlocks = segment.tailBlocks, tailKeys = segment.tailKeys
         let end = segment.end, head = segment.chainHead
         let base = segment.index
         stateLock.unlock()
-        return base?.extended(blocks: tailBlocks, keyed: tailKeys, coveredEnd: end, chainHead: head, sealed: sealed)
-            ?? SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: end, chainHead: head,
-                            sealed: sealed, blocks: tailBlocks, keyed: tailKeys)
+        guard let base else {
+            return SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: end, chainHead: head,
+                                sealed: sealed, blocks: tailBlocks, keyed: tailKeys)
+        }
+        if let merged = base.extended(blocks: tailBlocks, keyed: tailKeys, coveredEnd: end, chainHead: head, sealed: sealed) {
+            return merged
+        }
+        return try buildIndex(of: segment, upTo: end, chainHead: head, sealed: sealed)
     }
 
     /// Makes `index` the segment's index and empties the tail it covers. Call with `stateLock` held.
@@ -72,9 +78,12 @@ extension Log {
         return index
     }
 
-    /// Scans a sealed segment to rebuild its index.
-    func buildIndex(of segment: Segment) throws -> SegmentIndex {
-        var walker = BlockWalker(file: segment.file, from: Int64(Format.segmentHeaderLength), limit: segment.end,
+    /// Scans a segment (up to `end`, by default all of it) to rebuild its index.
+    func buildIndex(of segment: Segment, upTo end: Int64? = nil, chainHead: Digest? = nil, sealed: Bool = true) throws -> SegmentIndex {
+        stateLock.lock()
+        let limit = end ?? segment.end, head = chainHead ?? segment.chainHead
+        stateLock.unlock()
+        var walker = BlockWalker(file: segment.file, from: Int64(Format.segmentHeaderLength), limit: limit,
                                  expectedSeq: segment.firstSeq)
         var blocks: [BlockEntry] = []
         var keyed: [String: [UInt64]] = [:]
@@ -87,8 +96,26 @@ extension Log {
                 throw problem.corrupt(segment: segment.name, offset: entry.offset)
             }
         }
-        return SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: segment.end,
-                            chainHead: segment.chainHead, sealed: true, blocks: blocks, keyed: keyed)
+        return SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: limit,
+                            chainHead: head, sealed: sealed, blocks: blocks, keyed: keyed)
+    }
+
+    /// The seqs of `key` in `segment`'s index; an index found damaged on the way is rebuilt
+    /// from the segment (over the same stretch) and the lookup repeated.
+    /// `captured` is the active segment's index as read together with its tail (nil for a
+    /// sealed segment, whose index is loaded here).
+    func indexedSeqs(_ segment: Segment, captured: SegmentIndex?, sealed: Bool, _ key: [UInt8]) throws -> [UInt64] {
+        let index = sealed ? try sealedIndex(segment) : captured
+        guard let index else { return [] }
+        if let found = index.seqs(forKey: key) { return found }
+        let rebuilt = try buildIndex(of: segment, upTo: index.coveredEnd, chainHead: index.chainHead, sealed: index.sealed)
+        stateLock.lock()
+        if segment.index?.coveredEnd == rebuilt.coveredEnd { segment.index = rebuilt }
+        stateLock.unlock()
+        if sealed || rebuilt.coveredEnd == segment.end {
+            try? FS.writeAtomically(rebuilt.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
+        }
+        return rebuilt.seqs(forKey: key) ?? []
     }
 
     /// Rebuilds missing or stale indexes of sealed segments (checking only each

@@ -121,15 +121,15 @@ extension Log {
             let limit = through ?? UInt64.max
             var out: [UInt64] = []
             for segment in snapshotSegments() where segment.firstSeq <= limit {
+                // The active segment's index and tail are read together: the writer may move
+                // the tail into a new index at any moment.
                 stateLock.lock()
-                if segment.isSealed {
-                    stateLock.unlock()
-                    out.append(contentsOf: try sealedIndex(segment).seqs(forKey: utf8))
-                } else {
-                    if let index = segment.index { out.append(contentsOf: index.seqs(forKey: utf8)) }
-                    out.append(contentsOf: segment.tailKeys[key] ?? [])
-                    stateLock.unlock()
-                }
+                let sealed = segment.isSealed
+                let captured = sealed ? nil : segment.index
+                let tail = sealed ? [] : segment.tailKeys[key] ?? []
+                stateLock.unlock()
+                out.append(contentsOf: try indexedSeqs(segment, captured: captured, sealed: sealed, utf8))
+                out.append(contentsOf: tail)
             }
             if let cut = out.firstIndex(where: { $0 > limit }) { out.removeSubrange(cut...) }
             return out

@@ -467,7 +467,7 @@ public final class Log: @unchecked Sendable {
         options.faults?.reached("roll.after-seal")
         // Readers must never see the segment sealed while its index still lacks the
         // tail: the footer and the complete index are published together.
-        let index = mergedIndex(of: active, sealed: true)
+        let index = try mergedIndex(of: active, sealed: true)
         stateLock.lock()
         active.footer = footer
         active.bodyHasher = nil

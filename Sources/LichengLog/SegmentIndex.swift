@@ -1,14 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 /// The derived index of one segment: its blocks (the sparse seq and time
 /// index) and, for every stream key, the seqs of its records. Stored in
 /// `index/<segment>.lidx`; deleting it loses nothing, it is rebuilt.
 ///
-/// The key section stays in its encoded form: a lookup is a binary search over
-/// the sorted key table in place, so loading an index costs one read and one
-/// checksum however many keys it holds.
+/// The file is mapped and stays in its encoded form: a lookup is a binary search
+/// over the sorted key table in place. Its body is checksummed in 4 KiB chunks
+/// (the chunk table is checked on load, each chunk the first time it is read), so
+/// a lookup reads and checks a few pages however many keys the segment holds.
 struct SegmentIndex {
     var firstSeq: UInt64
     var storeID: [UInt8]
@@ -19,10 +21,12 @@ struct SegmentIndex {
     var blocks: [BlockEntry]
     /// The whole encoded file; the key table, key bytes and seq array live in it.
     private let bytes: ByteBuffer
+    private let chunks: ChunkChecks
     private let keyCount: Int
     private let keyTable: Int
     private let keyBlob: Int
     private let seqArray: Int
+    private let totalSeqs: Int
 
     var lastSeq: UInt64 { blocks.last.map(\.lastSeq) ?? firstSeq - 1 }
 
@@ -37,10 +41,14 @@ struct SegmentIndex {
         self = SegmentIndex.decode(encoded)!
     }
 
+    /// True once a chunk read from the file failed its checksum (the index must be rebuilt).
+    var isDamaged: Bool { chunks.damaged }
+
     /// This index extended by newer blocks and keyed seqs (all after `coveredEnd`):
     /// one merge pass over the sorted keys, without decoding the old ones.
+    /// Nil when a chunk of this index turns out damaged.
     func extended(blocks newBlocks: [BlockEntry], keyed: [String: [UInt64]], coveredEnd: Int64,
-                  chainHead: Digest, sealed: Bool) -> SegmentIndex {
+                  chainHead: Digest, sealed: Bool) -> SegmentIndex? {
         let added = keyed.map { (Array($0.key.utf8), $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         var distinct = keyCount
         do {
@@ -57,7 +65,9 @@ struct SegmentIndex {
             // bytes): no per-key arrays, no per-seq decode and re-encode.
             bytes.withUnsafeBytes { b in
                 func old(_ i: Int) -> (key: UnsafeRawBufferPointer, seqs: UnsafeRawBufferPointer) {
-                    let e = entry(i)
+                    guard let e = entry(i), chunks.check(seqArray + e.seqStart * 4, count: e.seqCount * 4) else {
+                        return (UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0))
+                    }
                     return (UnsafeRawBufferPointer(rebasing: b[(keyBlob + e.keyOffset)..<(keyBlob + e.keyOffset + e.keyLength)]),
                             UnsafeRawBufferPointer(rebasing: b[(seqArray + e.seqStart * 4)..<(seqArray + (e.seqStart + e.seqCount) * 4)]))
                 }
@@ -70,37 +80,43 @@ struct SegmentIndex {
                 }
             }
         }
-        return SegmentIndex.decode(encoded)!
+        return chunks.damaged ? nil : SegmentIndex.decode(encoded)!
     }
 
-    /// The seqs recorded under `key`, ascending.
-    func seqs(forKey key: [UInt8]) -> [UInt64] {
+    /// The seqs recorded under `key`, ascending; nil when the part of the index read is damaged.
+    func seqs(forKey key: [UInt8]) -> [UInt64]? {
         var low = 0, high = keyCount
         while low < high {
             let mid = (low + high) / 2
             if compareKey(mid, key) < 0 { low = mid + 1 } else { high = mid }
         }
-        return low < keyCount && compareKey(low, key) == 0 ? seqs(at: low) : []
+        let found = low < keyCount && compareKey(low, key) == 0 ? seqs(at: low) : []
+        return chunks.damaged ? nil : found
     }
 
-    private func entry(_ i: Int) -> (keyOffset: Int, keyLength: Int, seqStart: Int, seqCount: Int) {
-        bytes.withUnsafeBytes { b in
-            let o = keyTable + i * Format.indexKeyEntryLength
-            return (Int(b.leUnchecked(UInt32.self, at: o)), Int(b.leUnchecked(UInt32.self, at: o + 4)),
-                    Int(b.leUnchecked(UInt32.self, at: o + 8)), Int(b.leUnchecked(UInt32.self, at: o + 12)))
+    /// Key table entry `i`, checked: its chunk's checksum, the key inside the blob, the seqs
+    /// inside the array. Nil (and the index marked damaged) otherwise.
+    private func entry(_ i: Int) -> (keyOffset: Int, keyLength: Int, seqStart: Int, seqCount: Int)? {
+        let o = keyTable + i * Format.indexKeyEntryLength
+        guard chunks.check(o, count: Format.indexKeyEntryLength) else { return nil }
+        let e = bytes.withUnsafeBytes { b in
+            (Int(b.leUnchecked(UInt32.self, at: o)), Int(b.leUnchecked(UInt32.self, at: o + 4)),
+             Int(b.leUnchecked(UInt32.self, at: o + 8)), Int(b.leUnchecked(UInt32.self, at: o + 12)))
         }
+        guard e.0 + e.1 <= seqArray - keyBlob, e.2 + e.3 <= totalSeqs else { chunks.markDamaged(); return nil }
+        return e
     }
 
     private func seqs(at i: Int) -> [UInt64] {
-        let e = entry(i)
+        guard let e = entry(i), chunks.check(seqArray + e.seqStart * 4, count: e.seqCount * 4) else { return [] }
         return bytes.withUnsafeBytes { b in
             (0..<e.seqCount).map { firstSeq + UInt64(b.leUnchecked(UInt32.self, at: seqArray + (e.seqStart + $0) * 4)) }
         }
     }
 
-    /// Compares key `i` with `other` bytewise: negative, zero or positive.
+    /// Compares key `i` with `other` bytewise: negative, zero or positive (zero when damaged).
     private func compareKey(_ i: Int, _ other: [UInt8]) -> Int {
-        let e = entry(i)
+        guard let e = entry(i), chunks.check(keyBlob + e.keyOffset, count: e.keyLength) else { return 0 }
         return bytes.withUnsafeBytes { b in
             other.withUnsafeBytes { o in
                 let n = min(e.keyLength, o.count)
@@ -159,22 +175,36 @@ struct SegmentIndex {
         out.appendLE(UInt64(seqTotal))
         out.append(contentsOf: chainHead.bytes)
         out.append(contentsOf: storeID)
-        out.appendLE(UInt64(0))  // body checksum, below
-        out.appendLE(UInt64(0))
+        out.appendLE(UInt64(0))  // chunk table checksum, below
+        out.appendLE(UInt64(blockSection.count + table.count + blob.count + seqBytes.count))  // body length
         out.appendLE(UInt64(0))  // header checksum, below
         out.append(contentsOf: blockSection)
         out.append(contentsOf: table)
         out.append(contentsOf: blob)
         out.append(contentsOf: seqBytes)
-        let bodyChecksum = out.withUnsafeBytes { Hash.xxh3(UnsafeRawBufferPointer(rebasing: $0[Format.indexHeaderLength...])) }
-        out.storeLE(bodyChecksum, at: 104)
+        // The chunk table: XXH3-64 of each 4 KiB of the body.
+        let bodyEnd = out.count
+        var chunkTable: [UInt8] = []
+        chunkTable.reserveCapacity((bodyEnd - Format.indexHeaderLength) / Format.indexChunkLength * 8 + 8)
+        out.withUnsafeBytes { b in
+            var at = Format.indexHeaderLength
+            while at < bodyEnd {
+                let end = min(at + Format.indexChunkLength, bodyEnd)
+                chunkTable.appendLE(Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[at..<end])))
+                at = end
+            }
+        }
+        out.storeLE(chunkTable.withUnsafeBytes { Hash.xxh3($0) }, at: 104)
+        out.append(contentsOf: chunkTable)
         out.storeLE(Hash.xxh3(out, upTo: 120), at: 120)
         return out
     }
 
-    private init(bytes: ByteBuffer, firstSeq: UInt64, coveredEnd: Int64, chainHead: Digest, sealed: Bool, blocks: [BlockEntry],
-                 keyCount: Int, keyTable: Int, keyBlob: Int, seqArray: Int) {
+    private init(bytes: ByteBuffer, chunks: ChunkChecks, firstSeq: UInt64, coveredEnd: Int64, chainHead: Digest, sealed: Bool,
+                 blocks: [BlockEntry], keyCount: Int, keyTable: Int, keyBlob: Int, seqArray: Int, totalSeqs: Int) {
         self.bytes = bytes
+        self.chunks = chunks
+        self.totalSeqs = totalSeqs
         self.firstSeq = firstSeq
         self.storeID = bytes.array(88..<104)
         self.coveredEnd = coveredEnd
@@ -187,24 +217,33 @@ struct SegmentIndex {
         self.seqArray = seqArray
     }
 
-    /// Parses and checks an index file; nil when it is damaged, inconsistent or
-    /// of another version (the caller then rebuilds it from the segment).
+    /// Parses and checks an index file's header, chunk table and block table; nil when it is
+    /// damaged, inconsistent or of another version (the caller then rebuilds it from the
+    /// segment). The key table, keys and seqs are checked chunk by chunk as they are read.
     static func decode(_ bytes: [UInt8]) -> SegmentIndex? { decode(ByteBuffer(bytes)) }
 
     static func decode(_ bytes: ByteBuffer) -> SegmentIndex? {
         bytes.withUnsafeBytes { b -> SegmentIndex? in
-            guard b.count >= Format.indexHeaderLength, bytes.array(0..<8) == Format.indexMagic,
+            let h = Format.indexHeaderLength
+            guard b.count >= h, bytes.array(0..<8) == Format.indexMagic,
                   b.le(UInt16.self, at: 8) == Format.indexVersion,
-                  b.le(UInt64.self, at: 120) == Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[0..<120])) else { return nil }
-            let body = UnsafeRawBufferPointer(rebasing: b[Format.indexHeaderLength...])
-            guard b.le(UInt64.self, at: 104) == Hash.xxh3(body) else { return nil }
+                  b.le(UInt64.self, at: 120) == Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[0..<120])),
+                  let bodyLength64 = b.le(UInt64.self, at: 112), bodyLength64 < 1 << 40 else { return nil }
+            let bodyLength = Int(bodyLength64)
+            let chunkCount = (bodyLength + Format.indexChunkLength - 1) / Format.indexChunkLength
+            guard h + bodyLength + chunkCount * 8 == b.count,
+                  b.le(UInt64.self, at: 104) == Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[(h + bodyLength)...])) else { return nil }
+            let chunks = ChunkChecks(bytes, bodyStart: h, bodyLength: bodyLength)
             let firstSeq = b.leUnchecked(UInt64.self, at: 16)
             let blockCount = Int(b.leUnchecked(UInt32.self, at: 40))
             let keyCount = Int(b.leUnchecked(UInt32.self, at: 44))
             let totalSeqs = Int(b.leUnchecked(UInt64.self, at: 48))
             let keyTable = blockCount * Format.indexBlockEntryLength
             let keyBlob = keyTable + keyCount * Format.indexKeyEntryLength
-            guard blockCount < 1 << 28, keyCount < 1 << 28, totalSeqs < 1 << 32, keyBlob <= body.count else { return nil }
+            let seqArray = bodyLength - totalSeqs * 4
+            guard blockCount < 1 << 28, keyCount < 1 << 28, totalSeqs < 1 << 32, keyBlob <= seqArray,
+                  chunks.check(h, count: keyTable) else { return nil }
+            let body = UnsafeRawBufferPointer(rebasing: b[h..<(h + bodyLength)])
             var blocks: [BlockEntry] = []
             blocks.reserveCapacity(blockCount)
             for i in 0..<blockCount {
@@ -228,21 +267,55 @@ struct SegmentIndex {
                 expectedSeq = block.lastSeq + 1
             }
             guard blocks.isEmpty || coveredEnd == expectedOffset else { return nil }
-            // Every key and seq range must lie inside its section, so lookups never trap.
-            var keyBlobLength = 0
-            for i in 0..<keyCount {
-                let o = keyTable + i * Format.indexKeyEntryLength
-                let ko = Int(body.leUnchecked(UInt32.self, at: o)), kl = Int(body.leUnchecked(UInt32.self, at: o + 4))
-                let so = Int(body.leUnchecked(UInt32.self, at: o + 8)), sc = Int(body.leUnchecked(UInt32.self, at: o + 12))
-                guard ko == keyBlobLength, so + sc <= totalSeqs else { return nil }
-                keyBlobLength += kl
-            }
-            let seqArray = keyBlob + keyBlobLength
-            guard seqArray + totalSeqs * 4 == body.count else { return nil }
-            let h = Format.indexHeaderLength
-            return SegmentIndex(bytes: bytes, firstSeq: firstSeq, coveredEnd: coveredEnd,
+            return SegmentIndex(bytes: bytes, chunks: chunks, firstSeq: firstSeq, coveredEnd: coveredEnd,
                                 chainHead: Digest(bytes: bytes.array(56..<88)), sealed: b.leUnchecked(UInt32.self, at: 12) & 1 != 0,
-                                blocks: blocks, keyCount: keyCount, keyTable: h + keyTable, keyBlob: h + keyBlob, seqArray: h + seqArray)
+                                blocks: blocks, keyCount: keyCount, keyTable: h + keyTable, keyBlob: h + keyBlob,
+                                seqArray: h + seqArray, totalSeqs: totalSeqs)
         }
+    }
+}
+
+/// Which 4 KiB chunks of an index body have been checked against the chunk table (each is
+/// hashed the first time a lookup reads it), and whether one failed.
+final class ChunkChecks: @unchecked Sendable {
+    private let bytes: ByteBuffer
+    private let bodyStart: Int
+    private let bodyLength: Int
+    private var checked: [UInt64]
+    private(set) var damaged = false
+    private let lock = NSLock()
+
+    init(_ bytes: ByteBuffer, bodyStart: Int, bodyLength: Int) {
+        self.bytes = bytes
+        self.bodyStart = bodyStart
+        self.bodyLength = bodyLength
+        checked = [UInt64](repeating: 0, count: (bodyLength / Format.indexChunkLength + 64) / 64)
+    }
+
+    func markDamaged() {
+        lock.lock()
+        damaged = true
+        lock.unlock()
+    }
+
+    /// Checks the chunks holding file bytes `start ..< start + count` (which must lie in the
+    /// body); false, and the index marked damaged, when they do not or a checksum differs.
+    func check(_ start: Int, count: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if damaged { return false }
+        guard count >= 0, start >= bodyStart, start + count <= bodyStart + bodyLength else { damaged = true; return false }
+        if count == 0 { return true }
+        let size = Format.indexChunkLength
+        let tableStart = bodyStart + bodyLength
+        for c in ((start - bodyStart) / size)...((start + count - 1 - bodyStart) / size) where checked[c / 64] & (1 << UInt64(c % 64)) == 0 {
+            let from = bodyStart + c * size, to = min(from + size, bodyStart + bodyLength)
+            let ok = bytes.withUnsafeBytes { b in
+                Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[from..<to])) == b.leUnchecked(UInt64.self, at: tableStart + c * 8)
+            }
+            guard ok else { damaged = true; return false }
+            checked[c / 64] |= 1 << UInt64(c % 64)
+        }
+        return true
     }
 }
