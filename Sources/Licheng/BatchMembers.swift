@@ -96,12 +96,16 @@ struct SortedStrings: Sendable {
 struct BatchMembers: Sendable {
     var batchId: String
     var seq: UInt64
+    /// The submission's `recordedAt`: with the seq and batch ID, what ties the list to this
+    /// history (a store restored from an older copy may hold another submission at that seq).
+    var at: Timestamp
     var items: SortedStrings
     var students: SortedStrings
 
-    init(batchId: String, seq: UInt64, _ d: SubmissionMade) {
+    init(batchId: String, seq: UInt64, at: Timestamp, _ d: SubmissionMade) {
         self.batchId = batchId
         self.seq = seq
+        self.at = at
         items = SortedStrings(d.items)
         students = SortedStrings(d.students)
     }
@@ -115,10 +119,10 @@ struct BatchMembers: Sendable {
 
     // MARK: file form (inside a DerivedFile, stored uncompressed so it is read in place)
     // u32 storeID length, storeID bytes, u32 batchId length, batchId bytes, u64 seq,
-    // then the items table and the students table (`SortedStrings`' form).
+    // i64 recordedAt, then the items table and the students table (`SortedStrings`' form).
 
     static let fileKind: UInt32 = 2
-    static let fileVersion: UInt32 = 2
+    static let fileVersion: UInt32 = 3
 
     func encoded(storeID: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
@@ -127,13 +131,14 @@ struct BatchMembers: Sendable {
         let id = Array(batchId.utf8)
         u32(id.count); out += id
         withUnsafeBytes(of: seq.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: at.littleEndian) { out.append(contentsOf: $0) }
         out += items.encoded
         out += students.encoded
         return out
     }
 
     /// Parses the file form; nil when malformed or made for another store, batch or seq.
-    init?(decoding buffer: ByteBuffer, body: Range<Int>, storeID: [UInt8], batchId: String, seq: UInt64) {
+    init?(decoding buffer: ByteBuffer, body: Range<Int>, storeID: [UInt8], batchId: String, seq: UInt64, at recordedAt: Timestamp) {
         let bytes = buffer.raw[..<body.upperBound]
         var at = body.lowerBound
         func u32() -> Int? {
@@ -149,10 +154,12 @@ struct BatchMembers: Sendable {
         guard let n1 = u32(), let store = take(n1), store.elementsEqual(storeID),
               let n2 = u32(), let id = take(n2), id.elementsEqual(batchId.utf8),
               let s = take(8), UInt64(littleEndian: UnsafeRawBufferPointer(rebasing: s).loadUnaligned(as: UInt64.self)) == seq,
+              let t = take(8), Int64(littleEndian: UnsafeRawBufferPointer(rebasing: t).loadUnaligned(as: Int64.self)) == recordedAt,
               let items = SortedStrings(reading: buffer, at: at),
               let students = SortedStrings(reading: buffer, at: items.end), students.end == body.upperBound else { return nil }
         self.batchId = batchId
         self.seq = seq
+        self.at = recordedAt
         self.items = items
         self.students = students
     }

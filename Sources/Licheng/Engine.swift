@@ -146,10 +146,11 @@ public final class Engine: @unchecked Sendable {
         var students: [String: StudentState] = [:]
         var accepted: [Event] = []
         var results: [Event] = []
+        /// This batch's request IDs, per stream (`<student>\0<id>`, or `\0<id>` for the school).
         var newRequests: [String: UInt64] = [:]
         var newCoreRequests: [String: UInt64] = [:]
         /// This batch's `submission.made` events, for students loaded after them.
-        var submissions: [(seq: UInt64, batchId: String, shares: [String: StudentSubmission], data: SubmissionMade)] = []
+        var submissions: [(seq: UInt64, at: Timestamp, batchId: String, shares: [String: StudentSubmission], data: SubmissionMade)] = []
         let now = clock()
         func undo() {
             guard !accepted.isEmpty else { return }
@@ -179,7 +180,7 @@ public final class Engine: @unchecked Sendable {
             if let s = studentID {
                 do { student = try state(of: s) } catch { undo(); throw error }
             }
-            if let id = event.requestId, let seq = newRequests[id] ?? (studentID == nil ? requests[id] : student?.requests[id]) {
+            if let id = event.requestId, let seq = newRequests[(studentID ?? "") + "\u{0}" + id] ?? (studentID == nil ? requests[id] : student?.requests[id]) {
                 if let earlier = accepted.first(where: { $0.seq == seq }) { results.append(earlier); continue }
                 do { results.append(try self.event(at: seq)) } catch { undo(); throw error }
                 continue
@@ -200,13 +201,13 @@ public final class Engine: @unchecked Sendable {
             if let key = decided.streamKey { students[key, default: StudentState(id: key)].apply(decided) }
             if case .submissionMade(let d) = decided.body, let batchId = d.batchId {
                 let shares = d.studentShares()
-                submissions.append((decided.seq, batchId, shares, d))
+                submissions.append((decided.seq, decided.recordedAt, batchId, shares, d))
                 for (s, share) in shares where (students[s]?.lastSeq ?? 0) > 0 {
                     students[s]!.applySubmission(batchId: batchId, seq: decided.seq, carriesStudent: share.carriesStudent, items: share.items)
                 }
             }
             if let id = decided.requestId {
-                newRequests[id] = decided.seq
+                newRequests[(decided.streamKey ?? "") + "\u{0}" + id] = decided.seq
                 if decided.streamKey == nil { newCoreRequests[id] = decided.seq }
             }
             accepted.append(decided)
@@ -245,8 +246,11 @@ public final class Engine: @unchecked Sendable {
         }
         if studentCache.count + students.count > studentCacheLimit { studentCache.removeAll(keepingCapacity: true) }
         studentCache.merge(students) { _, new in new }
+        // A transfer's imported history is applied when the student is loaded from the log
+        // (its bundle is in the file store now): the in-batch state lacks it.
+        for e in accepted where e.type == .studentTransferredIn { if let s = e.streamKey { studentCache[s] = nil } }
         for b in submissions {
-            keep(BatchMembers(batchId: b.batchId, seq: b.seq, b.data), save: true)
+            keep(BatchMembers(batchId: b.batchId, seq: b.seq, at: b.at, b.data), save: true)
             // Cached students this batch did not load miss the submission.
             for (s, share) in b.shares where students[s] == nil && studentCache[s] != nil {
                 studentCache[s]!.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items)
@@ -412,16 +416,16 @@ public final class Engine: @unchecked Sendable {
         membersCacheLock.lock()
         let cached = membersCache[batch.seq]
         membersCacheLock.unlock()
-        if let cached, cached.batchId == batch.batchId { return cached }
+        if let cached, cached.batchId == batch.batchId, cached.at == batch.at { return cached }
         if let (buffer, body) = DerivedFile.readMapped(membersPath(batch.seq), kind: BatchMembers.fileKind, version: BatchMembers.fileVersion),
-           let members = BatchMembers(decoding: buffer, body: body, storeID: log.storeID, batchId: batch.batchId, seq: batch.seq) {
+           let members = BatchMembers(decoding: buffer, body: body, storeID: log.storeID, batchId: batch.batchId, seq: batch.seq, at: batch.at) {
             keep(members, save: false)
             return members
         }
         guard case .submissionMade(let d) = try event(at: batch.seq).body, d.batchId == batch.batchId else {
             throw .undecodable(seq: batch.seq, reason: "it should be the submission of batch \(batch.batchId)")
         }
-        let members = BatchMembers(batchId: batch.batchId, seq: batch.seq, d)
+        let members = BatchMembers(batchId: batch.batchId, seq: batch.seq, at: batch.at, d)
         keep(members, save: true)
         return members
     }

@@ -31,8 +31,9 @@ public enum ReadAccess {
             let mine = shared.courses(taughtBy: a.id)
             if mine.contains(where: { $0.class == info.class }) { return true }
             let keys = Set(mine.map(\.key))
+            // Only items of this school's courses (an imported item names the other school's course IDs).
             if student.items.values.contains(where: { i in
-                i.courseId != nil && i.term != nil && keys.contains(SharedState.courseKey(i.courseId!, i.term!))
+                i.importedFrom == nil && i.courseId != nil && i.term != nil && keys.contains(SharedState.courseKey(i.courseId!, i.term!))
             }) { return true }
         }
         return false

@@ -163,10 +163,12 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// student's quotas like local ones (the national limits are per student and
     /// term/year, not per school). Call before applying `student.transferred-in`.
     public mutating func applyImported(_ events: [Event], from school: String) {
-        // The other school's request IDs are not this store's.
-        let ownRequests = requests
+        // The other school's request IDs and receipts are not this store's: its batches
+        // have IDs of their own (the same names may be used here for other batches).
+        let ownRequests = requests, ownReceipts = receipts
         for e in events { apply(e) }
         requests = ownRequests
+        receipts = ownReceipts
         func mark<T>(_ list: inout [Recorded<T>]) { for i in list.indices where list[i].importedFrom == nil { list[i].importedFrom = school } }
         mark(&grades); mark(&cadres); mark(&counseling); mark(&coursePlans); mark(&electives); mark(&attendance); mark(&services)
         if autobiography?.importedFrom == nil { autobiography?.importedFrom = school }

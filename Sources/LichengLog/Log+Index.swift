@@ -112,7 +112,8 @@ extension Log {
         stateLock.lock()
         if segment.index?.coveredEnd == rebuilt.coveredEnd { segment.index = rebuilt }
         stateLock.unlock()
-        if sealed || rebuilt.coveredEnd == segment.end {
+        // A reader saves a sealed segment's index only; the active one is the writer's.
+        if sealed || (mode == .write && rebuilt.coveredEnd == segment.end) {
             try? FS.writeAtomically(rebuilt.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
         }
         return rebuilt.seqs(forKey: key) ?? []

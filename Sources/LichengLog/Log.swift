@@ -399,7 +399,7 @@ public final class Log: @unchecked Sendable {
         }
         if let committed, segment.end < committed.end {
             throw LogError.corrupt(segment: segment.name, offset: segment.end,
-                                   reason: "the segment ends at byte \(segment.end), but records up to byte \(committed.end) (seq \(committed.lastSeq)) were committed")
+                                   reason: "the segment ends at byte \(segment.end), but records up to byte \(committed.end) (seq \(committed.lastSeq)) were committed, as index/\((tailMarkerPath(for: segment) as NSString).lastPathComponent) records; if this segment was restored from an older backup on purpose, delete that file")
         }
         if segment.end < fileSize && mode == .write {
             let reason = damage?.reason ?? "the last batch was not completely written"

@@ -65,7 +65,8 @@ struct SegmentIndex {
             // bytes): no per-key arrays, no per-seq decode and re-encode.
             bytes.withUnsafeBytes { b in
                 func old(_ i: Int) -> (key: UnsafeRawBufferPointer, seqs: UnsafeRawBufferPointer) {
-                    guard let e = entry(i), chunks.check(seqArray + e.seqStart * 4, count: e.seqCount * 4) else {
+                    guard let e = entry(i), chunks.check(keyBlob + e.keyOffset, count: e.keyLength),
+                          chunks.check(seqArray + e.seqStart * 4, count: e.seqCount * 4) else {
                         return (UnsafeRawBufferPointer(start: nil, count: 0), UnsafeRawBufferPointer(start: nil, count: 0))
                     }
                     return (UnsafeRawBufferPointer(rebasing: b[(keyBlob + e.keyOffset)..<(keyBlob + e.keyOffset + e.keyLength)]),
@@ -237,11 +238,13 @@ struct SegmentIndex {
             let firstSeq = b.leUnchecked(UInt64.self, at: 16)
             let blockCount = Int(b.leUnchecked(UInt32.self, at: 40))
             let keyCount = Int(b.leUnchecked(UInt32.self, at: 44))
-            let totalSeqs = Int(b.leUnchecked(UInt64.self, at: 48))
+            let totalSeqs64 = b.leUnchecked(UInt64.self, at: 48)
+            guard totalSeqs64 < 1 << 32 else { return nil }
+            let totalSeqs = Int(totalSeqs64)
             let keyTable = blockCount * Format.indexBlockEntryLength
             let keyBlob = keyTable + keyCount * Format.indexKeyEntryLength
             let seqArray = bodyLength - totalSeqs * 4
-            guard blockCount < 1 << 28, keyCount < 1 << 28, totalSeqs < 1 << 32, keyBlob <= seqArray,
+            guard blockCount < 1 << 28, keyCount < 1 << 28, keyBlob <= seqArray,
                   chunks.check(h, count: keyTable) else { return nil }
             let body = UnsafeRawBufferPointer(rebasing: b[h..<(h + bodyLength)])
             var blocks: [BlockEntry] = []
@@ -282,8 +285,14 @@ final class ChunkChecks: @unchecked Sendable {
     private let bodyStart: Int
     private let bodyLength: Int
     private var checked: [UInt64]
-    private(set) var damaged = false
+    private var failed = false
     private let lock = NSLock()
+
+    var damaged: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return failed
+    }
 
     init(_ bytes: ByteBuffer, bodyStart: Int, bodyLength: Int) {
         self.bytes = bytes
@@ -294,7 +303,7 @@ final class ChunkChecks: @unchecked Sendable {
 
     func markDamaged() {
         lock.lock()
-        damaged = true
+        failed = true
         lock.unlock()
     }
 
@@ -303,8 +312,8 @@ final class ChunkChecks: @unchecked Sendable {
     func check(_ start: Int, count: Int) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if damaged { return false }
-        guard count >= 0, start >= bodyStart, start + count <= bodyStart + bodyLength else { damaged = true; return false }
+        if failed { return false }
+        guard count >= 0, start >= bodyStart, start + count <= bodyStart + bodyLength else { failed = true; return false }
         if count == 0 { return true }
         let size = Format.indexChunkLength
         let tableStart = bodyStart + bodyLength
@@ -313,7 +322,7 @@ final class ChunkChecks: @unchecked Sendable {
             let ok = bytes.withUnsafeBytes { b in
                 Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[from..<to])) == b.leUnchecked(UInt64.self, at: tableStart + c * 8)
             }
-            guard ok else { damaged = true; return false }
+            guard ok else { failed = true; return false }
             checked[c / 64] |= 1 << UInt64(c % 64)
         }
         return true

@@ -11,6 +11,20 @@ import Testing
         w.rejects(.state, "A001", .studentTransferredIn(StudentTransferredIn(sourceSchool: "173302", bundleDigest: sha, name: "x", class: "101")), student: "S1130020")
     }
 
+    /// Another school's receipts name its own batches (batch IDs repeat across schools): an
+    /// imported history brings the items and records, not receipts that would block this school's.
+    @Test func importedHistoryKeepsNoReceiptsOrRequestIds() throws {
+        var st = StudentState(id: "S1130020")
+        let other = [
+            Event(seq: 5, recordedAt: ts("2024-09-02T10:00:00+08:00"), actor: "A001", student: "S1130020", requestId: "r-1",
+                  body: .studentEnrolled(StudentEnrolled(name: "轉入生", class: "201"))),
+            Event(seq: 9, recordedAt: ts("2024-12-02T10:00:00+08:00"), actor: "S1130020", student: "S1130020",
+                  body: .receiptConfirmed(ReceiptConfirmed(batchId: "113-enrolment-and-grades-1", method: .platform))),
+        ]
+        st.applyImported(other, from: "173302")
+        #expect(st.registry?.name == "轉入生" && st.receipts.isEmpty && st.requests.isEmpty)
+    }
+
     @Test func purgedStudentIdCanBeEnrolledAgainWithAnEmptyPortfolio() throws {
         var w = try World.school()
         try w.upload("S1130003", course: "CHEM1")

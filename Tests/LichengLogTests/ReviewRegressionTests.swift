@@ -52,17 +52,39 @@ import TestSupport
             for b in 0..<20 { try log.append(makeRecords(10, from: b * 10, payloadBytes: 40)) }
         }
         let indexFile = try FileManager.default.contentsOfDirectory(atPath: store + "/index").sorted()[0]
-        var bytes = readFileBytes(store + "/index/" + indexFile)
-        bytes.storeLE(UInt64(1) << 63, at: Format.indexHeaderLength)  // first block's offset
-        bytes.withUnsafeBytes { body in
-            let checksum = Hash.xxh3(UnsafeRawBufferPointer(rebasing: body[Format.indexHeaderLength...]))
-            bytes.storeLE(checksum, at: 104)
+        let original = readFileBytes(store + "/index/" + indexFile)
+        // Each edit is sealed again with valid checksums (chunks, chunk table, header), as an
+        // attacker could: the index must still be rebuilt, never trusted, never trap.
+        let edits: [(inout [UInt8]) -> Void] = [
+            { $0.storeLE(UInt64(1) << 63, at: Format.indexHeaderLength) },  // first block's offset
+            { $0.storeLE(UInt64.max, at: 48) },                               // total seqs (S)
+            { $0.storeLE(UInt64(1) << 61, at: 48) },
+        ]
+        for edit in edits {
+            var bytes = original
+            edit(&bytes)
+            Self.reseal(&bytes)
+            writeFileBytes(store + "/index/" + indexFile, bytes)
+            let log = try Log.open(at: store, mode: .read, options: options)
+            #expect(try log.seqs(forKey: "S1").count == (0..<200).filter { $0 % 5 != 4 && $0 % 7 == 1 }.count)
+            #expect(try log.read(1...200).count == 200)
         }
+    }
+
+    /// Recomputes an index file's chunk checksums, chunk-table checksum and header checksum.
+    static func reseal(_ bytes: inout [UInt8]) {
+        let h = Format.indexHeaderLength
+        let length = Int(bytes.le(UInt64.self, at: 112)!)
+        var table: [UInt8] = []
+        var at = h
+        while at < h + length {
+            let end = min(at + Format.indexChunkLength, h + length)
+            table.appendLE(bytes.withUnsafeBytes { Hash.xxh3(UnsafeRawBufferPointer(rebasing: $0[at..<end])) })
+            at = end
+        }
+        bytes.replaceSubrange((h + length)..., with: table)
+        bytes.storeLE(table.withUnsafeBytes { Hash.xxh3($0) }, at: 104)
         bytes.storeLE(Hash.xxh3(bytes, upTo: 120), at: 120)
-        writeFileBytes(store + "/index/" + indexFile, bytes)
-        let log = try Log.open(at: store, mode: .read, options: options)
-        #expect(try log.seqs(forKey: "S1").count == (0..<200).filter { $0 % 5 != 4 && $0 % 7 == 1 }.count)
-        #expect(try log.read(1...200).count == 200)
     }
 
     @Test func craftedFooterWithAnImpossibleLastSeqIsRefused() throws {

@@ -116,6 +116,21 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         #expect(engine.log.lastSeq == first.seq + 1)
     }
 
+    /// A request ID is unique per stream (a student's, or the school's): within a batch and
+    /// across batches alike, the same ID for two students' events stores both, and a retry of
+    /// either is stored once.
+    @Test func requestIdsAreScopedToTheirStream() throws {
+        let dir = TemporaryDirectory("engine-request-stream"); defer { dir.remove() }
+        let clock = TestClock("2024-09-02T09:00:00+08:00")
+        let engine = try makeEngine(dir, clock: clock)
+        try seedSchool(engine, clock: clock)
+        let both = try engine.submit([upload("S112001", requestId: "r1"), upload("S112002", requestId: "r1")])
+        #expect(both.map(\.student) == ["S112001", "S112002"] && both[1].seq == both[0].seq + 1)
+        let last = engine.log.lastSeq
+        #expect(try engine.submit([upload("S112002", requestId: "r1"), upload("S112001", requestId: "r1")]) == [both[1], both[0]])
+        #expect(try engine.submit([upload("S112003", requestId: "r1")])[0].seq == last + 1)
+    }
+
     @Test func snapshotPlusTailEqualsFullReplayAtEverySeq() throws {
         let dir = TemporaryDirectory("engine-snapshot"); defer { dir.remove() }
         let clock = TestClock("2024-09-02T09:00:00+08:00")
@@ -282,12 +297,16 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         bytes[bytes.count / 2] ^= 0x40
         try bytes.write(to: URL(fileURLWithPath: members))
         try check("batch list damaged")
-        // A list made for another batch at that seq is not used.
-        let foreign = BatchMembers(batchId: "113-course-outcomes-9", seq: batch.seq,
-                                   SubmissionMade(batchId: "113-course-outcomes-9", items: ["S112003-C1"], students: ["S112003"]))
-        try DerivedFile.write(foreign.encoded(storeID: try Engine.open(at: dir.sub("store"), mode: .read).log.storeID),
-                              to: members, kind: BatchMembers.fileKind, version: BatchMembers.fileVersion, compress: false)
-        try check("a list of another batch")
+        // A list made for another batch at that seq, or for the same batch ID and seq of another
+        // history (another time), is not used.
+        let storeID = try Engine.open(at: dir.sub("store"), mode: .read).log.storeID
+        let other = SubmissionMade(batchId: batchId, items: ["S112003-C1"], students: ["S112003"])
+        for foreign in [BatchMembers(batchId: "113-course-outcomes-9", seq: batch.seq, at: batch.recordedAt, other),
+                        BatchMembers(batchId: batchId, seq: batch.seq, at: batch.recordedAt - 1, other)] {
+            try DerivedFile.write(foreign.encoded(storeID: storeID), to: members, kind: BatchMembers.fileKind,
+                                  version: BatchMembers.fileVersion, compress: false)
+            try check("a list of another batch or history")
+        }
     }
 
     @Test func sortedStringsFindPrefixesAndMembersByBytes() {

@@ -51,6 +51,9 @@ struct TwoSchools {
         #expect(d.sourceSchool == "170301" && d.bundleDigest == export.digest.hex && d.name == Leaver.name)
         #expect(s.b.blobs.contains(sha256(Array("%PDF-1.4 \(Leaver.essay)".utf8))))
         #expect(s.b.blobs.contains(export.digest))
+        // The writer's next decision sees the imported history: the imported item exists and is certified.
+        try s.b.submit([LichengTests.event(#"{"type":"item.selected","actor":"\#(Leaver.id)","data":{"itemId":"\#(Leaver.id)-C1"}}"#)])
+        try s.b.submit([LichengTests.event(#"{"type":"item.deselected","actor":"\#(Leaver.id)","data":{"itemId":"\#(Leaver.id)-C1"}}"#)])
         let st = try s.b.studentState(Leaver.id)
         #expect(st.registry?.transferredFrom == "170301" && st.registry?.name == Leaver.name)
         let item = try #require(st.items["\(Leaver.id)-C1"])
