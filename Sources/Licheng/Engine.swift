@@ -446,7 +446,11 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 11
+    static let snapshotVersion: UInt32 = 12
+    /// The snapshot's large tables (staff, courses, courses per teacher, request IDs) live
+    /// beside it in `<name>.tables`, stored as is and read in place (FORMAT.md §12).
+    static let tablesKind: UInt32 = 3
+    static let tablesVersion: UInt32 = 1
 
     struct Snapshot: Codable {
         var storeID: String
@@ -467,15 +471,63 @@ public final class Engine: @unchecked Sendable {
         snapshotDirectory + "/" + Self.snapshotPrefix(detail) + String(format: "%020llu", seq) + ".snap"
     }
 
+    func tablesPath(_ detail: SharedState.Detail, _ seq: UInt64) -> String {
+        snapshotDirectory + "/" + Self.snapshotPrefix(detail) + String(format: "%020llu", seq) + ".tables"
+    }
+
+    /// The tables file: the digest the snapshot was made for (64 hex digits), u64 seq, u32 n,
+    /// (n + 1) u64 offsets into the table area, then the tables (`SnapshotTable`'s form).
+    static func encodeTables(_ tables: [[UInt8]], digest: String, seq: UInt64) -> [UInt8] {
+        var out = Array(digest.utf8)
+        withUnsafeBytes(of: seq.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(tables.count).littleEndian) { out.append(contentsOf: $0) }
+        var offset: UInt64 = 0
+        withUnsafeBytes(of: offset.littleEndian) { out.append(contentsOf: $0) }
+        for t in tables {
+            offset += UInt64(t.count)
+            withUnsafeBytes(of: offset.littleEndian) { out.append(contentsOf: $0) }
+        }
+        for t in tables { out += t }
+        return out
+    }
+
+    /// The byte ranges of the `count` tables in a tables file's body, when it was made for
+    /// `digest` and `seq`.
+    static func tableRanges(_ buffer: ByteBuffer, body: Range<Int>, digest: String, seq: UInt64, count: Int) -> [Range<Int>]? {
+        let header = 64 + 8 + 4 + 8 * (count + 1)
+        guard body.count >= header, buffer.array(body.lowerBound..<(body.lowerBound + 64)) == Array(digest.utf8) else { return nil }
+        func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: body.lowerBound + at, as: UInt64.self)) }
+        guard u64(64) == seq,
+              UInt32(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: body.lowerBound + 72, as: UInt32.self)) == UInt32(count) else { return nil }
+        let area = body.lowerBound + header
+        var ranges: [Range<Int>] = []
+        for i in 0..<count {
+            let a = u64(76 + 8 * i), b = u64(84 + 8 * i)
+            guard a <= b, b <= UInt64(body.upperBound - area) else { return nil }
+            ranges.append((area + Int(a))..<(area + Int(b)))
+        }
+        return ranges
+    }
+
     /// Saves the state as a derived snapshot (losing it loses nothing).
     func saveSnapshot(_ state: SharedState, requests: LazyMap<UInt64>) {
         // A reader saves only while what it read is still what the store holds: a purge
         // in another process rewrites segments, and a snapshot of the old bytes would
         // bring the purged student's data back (see `retentionStatus`' purgeIncomplete).
         if log.mode == .read && log.filesChangedOnDisk { return }
-        guard state.lastSeq > 0, let digest = try? log.digest(of: state.lastSeq),
-              let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
-                                                           shared: state, requests: requests)) else { return }
+        guard state.lastSeq > 0, let digest = try? log.digest(of: state.lastSeq) else { return }
+        // The large tables go to the tables file (written first: a snapshot never exists
+        // without its tables); the rest is small and compressed.
+        var small = state
+        small.staff = LazyMap()
+        small.courses = LazyMap()
+        small.coursesByTeacher = LazyMap()
+        let tables = Self.encodeTables([state.staff.tableBytes, state.courses.tableBytes, state.coursesByTeacher.tableBytes,
+                                        requests.tableBytes], digest: digest.hex, seq: state.lastSeq)
+        guard let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
+                                                           shared: small, requests: LazyMap())),
+              (try? DerivedFile.write(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
+                                      version: Self.tablesVersion, compress: false)) != nil else { return }
         try? DerivedFile.write(bytes, to: snapshotPath(state.detail, state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
         thinSnapshots(state.detail, keeping: state.lastSeq)
     }
@@ -489,7 +541,10 @@ public final class Engine: @unchecked Sendable {
         var oldestInStretch: [UInt64: UInt64] = [:]
         for seq in seqs { oldestInStretch[seq / coarse] = min(oldestInStretch[seq / coarse] ?? seq, seq) }
         let keep = Set(seqs.prefix(3)).union(oldestInStretch.values).union([newest])
-        for seq in seqs where !keep.contains(seq) { try? FileManager.default.removeItem(atPath: snapshotPath(detail, seq)) }
+        for seq in seqs where !keep.contains(seq) {
+            try? FileManager.default.removeItem(atPath: snapshotPath(detail, seq))
+            try? FileManager.default.removeItem(atPath: tablesPath(detail, seq))
+        }
     }
 
     /// The seqs of the snapshot files present (of one detail, or of both), newest first.
@@ -514,9 +569,19 @@ public final class Engine: @unchecked Sendable {
             snapshotCacheLock.unlock()
             if let cached, cached.shared.lastSeq == candidate, digest == cached.digestAtLastSeq { return cached }
             guard let bytes = DerivedFile.read(snapshotPath(detail, candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
-                  let snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
+                  var snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate,
-                  snapshot.shared.detail == detail, digest == snapshot.digestAtLastSeq else { continue }
+                  snapshot.shared.detail == detail, digest == snapshot.digestAtLastSeq,
+                  let (buffer, body) = DerivedFile.readMapped(tablesPath(detail, candidate), kind: Self.tablesKind, version: Self.tablesVersion),
+                  let ranges = Self.tableRanges(buffer, body: body, digest: snapshot.digestAtLastSeq, seq: candidate, count: 4),
+                  let staff = try? SnapshotTable<StaffAccount>(storage: buffer, range: ranges[0]),
+                  let courses = try? SnapshotTable<CourseInfo>(storage: buffer, range: ranges[1]),
+                  let byTeacher = try? SnapshotTable<[String]>(storage: buffer, range: ranges[2]),
+                  let requests = try? SnapshotTable<UInt64>(storage: buffer, range: ranges[3]) else { continue }
+            snapshot.shared.staff = LazyMap(base: staff)
+            snapshot.shared.courses = LazyMap(base: courses)
+            snapshot.shared.coursesByTeacher = LazyMap(base: byTeacher)
+            snapshot.requests = LazyMap(base: requests)
             snapshotCacheLock.lock()
             snapshotCache[detail] = snapshot
             snapshotCacheLock.unlock()

@@ -1,4 +1,5 @@
 import LichengDomain
+import LichengLog
 
 // The snapshot form of a `LazyMap`: a table sorted by key, read in place. Opening the core
 // shared state of a 100,000-student store then decodes the few staff accounts and courses a
@@ -10,9 +11,13 @@ import LichengDomain
 // unique. Value i is value bytes [valueOffsets[i], valueOffsets[i+1]): the binary coder's
 // form of the value. Offsets are relative to the start of their area.
 
-/// A `FrozenMap` over the bytes of a snapshot (which it keeps alive).
-struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap {
-    let bytes: ArraySlice<UInt8>
+/// A `FrozenMap` over a table's bytes in a buffer it keeps alive (a mapped tables file, or
+/// a copy). Offsets are checked at every read, so damaged bytes give nil, never a trap.
+struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap, @unchecked Sendable {
+    let storage: ByteBuffer
+    /// The table's bytes are `storage.raw[start..<end]`.
+    let start: Int
+    let end: Int
     let count: Int
     private let keyOffsets: Int
     private let valueOffsets: Int
@@ -20,40 +25,50 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap {
     private let valueArea: Int
 
     init(_ bytes: ArraySlice<UInt8>) throws {
-        self.bytes = bytes
-        let start = bytes.startIndex
-        guard let n = Self.u32(bytes, start), Int(n) <= bytes.count / 8 else { throw BinaryCodingError("a table's header is damaged") }
+        try self.init(storage: ByteBuffer(Array(bytes)), range: 0..<bytes.count)
+    }
+
+    init(storage: ByteBuffer, range: Range<Int>) throws {
+        self.storage = storage
+        start = range.lowerBound
+        end = range.upperBound
+        guard range.upperBound <= storage.count, let n = Self.u32(storage, start, end), Int(n) <= range.count / 8 else {
+            throw BinaryCodingError("a table's header is damaged")
+        }
         count = Int(n)
         keyOffsets = start + 4
         valueOffsets = keyOffsets + 4 * (count + 1)
         keyArea = valueOffsets + 4 * (count + 1)
-        guard keyArea <= bytes.endIndex, let keyLength = Self.u32(bytes, valueOffsets - 4),
-              keyArea + Int(keyLength) <= bytes.endIndex, let valueLength = Self.u32(bytes, keyArea - 4),
-              keyArea + Int(keyLength) + Int(valueLength) == bytes.endIndex else {
+        guard keyArea <= end, let keyLength = Self.u32(storage, valueOffsets - 4, end),
+              keyArea + Int(keyLength) <= end, let valueLength = Self.u32(storage, keyArea - 4, end),
+              keyArea + Int(keyLength) + Int(valueLength) == end else {
             throw BinaryCodingError("a table's offsets run past its end")
         }
         valueArea = keyArea + Int(keyLength)
     }
 
-    private static func u32(_ b: ArraySlice<UInt8>, _ at: Int) -> UInt32? {
-        guard at >= b.startIndex, at + 4 <= b.endIndex else { return nil }
-        return UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+    private static func u32(_ b: ByteBuffer, _ at: Int, _ end: Int) -> UInt32? {
+        guard at >= 0, at + 4 <= end else { return nil }
+        return UInt32(littleEndian: b.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
+    /// The table's own bytes (its encoded form).
+    var bytes: [UInt8] { storage.array(start..<end) }
+
     /// Entry `i`'s bytes in an area, or nil when its offsets are out of order or bounds.
-    private func span(_ i: Int, table: Int, area: Int, end: Int) -> Range<Int>? {
-        guard let a = Self.u32(bytes, table + 4 * i), let b = Self.u32(bytes, table + 4 * (i + 1)),
-              a <= b, area + Int(b) <= end else { return nil }
+    private func span(_ i: Int, table: Int, area: Int, end areaEnd: Int) -> Range<Int>? {
+        guard let a = Self.u32(storage, table + 4 * i, end), let b = Self.u32(storage, table + 4 * (i + 1), end),
+              a <= b, area + Int(b) <= areaEnd else { return nil }
         return (area + Int(a))..<(area + Int(b))
     }
 
-    private func key(_ i: Int) -> ArraySlice<UInt8>? {
-        span(i, table: keyOffsets, area: keyArea, end: valueArea).map { bytes[$0] }
+    private func key(_ i: Int) -> Slice<UnsafeRawBufferPointer>? {
+        span(i, table: keyOffsets, area: keyArea, end: valueArea).map { storage.raw[$0] }
     }
 
     private func decodedValue(_ i: Int) -> Value? {
-        guard let r = span(i, table: valueOffsets, area: valueArea, end: bytes.endIndex) else { return nil }
-        return try? BinaryCoder.decode(Value.self, from: Array(bytes[r]))
+        guard let r = span(i, table: valueOffsets, area: valueArea, end: end) else { return nil }
+        return try? BinaryCoder.decode(Value.self, from: storage.array(r))
     }
 
     func value(forKey key: String) -> Value? {
@@ -70,7 +85,7 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap {
 
     func entries() -> [(key: String, value: Value)] {
         (0..<count).compactMap { i in
-            guard let k = key(i), let s = String(exactUTF8: k), let v = decodedValue(i) else { return nil }
+            guard let k = key(i), let s = String(exactUTF8: UnsafeRawBufferPointer(rebasing: k)), let v = decodedValue(i) else { return nil }
             return (s, v)
         }
     }
@@ -95,15 +110,18 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap {
     }
 }
 
-extension LazyMap: BinaryScalar {
-    func write(into out: inout [UInt8]) {
-        // Unchanged since it was read: the same bytes.
-        if changes.isEmpty, let table = base as? SnapshotTable<Value> {
-            out += table.bytes
-            return
-        }
+extension LazyMap {
+    /// The table form of this map (unchanged since it was read from a table: the same bytes).
+    var tableBytes: [UInt8] {
+        if changes.isEmpty, let table = base as? SnapshotTable<Value> { return table.bytes }
+        var out: [UInt8] = []
         SnapshotTable<Value>.encode(dictionary.map { ($0.key, $0.value) }, into: &out)
+        return out
     }
+}
+
+extension LazyMap: BinaryScalar {
+    func write(into out: inout [UInt8]) { out += tableBytes }
 
     init(binary bytes: ArraySlice<UInt8>) throws {
         self.init(base: try SnapshotTable<Value>(bytes))

@@ -173,6 +173,43 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         #expect(try fresh.schoolState() == school.shared)
     }
 
+    /// A snapshot's tables file (staff, courses, request IDs, read in place) that is missing,
+    /// damaged or made for another snapshot makes the snapshot unusable: the state is rebuilt
+    /// from an older snapshot or the log, and equals a full replay.
+    @Test func snapshotTablesThatAreMissingDamagedOrForeignAreNotUsed() throws {
+        let dir = TemporaryDirectory("engine-tables"); defer { dir.remove() }
+        let clock = TestClock("2024-09-02T09:00:00+08:00")
+        let engine = try makeEngine(dir, clock: clock, snapshotInterval: 5)
+        try seedSchool(engine, clock: clock, students: 6)
+        for s in 1...6 { try engine.submit([upload("S11200\(s)", requestId: "req-\(s)")]); clock.advance(seconds: 10) }
+        engine.close()
+        var reference = SharedState(detail: .core)
+        var all: [Event] = []
+        try reopen(dir, clock: clock, mode: .read, snapshotInterval: 5).forEachEvent { all.append($0); reference.apply($0); return true }
+        let snapshots = dir.sub("store/snapshots")
+        let tables = try FileManager.default.contentsOfDirectory(atPath: snapshots).filter { $0.hasPrefix("core-") && $0.hasSuffix(".tables") }.sorted()
+        #expect(tables.count >= 2)
+        let newest = snapshots + "/" + tables.last!, older = snapshots + "/" + tables[tables.count - 2]
+        let original = readFileBytes(newest)
+        func check(_ what: String) throws {
+            let r = try reopen(dir, clock: clock, snapshotInterval: 5)
+            defer { r.close() }
+            #expect(r.core == reference, "\(what)")
+            #expect(r.core.staff["T200"]?.name == "林老師" && r.core.course("MATH1", Term(year: AcademicYear(113), semester: 1)) != nil, "\(what)")
+            // A retried request is still found (its ID is in the student's stream).
+            #expect(try r.submit([upload("S112003", requestId: "req-3")])[0] == all.first { $0.requestId == "req-3" }, "\(what)")
+        }
+        try check("intact")
+        var flipped = original
+        flipped[flipped.count / 2] ^= 0x10
+        writeFileBytes(newest, flipped)
+        try check("damaged tables")
+        try FileManager.default.removeItem(atPath: newest)
+        try check("missing tables")
+        try FileManager.default.copyItem(atPath: older, toPath: newest)
+        try check("another snapshot's tables")
+    }
+
     /// A snapshot made for one history must not be used for another with the same
     /// store ID and seqs (a restored older copy that grew differently).
     @Test func snapshotOfAnotherHistoryIsIgnored() throws {
