@@ -27,23 +27,17 @@ struct SortedStrings: Sendable {
         self.init(reading: ByteBuffer(out), at: 0)!
     }
 
-    /// The table that starts at `start` in `storage`; nil when it does not fit or its
-    /// offsets are out of order.
+    /// The table that starts at `start` in `storage`; nil when it does not fit. Each string's
+    /// offsets are checked when it is read (the file's checksum guards their order).
     init?(reading storage: ByteBuffer, at start: Int) {
         guard let n = Self.u32(storage, start), Int(n) <= storage.count / 4 else { return nil }
         self.storage = storage
         count = Int(n)
         offsets = start + 4
         strings = offsets + 4 * (count + 1)
-        guard strings <= storage.count, let length = Self.u32(storage, strings - 4), strings + Int(length) <= storage.count else { return nil }
+        guard strings <= storage.count, let length = Self.u32(storage, strings - 4), strings + Int(length) <= storage.count,
+              Self.u32(storage, offsets) == 0 else { return nil }
         end = strings + Int(length)
-        var previous: UInt32 = 0
-        for i in 0...count {
-            let o = Self.u32(storage, offsets + 4 * i)!
-            guard o >= previous else { return nil }
-            previous = o
-        }
-        guard Self.u32(storage, offsets) == 0 else { return nil }
     }
 
     private static func u32(_ b: ByteBuffer, _ at: Int) -> UInt32? {
@@ -51,9 +45,11 @@ struct SortedStrings: Sendable {
         return UInt32(littleEndian: b.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
-    /// The bytes of string `i` (offsets were checked when the table was read).
+    /// The bytes of string `i`; empty when its offsets are out of order or past the area
+    /// (only a damaged or crafted file has such offsets).
     private func bytes(_ i: Int) -> Slice<UnsafeRawBufferPointer> {
-        storage.raw[(strings + Int(Self.u32(storage, offsets + 4 * i)!))..<(strings + Int(Self.u32(storage, offsets + 4 * i + 4)!))]
+        let a = strings + Int(Self.u32(storage, offsets + 4 * i)!), b = strings + Int(Self.u32(storage, offsets + 4 * i + 4)!)
+        return a <= b && b <= end ? storage.raw[a..<b] : storage.raw[end..<end]
     }
 
     /// The table's own bytes (its file form).

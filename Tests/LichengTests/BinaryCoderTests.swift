@@ -129,4 +129,13 @@ import TestSupport
             if let m = try? BinaryCoder.decode(LazyMap<CourseInfo>.self, from: b) { _ = m["C42@113-1"]; _ = m["C99@113-1"]; _ = m.dictionary }
         }
     }
+
+    /// The forms stated at compile time for the snapshot types (to spare the runtime's
+    /// conformance scans) are the ones casting finds.
+    @Test func knownFormsAgreeWithTheTypesConformances() {
+        for (type, form) in knownFormList {
+            #expect(form.sameAs(dynamicForm(of: type)), "the stated form of \(type) is wrong")
+        }
+        #expect(knownFormList.count > 50)
+    }
 }
