@@ -9,6 +9,8 @@ import LichengLog
 struct SortedStrings: Sendable {
     /// The buffer holding the table (possibly a larger file the table is part of).
     private let storage: ByteBuffer
+    /// The file's chunk checks (nil for a table built in memory): every byte is checked before use.
+    private let checks: ChunkChecks?
     private let offsets: Int
     private let strings: Int
     let count: Int
@@ -24,32 +26,39 @@ struct SortedStrings: Sendable {
         u32(0)
         for s in sorted { offset += s.count; u32(offset) }
         for s in sorted { out += s }
-        self.init(reading: ByteBuffer(out), at: 0)!
+        let buffer = ByteBuffer(out)
+        self.init(reading: buffer, at: 0, limit: buffer.count, checks: nil)!
     }
 
-    /// The table that starts at `start` in `storage`; nil when it does not fit. Each string's
-    /// offsets are checked when it is read (the file's checksum guards their order).
-    init?(reading storage: ByteBuffer, at start: Int) {
-        guard let n = Self.u32(storage, start), Int(n) <= storage.count / 4 else { return nil }
+    /// The table that starts at `start` in `storage` and ends by `limit`; nil when it does
+    /// not fit. Each string's offsets are checked when it is read.
+    init?(reading storage: ByteBuffer, at start: Int, limit: Int, checks: ChunkChecks?) {
         self.storage = storage
+        self.checks = checks
+        guard limit <= storage.count, let n = Self.u32(storage, start, limit, checks), Int(n) <= limit / 4 else { return nil }
         count = Int(n)
         offsets = start + 4
         strings = offsets + 4 * (count + 1)
-        guard strings <= storage.count, let length = Self.u32(storage, strings - 4), strings + Int(length) <= storage.count,
-              Self.u32(storage, offsets) == 0 else { return nil }
+        guard strings <= limit, let length = Self.u32(storage, strings - 4, limit, checks), strings + Int(length) <= limit,
+              Self.u32(storage, offsets, limit, checks) == 0 else { return nil }
         end = strings + Int(length)
     }
 
-    private static func u32(_ b: ByteBuffer, _ at: Int) -> UInt32? {
-        guard at >= 0, at + 4 <= b.count else { return nil }
+    private static func u32(_ b: ByteBuffer, _ at: Int, _ limit: Int, _ checks: ChunkChecks?) -> UInt32? {
+        guard at >= 0, at + 4 <= limit, checks?.check(at, count: 4) ?? true else { return nil }
         return UInt32(littleEndian: b.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
-    /// The bytes of string `i`; empty when its offsets are out of order or past the area
-    /// (only a damaged or crafted file has such offsets).
+    /// The bytes of string `i`; empty when its offsets are out of order or past the area, or
+    /// its chunks fail their checksums (only a damaged or crafted file; the damage is noted
+    /// in `checks`).
     private func bytes(_ i: Int) -> Slice<UnsafeRawBufferPointer> {
-        let a = strings + Int(Self.u32(storage, offsets + 4 * i)!), b = strings + Int(Self.u32(storage, offsets + 4 * i + 4)!)
-        return a <= b && b <= end ? storage.raw[a..<b] : storage.raw[end..<end]
+        guard let a0 = Self.u32(storage, offsets + 4 * i, end, checks), let b0 = Self.u32(storage, offsets + 4 * i + 4, end, checks) else {
+            return storage.raw[end..<end]
+        }
+        let a = strings + Int(a0), b = strings + Int(b0)
+        guard a <= b, b <= end, checks?.check(a, count: b - a) ?? true else { return storage.raw[end..<end] }
+        return storage.raw[a..<b]
     }
 
     /// The table's own bytes (its file form).
@@ -97,6 +106,10 @@ struct BatchMembers: Sendable {
     var at: Timestamp
     var items: SortedStrings
     var students: SortedStrings
+    private var checks: ChunkChecks? = nil
+
+    /// True once a read found a chunk of the file damaged (the lists must be rebuilt).
+    var isDamaged: Bool { checks?.damaged ?? false }
 
     init(batchId: String, seq: UInt64, at: Timestamp, _ d: SubmissionMade) {
         self.batchId = batchId
@@ -113,12 +126,12 @@ struct BatchMembers: Sendable {
         return named || !mine.isEmpty ? StudentSubmission(carriesStudent: named, items: mine) : nil
     }
 
-    // MARK: file form (inside a DerivedFile, stored uncompressed so it is read in place)
+    // MARK: file form (a chunk-checked DerivedFile, stored as is and read in place)
     // u32 storeID length, storeID bytes, u32 batchId length, batchId bytes, u64 seq,
     // i64 recordedAt, then the items table and the students table (`SortedStrings`' form).
 
     static let fileKind: UInt32 = 2
-    static let fileVersion: UInt32 = 3
+    static let fileVersion: UInt32 = 4
 
     func encoded(storeID: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
@@ -133,17 +146,20 @@ struct BatchMembers: Sendable {
         return out
     }
 
-    /// Parses the file form; nil when malformed or made for another store, batch or seq.
-    init?(decoding buffer: ByteBuffer, body: Range<Int>, storeID: [UInt8], batchId: String, seq: UInt64, at recordedAt: Timestamp) {
+    /// Parses the file form; nil when malformed, damaged or made for another store, batch,
+    /// seq or time. `checks` guards every byte read (the lists are checked as they are read:
+    /// see `isDamaged`).
+    init?(decoding buffer: ByteBuffer, body: Range<Int>, checks: ChunkChecks?, storeID: [UInt8], batchId: String, seq: UInt64,
+          at recordedAt: Timestamp) {
         let bytes = buffer.raw[..<body.upperBound]
         var at = body.lowerBound
         func u32() -> Int? {
-            guard at + 4 <= bytes.count else { return nil }
+            guard at + 4 <= bytes.count, checks?.check(at, count: 4) ?? true else { return nil }
             defer { at += 4 }
             return Int(UInt32(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
         }
         func take(_ n: Int) -> Slice<UnsafeRawBufferPointer>? {
-            guard n >= 0, at + n <= bytes.count else { return nil }
+            guard n >= 0, at + n <= bytes.count, checks?.check(at, count: n) ?? true else { return nil }
             defer { at += n }
             return bytes[at..<(at + n)]
         }
@@ -151,8 +167,10 @@ struct BatchMembers: Sendable {
               let n2 = u32(), let id = take(n2), id.elementsEqual(batchId.utf8),
               let s = take(8), UInt64(littleEndian: UnsafeRawBufferPointer(rebasing: s).loadUnaligned(as: UInt64.self)) == seq,
               let t = take(8), Int64(littleEndian: UnsafeRawBufferPointer(rebasing: t).loadUnaligned(as: Int64.self)) == recordedAt,
-              let items = SortedStrings(reading: buffer, at: at),
-              let students = SortedStrings(reading: buffer, at: items.end), students.end == body.upperBound else { return nil }
+              let items = SortedStrings(reading: buffer, at: at, limit: body.upperBound, checks: checks),
+              let students = SortedStrings(reading: buffer, at: items.end, limit: body.upperBound, checks: checks),
+              students.end == body.upperBound else { return nil }
+        self.checks = checks
         self.batchId = batchId
         self.seq = seq
         self.at = recordedAt

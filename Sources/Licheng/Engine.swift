@@ -342,7 +342,7 @@ public final class Engine: @unchecked Sendable {
                 while next < batches.count, batches[next].seq < limit {
                     let b = batches[next]
                     next += 1
-                    if let share = try members(of: b).share(of: student) {
+                    if let share = try share(of: student, in: b) {
                         state.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items)
                     }
                 }
@@ -410,15 +410,24 @@ public final class Engine: @unchecked Sendable {
 
     func membersPath(_ seq: UInt64) -> String { membersDirectory + "/batch-" + String(format: "%020llu", seq) + ".members" }
 
+    /// What `batch` holds of `student`; lists found damaged while reading are rebuilt from
+    /// the event and read again.
+    func share(of student: String, in batch: Batch) throws(EngineError) -> StudentSubmission? {
+        let members = try members(of: batch)
+        let share = members.share(of: student)
+        guard members.isDamaged else { return share }
+        return try self.members(of: batch, rebuild: true).share(of: student)
+    }
+
     /// The lists of a submitted batch: from memory, from its derived file, or read from the
     /// batch's `submission.made` event (and then saved).
-    func members(of batch: Batch) throws(EngineError) -> BatchMembers {
+    func members(of batch: Batch, rebuild: Bool = false) throws(EngineError) -> BatchMembers {
         membersCacheLock.lock()
         let cached = membersCache[batch.seq]
         membersCacheLock.unlock()
-        if let cached, cached.batchId == batch.batchId, cached.at == batch.at { return cached }
-        if let (buffer, body) = DerivedFile.readMapped(membersPath(batch.seq), kind: BatchMembers.fileKind, version: BatchMembers.fileVersion),
-           let members = BatchMembers(decoding: buffer, body: body, storeID: log.storeID, batchId: batch.batchId, seq: batch.seq, at: batch.at) {
+        if !rebuild, let cached, cached.batchId == batch.batchId, cached.at == batch.at, !cached.isDamaged { return cached }
+        if !rebuild, let (buffer, body, checks) = DerivedFile.readChunked(membersPath(batch.seq), kind: BatchMembers.fileKind, version: BatchMembers.fileVersion),
+           let members = BatchMembers(decoding: buffer, body: body, checks: checks, storeID: log.storeID, batchId: batch.batchId, seq: batch.seq, at: batch.at) {
             keep(members, save: false)
             return members
         }
@@ -436,8 +445,8 @@ public final class Engine: @unchecked Sendable {
         membersCacheLock.unlock()
         // As for snapshots: a reader saves only what the store still holds.
         guard save, !(log.mode == .read && log.filesChangedOnDisk) else { return }
-        try? DerivedFile.write(members.encoded(storeID: log.storeID), to: membersPath(members.seq),
-                               kind: BatchMembers.fileKind, version: BatchMembers.fileVersion, compress: false)
+        try? DerivedFile.writeChunked(members.encoded(storeID: log.storeID), to: membersPath(members.seq),
+                                      kind: BatchMembers.fileKind, version: BatchMembers.fileVersion)
     }
 
     // MARK: Snapshots

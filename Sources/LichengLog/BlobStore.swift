@@ -94,6 +94,41 @@ public enum DerivedFile {
         }
     }
 
+    /// Writes `bytes` stored as is (codec 2) and checksummed per 4 KiB chunk: the header's
+    /// checksum covers the chunk table that follows the body, and a reader checks each chunk
+    /// the first time it reads it (`readChunked`), so a lookup touches a few pages.
+    public static func writeChunked(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32) throws(LogError) {
+        var out = magic
+        out.appendLE(kind)
+        out.appendLE(version)
+        out.appendLE(UInt64(bytes.count))
+        out.appendLE(UInt32(2))
+        let table = bytes.withUnsafeBytes { ChunkChecks.table(for: $0) }
+        out.appendLE(table.withUnsafeBytes { Hash.xxh3($0) })
+        out += bytes
+        out += table
+        try typed {
+            try FS.makeDirectories((path as NSString).deletingLastPathComponent)
+            try FS.writeAtomically(out, to: path, durable: false, faults: nil)
+        }
+    }
+
+    /// A file written by `writeChunked`, mapped; the body is `buffer.raw[body]` and must be
+    /// read through `checks`. Nil when missing, of another kind or version, or its header or
+    /// chunk table is damaged.
+    public static func readChunked(_ path: String, kind: UInt32, version: UInt32) -> (buffer: ByteBuffer, body: Range<Int>, checks: ChunkChecks)? {
+        guard let all = ByteBuffer.map(path), all.count >= 36 else { return nil }
+        return all.withUnsafeBytes { b in
+            guard Array(b[0..<8]) == magic, b.le(UInt32.self, at: 8) == kind, b.le(UInt32.self, at: 12) == version,
+                  let length64 = b.le(UInt64.self, at: 16), length64 < 1 << 40, b.le(UInt32.self, at: 24) == 2 else { return nil }
+            let length = Int(length64)
+            let chunks = (length + Format.indexChunkLength - 1) / Format.indexChunkLength
+            guard 36 + length + 8 * chunks == b.count,
+                  Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[(36 + length)...])) == b.le(UInt64.self, at: 28) else { return nil }
+            return (all, 36..<(36 + length), ChunkChecks(all, bodyStart: 36, bodyLength: length))
+        }
+    }
+
     /// A file written with `compress: false`, mapped (see `ByteBuffer`) and checked; the
     /// body is `buffer.raw[body]`. Nil when missing, damaged, compressed or of another kind.
     public static func readMapped(_ path: String, kind: UInt32, version: UInt32) -> (buffer: ByteBuffer, body: Range<Int>)? {

@@ -185,16 +185,7 @@ struct SegmentIndex {
         out.append(contentsOf: seqBytes)
         // The chunk table: XXH3-64 of each 4 KiB of the body.
         let bodyEnd = out.count
-        var chunkTable: [UInt8] = []
-        chunkTable.reserveCapacity((bodyEnd - Format.indexHeaderLength) / Format.indexChunkLength * 8 + 8)
-        out.withUnsafeBytes { b in
-            var at = Format.indexHeaderLength
-            while at < bodyEnd {
-                let end = min(at + Format.indexChunkLength, bodyEnd)
-                chunkTable.appendLE(Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[at..<end])))
-                at = end
-            }
-        }
+        let chunkTable = out.withUnsafeBytes { ChunkChecks.table(for: UnsafeRawBufferPointer(rebasing: $0[Format.indexHeaderLength..<bodyEnd])) }
         out.storeLE(chunkTable.withUnsafeBytes { Hash.xxh3($0) }, at: 104)
         out.append(contentsOf: chunkTable)
         out.storeLE(Hash.xxh3(out, upTo: 120), at: 120)
@@ -280,7 +271,7 @@ struct SegmentIndex {
 
 /// Which 4 KiB chunks of an index body have been checked against the chunk table (each is
 /// hashed the first time a lookup reads it), and whether one failed.
-final class ChunkChecks: @unchecked Sendable {
+public final class ChunkChecks: @unchecked Sendable {
     private let bytes: ByteBuffer
     private let bodyStart: Int
     private let bodyLength: Int
@@ -288,20 +279,33 @@ final class ChunkChecks: @unchecked Sendable {
     private var failed = false
     private let lock = NSLock()
 
-    var damaged: Bool {
+    public var damaged: Bool {
         lock.lock()
         defer { lock.unlock() }
         return failed
     }
 
-    init(_ bytes: ByteBuffer, bodyStart: Int, bodyLength: Int) {
+    /// The chunk table of `body`: XXH3-64 (little-endian u64) of each 4 KiB.
+    public static func table(for body: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count / Format.indexChunkLength * 8 + 8)
+        var at = 0
+        while at < body.count {
+            let end = min(at + Format.indexChunkLength, body.count)
+            out.appendLE(Hash.xxh3(UnsafeRawBufferPointer(rebasing: body[at..<end])))
+            at = end
+        }
+        return out
+    }
+
+    public init(_ bytes: ByteBuffer, bodyStart: Int, bodyLength: Int) {
         self.bytes = bytes
         self.bodyStart = bodyStart
         self.bodyLength = bodyLength
         checked = [UInt64](repeating: 0, count: (bodyLength / Format.indexChunkLength + 64) / 64)
     }
 
-    func markDamaged() {
+    public func markDamaged() {
         lock.lock()
         failed = true
         lock.unlock()
@@ -309,7 +313,7 @@ final class ChunkChecks: @unchecked Sendable {
 
     /// Checks the chunks holding file bytes `start ..< start + count` (which must lie in the
     /// body); false, and the index marked damaged, when they do not or a checksum differs.
-    func check(_ start: Int, count: Int) -> Bool {
+    public func check(_ start: Int, count: Int) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         if failed { return false }
