@@ -239,6 +239,70 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// Keeps the per-student and per-item index (see `Detail`).
     public var keepsSchoolIndex: Bool { detail == .school }
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case detail, lastSeq, lastRecordedAt, store, staff, accountProxies, roleProxies, courses, coursesByTeacher, windows,
+             policies, batches, batchOrder, workingGroup, meetings, trainings, trustedSchools
+        case students, items, awaitingCertification, cadreStudents, frozenSelections, certificationTally
+    }
+
+    /// A core state's form leaves out the school index (always empty there): decoding it
+    /// would only cost the runtime work of its types for nothing.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        detail = try c.decode(Detail.self, forKey: .detail)
+        lastSeq = try c.decode(UInt64.self, forKey: .lastSeq)
+        lastRecordedAt = try c.decode(Timestamp.self, forKey: .lastRecordedAt)
+        store = try c.decodeIfPresent(StoreInfo.self, forKey: .store)
+        staff = try c.decode(LazyMap<StaffAccount>.self, forKey: .staff)
+        accountProxies = try c.decode([String: [String]].self, forKey: .accountProxies)
+        roleProxies = try c.decode([StaffRole: [String]].self, forKey: .roleProxies)
+        courses = try c.decode(LazyMap<CourseInfo>.self, forKey: .courses)
+        coursesByTeacher = try c.decode(LazyMap<[String]>.self, forKey: .coursesByTeacher)
+        windows = try c.decode([WindowKey: WindowInfo].self, forKey: .windows)
+        policies = try c.decode([Policy].self, forKey: .policies)
+        batches = try c.decode([String: Batch].self, forKey: .batches)
+        batchOrder = try c.decode([String].self, forKey: .batchOrder)
+        workingGroup = try c.decode([WorkingGroupMember].self, forKey: .workingGroup)
+        meetings = try c.decode([MeetingInfo].self, forKey: .meetings)
+        trainings = try c.decode([TrainingInfo].self, forKey: .trainings)
+        trustedSchools = try c.decode([String: String].self, forKey: .trustedSchools)
+        guard detail == .school else { return }
+        students = try c.decode([String: StudentInfo].self, forKey: .students)
+        items = try c.decode([String: ItemInfo].self, forKey: .items)
+        awaitingCertification = try c.decode([String: [String: UInt64]].self, forKey: .awaitingCertification)
+        cadreStudents = try c.decode([AcademicYear: Set<String>].self, forKey: .cadreStudents)
+        frozenSelections = try c.decode(Set<String>.self, forKey: .frozenSelections)
+        certificationTally = try c.decode([Term: [String: CertificationTally]].self, forKey: .certificationTally)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(lastSeq, forKey: .lastSeq)
+        try c.encode(lastRecordedAt, forKey: .lastRecordedAt)
+        try c.encodeIfPresent(store, forKey: .store)
+        try c.encode(staff, forKey: .staff)
+        try c.encode(accountProxies, forKey: .accountProxies)
+        try c.encode(roleProxies, forKey: .roleProxies)
+        try c.encode(courses, forKey: .courses)
+        try c.encode(coursesByTeacher, forKey: .coursesByTeacher)
+        try c.encode(windows, forKey: .windows)
+        try c.encode(policies, forKey: .policies)
+        try c.encode(batches, forKey: .batches)
+        try c.encode(batchOrder, forKey: .batchOrder)
+        try c.encode(workingGroup, forKey: .workingGroup)
+        try c.encode(meetings, forKey: .meetings)
+        try c.encode(trainings, forKey: .trainings)
+        try c.encode(trustedSchools, forKey: .trustedSchools)
+        guard detail == .school else { return }
+        try c.encode(students, forKey: .students)
+        try c.encode(items, forKey: .items)
+        try c.encode(awaitingCertification, forKey: .awaitingCertification)
+        try c.encode(cadreStudents, forKey: .cadreStudents)
+        try c.encode(frozenSelections, forKey: .frozenSelections)
+        try c.encode(certificationTally, forKey: .certificationTally)
+    }
+
     public static func courseKey(_ courseId: String, _ term: Term) -> String { "\(courseId)@\(term)" }
     public static func windowKey(_ term: Term, _ kind: WindowKind) -> WindowKey { WindowKey(term: term, kind: kind) }
     static func frozenKey(_ student: String, _ year: AcademicYear, _ kind: ItemKind) -> String {

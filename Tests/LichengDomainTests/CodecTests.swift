@@ -246,4 +246,11 @@ import Testing
         let stored = e.encodeStored()
         #expect(try Event.decodeStored(stored, seq: 9, recordedAt: 1_733_000_000_000_000) == e)
     }
+
+    /// `SharedState`'s hand-written `Codable` (a core state leaves out the school index) must
+    /// name every stored property: a new one forgotten there would vanish from snapshots.
+    @Test func sharedStateCodingKeysCoverEveryProperty() {
+        let properties = Mirror(reflecting: SharedState()).children.compactMap(\.label)
+        #expect(Set(properties) == Set(SharedState.CodingKeys.allCases.map(\.rawValue)))
+    }
 }
