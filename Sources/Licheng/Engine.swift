@@ -455,7 +455,7 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 13
+    static let snapshotVersion: UInt32 = 14
     /// The snapshot's large tables (staff, courses, courses per teacher, request IDs) live
     /// beside it in `<name>.tables`, stored as is and read in place (FORMAT.md §12).
     static let tablesKind: UInt32 = 3
@@ -469,6 +469,9 @@ public final class Engine: @unchecked Sendable {
         var digestAtLastSeq: String
         var shared: SharedState
         var requests: LazyMap<UInt64>
+        /// The checksum of the tables file saved with this snapshot: a tables file of another
+        /// save of the same seq (another detail, another version of the program) is not used.
+        var tablesChecksum: UInt64 = 0
     }
 
     var snapshotDirectory: String { path + "/snapshots" }
@@ -534,7 +537,8 @@ public final class Engine: @unchecked Sendable {
         let tables = Self.encodeTables([state.staff.tableBytes, state.courses.tableBytes, state.coursesByTeacher.tableBytes,
                                         requests.tableBytes], digest: digest.hex, seq: state.lastSeq)
         guard let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
-                                                           shared: small, requests: LazyMap())),
+                                                           shared: small, requests: LazyMap(),
+                                                           tablesChecksum: DerivedFile.storedChecksum(tables))),
               (try? DerivedFile.write(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
                                       version: Self.tablesVersion, compress: false)) != nil else { return }
         try? DerivedFile.write(bytes, to: snapshotPath(state.detail, state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
@@ -553,6 +557,17 @@ public final class Engine: @unchecked Sendable {
         for seq in seqs where !keep.contains(seq) {
             try? FileManager.default.removeItem(atPath: snapshotPath(detail, seq))
             try? FileManager.default.removeItem(atPath: tablesPath(detail, seq))
+        }
+        // Tables whose snapshot never came (a save killed in between) or was thinned away by
+        // a process that crashed before removing them; left alone for a minute, in case
+        // another process is between writing a snapshot's tables and the snapshot.
+        let prefix = Self.snapshotPrefix(detail)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: snapshotDirectory)) ?? []
+        let snaps = Set(names.filter { $0.hasSuffix(".snap") }.map { $0.dropLast(5) })
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tables") && !snaps.contains(name.dropLast(7)) {
+            let path = snapshotDirectory + "/" + name
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+            if let modified, Date().timeIntervalSince(modified) > 60 { try? FileManager.default.removeItem(atPath: path) }
         }
     }
 
@@ -582,6 +597,7 @@ public final class Engine: @unchecked Sendable {
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate,
                   snapshot.shared.detail == detail, digest == snapshot.digestAtLastSeq,
                   let (buffer, body) = DerivedFile.readMapped(tablesPath(detail, candidate), kind: Self.tablesKind, version: Self.tablesVersion),
+                  DerivedFile.recordedChecksum(buffer) == snapshot.tablesChecksum,
                   let ranges = Self.tableRanges(buffer, body: body, digest: snapshot.digestAtLastSeq, seq: candidate, count: 4),
                   let staff = try? SnapshotTable<StaffAccount>(storage: buffer, range: ranges[0]),
                   let courses = try? SnapshotTable<CourseInfo>(storage: buffer, range: ranges[1]),

@@ -76,6 +76,15 @@ public struct BlobStore: Sendable {
 public enum DerivedFile {
     static let magic: [UInt8] = Array("LCHG-DRV".utf8)
 
+    /// The checksum a file written with `write` records for `bytes` stored as is (header
+    /// offset 28), for binding a file to another one that names it.
+    public static func storedChecksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { Hash.xxh3($0) } }
+
+    /// The checksum recorded in a mapped file's header (see `storedChecksum`).
+    public static func recordedChecksum(_ buffer: ByteBuffer) -> UInt64? {
+        buffer.count >= 36 ? UInt64(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: 28, as: UInt64.self)) : nil
+    }
+
     /// `compress: false` stores the bytes as they are (read back without decompressing).
     public static func write(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32, compress: Bool = true) throws(LogError) {
         var out = magic

@@ -208,6 +208,28 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
         try check("missing tables")
         try FileManager.default.copyItem(atPath: older, toPath: newest)
         try check("another snapshot's tables")
+        // Well-formed tables for the right digest and seq, but not the ones saved with the
+        // snapshot (another save of that seq: another detail or program version).
+        // (The newest snapshot now: the checks above saved new ones.)
+        let head = try #require(try FileManager.default.contentsOfDirectory(atPath: snapshots).filter { $0.hasPrefix("core-") && $0.hasSuffix(".tables") }.max())
+        let seq = UInt64(head.dropFirst(5).dropLast(7))!
+        let reader = try reopen(dir, clock: clock, mode: .read, snapshotInterval: 5)
+        let digest = try reader.log.digest(of: seq).hex
+        reader.close()
+        try FileManager.default.removeItem(atPath: snapshots + "/" + head)
+        try DerivedFile.write(Engine.encodeTables([[], [], [], []].map { (_: [UInt8]) in [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }, digest: digest, seq: seq),
+                              to: snapshots + "/" + head, kind: Engine.tablesKind, version: Engine.tablesVersion, compress: false)
+        try check("tables of another save of the same seq")
+
+        // A tables file left without its snapshot (a save killed in between) is removed by the
+        // next thinning once it is a minute old.
+        let orphan = snapshots + "/core-00000000000000000002.tables"
+        try FileManager.default.copyItem(atPath: older, toPath: orphan)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -120)], ofItemAtPath: orphan)
+        let writer = try reopen(dir, clock: clock, snapshotInterval: 5)
+        for s in 1...6 { try writer.submit([upload("S11200\(s)", "CHEM1")]); clock.advance(seconds: 10) }
+        writer.close()
+        #expect(!FileManager.default.fileExists(atPath: orphan))
     }
 
     /// A snapshot made for one history must not be used for another with the same
