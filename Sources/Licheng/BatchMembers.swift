@@ -67,14 +67,7 @@ struct SortedStrings: Sendable {
     func string(_ i: Int) -> String { String(decoding: bytes(i), as: UTF8.self) }
 
     /// The first index whose string is not byte-wise below `key`.
-    private func lowerBound(_ key: [UInt8]) -> Int {
-        var low = 0, high = count
-        while low < high {
-            let mid = (low + high) / 2
-            if bytes(mid).lexicographicallyPrecedes(key) { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
+    private func lowerBound(_ key: [UInt8]) -> Int { sortedLowerBound(count: count, of: key) { bytes($0) } }
 
     func contains(_ s: String) -> Bool {
         let key = Array(s.utf8)
@@ -93,6 +86,18 @@ struct SortedStrings: Sendable {
         }
         return out
     }
+}
+
+/// The first index in `0..<count` whose key (`key(i)`, ascending in byte order) is not
+/// byte-wise below `wanted`: the binary search of the in-place tables (batch lists, snapshot
+/// tables).
+func sortedLowerBound(count: Int, of wanted: [UInt8], key: (Int) -> Slice<UnsafeRawBufferPointer>) -> Int {
+    var low = 0, high = count
+    while low < high {
+        let mid = (low + high) / 2
+        if key(mid).lexicographicallyPrecedes(wanted) { low = mid + 1 } else { high = mid }
+    }
+    return low
 }
 
 /// Who and what one `submission.made` carries, kept apart from the core shared state (which

@@ -73,12 +73,8 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap, @uncheck
 
     func value(forKey key: String) -> Value? {
         let wanted = Array(key.utf8)
-        var low = 0, high = count
-        while low < high {
-            let mid = (low + high) / 2
-            guard let k = self.key(mid) else { return nil }
-            if k.lexicographicallyPrecedes(wanted) { low = mid + 1 } else { high = mid }
-        }
+        // A key whose offsets are damaged reads as empty; the match below then fails.
+        let low = sortedLowerBound(count: count, of: wanted) { self.key($0) ?? self.storage.raw[end..<end] }
         guard low < count, let k = self.key(low), k.elementsEqual(wanted) else { return nil }
         return decodedValue(low)
     }
