@@ -20,11 +20,10 @@ struct SortedStrings: Sendable {
     init(_ list: [String]) {
         let sorted = list.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
         var out: [UInt8] = []
-        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
-        u32(sorted.count)
+        out.appendLE(UInt32(sorted.count))
         var offset = 0
-        u32(0)
-        for s in sorted { offset += s.count; u32(offset) }
+        out.appendLE(UInt32(0))
+        for s in sorted { offset += s.count; out.appendLE(UInt32(offset)) }
         for s in sorted { out += s }
         let buffer = ByteBuffer(out)
         self.init(reading: buffer, at: 0, limit: buffer.count, checks: nil)!
@@ -46,7 +45,7 @@ struct SortedStrings: Sendable {
 
     private static func u32(_ b: ByteBuffer, _ at: Int, _ limit: Int, _ checks: ChunkChecks?) -> UInt32? {
         guard at >= 0, at + 4 <= limit, checks?.check(at, count: 4) ?? true else { return nil }
-        return UInt32(littleEndian: b.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+        return b.raw.le(UInt32.self, at: at)
     }
 
     /// The bytes of string `i`; empty when its offsets are out of order or past the area, or
@@ -140,12 +139,11 @@ struct BatchMembers: Sendable {
 
     func encoded(storeID: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { out.append(contentsOf: $0) } }
-        u32(storeID.count); out += storeID
+        out.appendLE(UInt32(storeID.count)); out += storeID
         let id = Array(batchId.utf8)
-        u32(id.count); out += id
-        withUnsafeBytes(of: seq.littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: at.littleEndian) { out.append(contentsOf: $0) }
+        out.appendLE(UInt32(id.count)); out += id
+        out.appendLE(seq)
+        out.appendLE(at)
         out += items.encoded
         out += students.encoded
         return out
@@ -158,20 +156,15 @@ struct BatchMembers: Sendable {
           at recordedAt: Timestamp) {
         let bytes = buffer.raw[..<body.upperBound]
         var at = body.lowerBound
-        func u32() -> Int? {
-            guard at + 4 <= bytes.count, checks?.check(at, count: 4) ?? true else { return nil }
-            defer { at += 4 }
-            return Int(UInt32(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
-        }
         func take(_ n: Int) -> Slice<UnsafeRawBufferPointer>? {
             guard n >= 0, at + n <= bytes.count, checks?.check(at, count: n) ?? true else { return nil }
             defer { at += n }
             return bytes[at..<(at + n)]
         }
-        guard let n1 = u32(), let store = take(n1), store.elementsEqual(storeID),
-              let n2 = u32(), let id = take(n2), id.elementsEqual(batchId.utf8),
-              let s = take(8), UInt64(littleEndian: UnsafeRawBufferPointer(rebasing: s).loadUnaligned(as: UInt64.self)) == seq,
-              let t = take(8), Int64(littleEndian: UnsafeRawBufferPointer(rebasing: t).loadUnaligned(as: Int64.self)) == recordedAt,
+        func integer<T: FixedWidthInteger>(_: T.Type) -> T? { take(MemoryLayout<T>.size).flatMap { UnsafeRawBufferPointer(rebasing: $0).le(T.self, at: 0) } }
+        guard let n1 = integer(UInt32.self), let store = take(Int(n1)), store.elementsEqual(storeID),
+              let n2 = integer(UInt32.self), let id = take(Int(n2)), id.elementsEqual(batchId.utf8),
+              integer(UInt64.self) == seq, integer(Int64.self) == recordedAt,
               let items = SortedStrings(reading: buffer, at: at, limit: body.upperBound, checks: checks),
               let students = SortedStrings(reading: buffer, at: items.end, limit: body.upperBound, checks: checks),
               students.end == body.upperBound else { return nil }

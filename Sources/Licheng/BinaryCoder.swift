@@ -1,4 +1,5 @@
 import LichengDomain
+import LichengLog
 
 /// A compact binary form for `Codable` values, used for the engine's derived
 /// snapshots (JSON is ten times slower to read back). Every value is
@@ -176,7 +177,7 @@ protocol BinaryScalar {
 }
 
 extension BinaryScalar where Self: FixedWidthInteger {
-    func write(into out: inout [UInt8]) { withUnsafeBytes(of: self.littleEndian) { out += $0 } }
+    func write(into out: inout [UInt8]) { out.appendLE(self) }
     init(binary bytes: ArraySlice<UInt8>) throws {
         guard bytes.count == MemoryLayout<Self>.size else { throw BinaryCodingError("an integer has \(bytes.count) bytes") }
         var v = Self.zero

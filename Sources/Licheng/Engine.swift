@@ -165,7 +165,7 @@ public final class Engine: @unchecked Sendable {
             var st: StudentState
             if let cached = studentCache[s] { st = cached } else { st = try loadStudent(s, through: log.lastSeq) }
             for b in submissions where st.lastSeq > 0 {
-                if let share = b.shares[s] { st.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items) }
+                if let share = b.shares[s] { st.applySubmission(share, batchId: b.batchId, seq: b.seq) }
             }
             students[s] = st
             return st
@@ -203,7 +203,7 @@ public final class Engine: @unchecked Sendable {
                 let shares = d.studentShares()
                 submissions.append((decided.seq, decided.recordedAt, batchId, shares, d))
                 for (s, share) in shares where (students[s]?.lastSeq ?? 0) > 0 {
-                    students[s]!.applySubmission(batchId: batchId, seq: decided.seq, carriesStudent: share.carriesStudent, items: share.items)
+                    students[s]!.applySubmission(share, batchId: batchId, seq: decided.seq)
                 }
             }
             if let id = decided.requestId {
@@ -253,7 +253,7 @@ public final class Engine: @unchecked Sendable {
             keep(BatchMembers(batchId: b.batchId, seq: b.seq, at: b.at, b.data), save: true)
             // Cached students this batch did not load miss the submission.
             for (s, share) in b.shares where students[s] == nil && studentCache[s] != nil {
-                studentCache[s]!.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items)
+                studentCache[s]!.applySubmission(share, batchId: b.batchId, seq: b.seq)
             }
         }
         for (id, seq) in newCoreRequests where requests[id] == nil { requests[id] = seq }
@@ -343,7 +343,7 @@ public final class Engine: @unchecked Sendable {
                     let b = batches[next]
                     next += 1
                     if let share = try share(of: student, in: b) {
-                        state.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: share.carriesStudent, items: share.items)
+                        state.applySubmission(share, batchId: b.batchId, seq: b.seq)
                     }
                 }
             }
@@ -491,13 +491,13 @@ public final class Engine: @unchecked Sendable {
     /// (n + 1) u64 offsets into the table area, then the tables (`SnapshotTable`'s form).
     static func encodeTables(_ tables: [[UInt8]], digest: String, seq: UInt64) -> [UInt8] {
         var out = Array(digest.utf8)
-        withUnsafeBytes(of: seq.littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(tables.count).littleEndian) { out.append(contentsOf: $0) }
+        out.appendLE(seq)
+        out.appendLE(UInt32(tables.count))
         var offset: UInt64 = 0
-        withUnsafeBytes(of: offset.littleEndian) { out.append(contentsOf: $0) }
+        out.appendLE(offset)
         for t in tables {
             offset += UInt64(t.count)
-            withUnsafeBytes(of: offset.littleEndian) { out.append(contentsOf: $0) }
+            out.appendLE(offset)
         }
         for t in tables { out += t }
         return out
@@ -508,9 +508,8 @@ public final class Engine: @unchecked Sendable {
     static func tableRanges(_ buffer: ByteBuffer, body: Range<Int>, digest: String, seq: UInt64, count: Int) -> [Range<Int>]? {
         let header = 64 + 8 + 4 + 8 * (count + 1)
         guard body.count >= header, buffer.array(body.lowerBound..<(body.lowerBound + 64)) == Array(digest.utf8) else { return nil }
-        func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: body.lowerBound + at, as: UInt64.self)) }
-        guard u64(64) == seq,
-              UInt32(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: body.lowerBound + 72, as: UInt32.self)) == UInt32(count) else { return nil }
+        func u64(_ at: Int) -> UInt64 { buffer.raw.le(UInt64.self, at: body.lowerBound + at)! }
+        guard u64(64) == seq, buffer.raw.le(UInt32.self, at: body.lowerBound + 72) == UInt32(count) else { return nil }
         let area = body.lowerBound + header
         var ranges: [Range<Int>] = []
         for i in 0..<count {

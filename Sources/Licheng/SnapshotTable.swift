@@ -49,7 +49,7 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap, @uncheck
 
     private static func u32(_ b: ByteBuffer, _ at: Int, _ end: Int) -> UInt32? {
         guard at >= 0, at + 4 <= end else { return nil }
-        return UInt32(littleEndian: b.raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+        return b.raw.le(UInt32.self, at: at)
     }
 
     /// The table's own bytes (its encoded form).
@@ -97,10 +97,9 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap, @uncheck
             keyOffsets.append(UInt32(keys.count))
             valueOffsets.append(UInt32(values.count))
         }
-        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        u32(UInt32(sorted.count))
-        keyOffsets.forEach(u32)
-        valueOffsets.forEach(u32)
+        out.appendLE(UInt32(sorted.count))
+        for o in keyOffsets { out.appendLE(o) }
+        for o in valueOffsets { out.appendLE(o) }
         out += keys
         out += values
     }

@@ -17,7 +17,7 @@ public struct SchoolState: Codable, Sendable, Equatable {
         }
         if case .submissionMade(let d) = e.body, let batchId = d.batchId {
             for (s, share) in d.studentShares() where students[s] != nil {
-                students[s]!.applySubmission(batchId: batchId, seq: e.seq, carriesStudent: share.carriesStudent, items: share.items)
+                students[s]!.applySubmission(share, batchId: batchId, seq: e.seq)
             }
         }
     }

@@ -118,14 +118,14 @@ public struct StudentState: Codable, Sendable, Equatable {
         frozenSelections.contains(StudentState.frozenKey(year, kind))
     }
 
-    /// Applies a `submission.made` (batch `batchId`) to this student: `items` are the
-    /// student's items it carries, `carriesStudent` whether it names the student.
-    /// The shared state applies the event first (see `SchoolState.apply`).
-    public mutating func applySubmission(batchId: String, seq: UInt64, carriesStudent: Bool, items mine: [String]) {
-        guard carriesStudent || !mine.isEmpty else { return }
+    /// Applies a `submission.made` (batch `batchId`, at `seq`) to this student: `share` is
+    /// what the batch holds of the student. The shared state applies the event first (see
+    /// `SchoolState.apply`).
+    public mutating func applySubmission(_ share: StudentSubmission, batchId: String, seq: UInt64) {
+        guard share.carriesStudent || !share.items.isEmpty else { return }
         lastSeq = max(lastSeq, seq)
-        submissions[batchId] = StudentSubmission(carriesStudent: carriesStudent, items: mine)
-        for i in mine {
+        submissions[batchId] = share
+        for i in share.items {
             guard let item = items[i] else { continue }
             items[i]?.submittedIn = batchId
             frozenSelections.insert(StudentState.frozenKey(item.year, item.kind))

@@ -82,58 +82,61 @@ public enum DerivedFile {
 
     /// The checksum recorded in a mapped file's header (see `storedChecksum`).
     public static func recordedChecksum(_ buffer: ByteBuffer) -> UInt64? {
-        buffer.count >= 36 ? UInt64(littleEndian: buffer.raw.loadUnaligned(fromByteOffset: 28, as: UInt64.self)) : nil
+        buffer.raw.le(UInt64.self, at: 28)
     }
 
     /// `compress: false` stores the bytes as they are (read back without decompressing).
     public static func write(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32, compress: Bool = true) throws(LogError) {
-        var out = magic
-        out.appendLE(kind)
-        out.appendLE(version)
-        out.appendLE(UInt64(bytes.count))
         var compressed = [UInt8](repeating: 0, count: compress ? LZ4Codec.compressBound(bytes.count) : 0)
         let n = compress ? bytes.withUnsafeBytes { b in compressed.withUnsafeMutableBytes { LZ4Codec.compress(b, into: $0) } } : 0
         let body = n > 0 ? Array(compressed[0..<n]) : bytes
-        out.appendLE(UInt32(n > 0 ? 1 : 0))
-        out.appendLE(body.withUnsafeBytes { Hash.xxh3($0) })
-        out += body
-        try typed {
-            try FS.makeDirectories((path as NSString).deletingLastPathComponent)
-            try FS.writeAtomically(out, to: path, durable: false, faults: nil)
-        }
+        try store(kind: kind, version: version, length: bytes.count, codec: n > 0 ? 1 : 0,
+                  checksum: body.withUnsafeBytes { Hash.xxh3($0) }, [body], to: path)
     }
 
     /// Writes `bytes` stored as is (codec 2) and checksummed per 4 KiB chunk: the header's
     /// checksum covers the chunk table that follows the body, and a reader checks each chunk
     /// the first time it reads it (`readChunked`), so a lookup touches a few pages.
     public static func writeChunked(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32) throws(LogError) {
+        let table = bytes.withUnsafeBytes { ChunkChecks.table(for: $0) }
+        try store(kind: kind, version: version, length: bytes.count, codec: 2, checksum: table.withUnsafeBytes { Hash.xxh3($0) },
+                  [bytes, table], to: path)
+    }
+
+    /// The 36-byte header, then `parts`, written atomically.
+    private static func store(kind: UInt32, version: UInt32, length: Int, codec: UInt32, checksum: UInt64,
+                              _ parts: [[UInt8]], to path: String) throws(LogError) {
         var out = magic
         out.appendLE(kind)
         out.appendLE(version)
-        out.appendLE(UInt64(bytes.count))
-        out.appendLE(UInt32(2))
-        let table = bytes.withUnsafeBytes { ChunkChecks.table(for: $0) }
-        out.appendLE(table.withUnsafeBytes { Hash.xxh3($0) })
-        out += bytes
-        out += table
+        out.appendLE(UInt64(length))
+        out.appendLE(codec)
+        out.appendLE(checksum)
+        for p in parts { out += p }
         try typed {
             try FS.makeDirectories((path as NSString).deletingLastPathComponent)
             try FS.writeAtomically(out, to: path, durable: false, faults: nil)
         }
     }
 
+    /// The header's length, codec and checksum, when its magic, kind and version are these.
+    private static func header(_ b: UnsafeRawBufferPointer, kind: UInt32, version: UInt32) -> (length: UInt64, codec: UInt32, checksum: UInt64)? {
+        guard b.count >= 36, Array(b[0..<8]) == magic, b.le(UInt32.self, at: 8) == kind, b.le(UInt32.self, at: 12) == version,
+              let length = b.le(UInt64.self, at: 16), let codec = b.le(UInt32.self, at: 24), let checksum = b.le(UInt64.self, at: 28) else { return nil }
+        return (length, codec, checksum)
+    }
+
     /// A file written by `writeChunked`, mapped; the body is `buffer.raw[body]` and must be
     /// read through `checks`. Nil when missing, of another kind or version, or its header or
     /// chunk table is damaged.
     public static func readChunked(_ path: String, kind: UInt32, version: UInt32) -> (buffer: ByteBuffer, body: Range<Int>, checks: ChunkChecks)? {
-        guard let all = ByteBuffer.map(path), all.count >= 36 else { return nil }
+        guard let all = ByteBuffer.map(path) else { return nil }
         return all.withUnsafeBytes { b in
-            guard Array(b[0..<8]) == magic, b.le(UInt32.self, at: 8) == kind, b.le(UInt32.self, at: 12) == version,
-                  let length64 = b.le(UInt64.self, at: 16), length64 < 1 << 40, b.le(UInt32.self, at: 24) == 2 else { return nil }
-            let length = Int(length64)
+            guard let h = header(b, kind: kind, version: version), h.codec == 2, h.length < 1 << 40 else { return nil }
+            let length = Int(h.length)
             let chunks = (length + Format.indexChunkLength - 1) / Format.indexChunkLength
             guard 36 + length + 8 * chunks == b.count,
-                  Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[(36 + length)...])) == b.le(UInt64.self, at: 28) else { return nil }
+                  Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[(36 + length)...])) == h.checksum else { return nil }
             return (all, 36..<(36 + length), ChunkChecks(all, bodyStart: 36, bodyLength: length))
         }
     }
@@ -141,26 +144,24 @@ public enum DerivedFile {
     /// A file written with `compress: false`, mapped (see `ByteBuffer`) and checked; the
     /// body is `buffer.raw[body]`. Nil when missing, damaged, compressed or of another kind.
     public static func readMapped(_ path: String, kind: UInt32, version: UInt32) -> (buffer: ByteBuffer, body: Range<Int>)? {
-        guard let all = ByteBuffer.map(path), all.count >= 36 else { return nil }
+        guard let all = ByteBuffer.map(path) else { return nil }
         return all.withUnsafeBytes { b in
-            guard b.count >= 36, Array(b[0..<8]) == magic, b.le(UInt32.self, at: 8) == kind, b.le(UInt32.self, at: 12) == version,
-                  b.le(UInt64.self, at: 16) == UInt64(b.count - 36), b.le(UInt32.self, at: 24) == 0,
-                  Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[36...])) == b.le(UInt64.self, at: 28) else { return nil }
+            guard let h = header(b, kind: kind, version: version), h.codec == 0, h.length == UInt64(b.count - 36),
+                  Hash.xxh3(UnsafeRawBufferPointer(rebasing: b[36...])) == h.checksum else { return nil }
             return (all, 36..<b.count)
         }
     }
 
     public static func read(_ path: String, kind: UInt32, version: UInt32) -> [UInt8]? {
         guard let file = try? File.open(path, flags: O_RDONLY), let size = try? file.size(), size >= 36,
-              let all = try? file.read(count: Int(size), at: 0), Array(all[0..<8]) == magic,
-              all.le(UInt32.self, at: 8) == kind, all.le(UInt32.self, at: 12) == version,
-              let length = all.le(UInt64.self, at: 16), length < 1 << 31, length <= UInt64(all.count) * 256 + 1024,
-              let codec = all.le(UInt32.self, at: 24) else { return nil }
+              let all = try? file.read(count: Int(size), at: 0),
+              let h = all.withUnsafeBytes({ header($0, kind: kind, version: version) }),
+              h.length < 1 << 31, h.length <= UInt64(all.count) * 256 + 1024 else { return nil }
         let body = all[36...]
-        guard body.withUnsafeBytes({ Hash.xxh3($0) }) == all.le(UInt64.self, at: 28) else { return nil }
-        if codec == 0 { return body.count == Int(length) ? Array(body) : nil }
+        guard body.withUnsafeBytes({ Hash.xxh3($0) }) == h.checksum else { return nil }
+        if h.codec == 0 { return body.count == Int(h.length) ? Array(body) : nil }
         var ok = false
-        let out = [UInt8](unsafeUninitializedCapacity: Int(length)) { buffer, initialized in
+        let out = [UInt8](unsafeUninitializedCapacity: Int(h.length)) { buffer, initialized in
             ok = body.withUnsafeBytes { b in LZ4Codec.decompress(b, into: UnsafeMutableRawBufferPointer(buffer)) }
             initialized = ok ? buffer.count : 0
         }

@@ -1,7 +1,7 @@
 /// Little-endian reads that never trap on short input: out of range gives nil.
 extension UnsafeRawBufferPointer {
-    @inline(__always)
-    func le<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T? {
+    @inlinable @inline(__always)
+    public func le<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T? {
         guard offset >= 0, offset <= count - MemoryLayout<T>.size else { return nil }
         return T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }
@@ -19,8 +19,8 @@ extension UnsafeRawBufferPointer {
 }
 
 extension Array where Element == UInt8 {
-    @inline(__always)
-    mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
+    @inlinable @inline(__always)
+    public mutating func appendLE<T: FixedWidthInteger>(_ value: T) {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 

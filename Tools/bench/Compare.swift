@@ -262,7 +262,7 @@ final class Compare {
                 while next < studentBatches.count, studentBatches[next].seq < limit {
                     let b = studentBatches[next]
                     next += 1
-                    if st.lastSeq > 0 { st.applySubmission(batchId: b.batchId, seq: b.seq, carriesStudent: b.share.carriesStudent, items: b.share.items) }
+                    if st.lastSeq > 0 { st.applySubmission(b.share, batchId: b.batchId, seq: b.seq) }
                 }
             }
             studentRows.bind(1, student)
