@@ -184,8 +184,19 @@ struct BlockDecoder {
 
     /// Checks and decompresses `stored`; on failure returns the reason.
     mutating func load(_ header: BlockHeader, stored: UnsafeRawBufferPointer) -> String? {
+        if let problem = Self.check(header, stored: stored) { return problem }
+        return decompress(header, stored: stored)
+    }
+
+    /// Checks the length and checksum of a block's stored payload.
+    static func check(_ header: BlockHeader, stored: UnsafeRawBufferPointer) -> String? {
         guard stored.count == header.storedLength else { return "the block payload is incomplete" }
         guard Hash.xxh3(stored) == header.payloadChecksum else { return "the block payload checksum does not match" }
+        return nil
+    }
+
+    /// Decompresses a checked payload into `raw`; on failure returns the reason.
+    mutating func decompress(_ header: BlockHeader, stored: UnsafeRawBufferPointer) -> String? {
         if raw.count < header.uncompressedLength {
             raw = [UInt8](repeating: 0, count: max(header.uncompressedLength, raw.count * 2))
         }

@@ -32,13 +32,11 @@ enum Hash {
 
     /// SHA-256 of `bytes`, written to `out` (32 bytes). OpenSSL 3's one-shot
     /// `SHA256()` fetches the algorithm through EVP on every call (a lock and name
-    /// lookups); the context functions go straight to the SHA-NI block function.
+    /// lookups); `licheng_sha256` (CCrypto's shim) hands a short message (a record,
+    /// a chain link) to the SHA-NI block function in one call, padding included.
     @inline(__always)
     static func sha256(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
-        var context = SHA256_CTX()
-        SHA256_Init(&context)
-        if bytes.count > 0 { SHA256_Update(&context, bytes.baseAddress, bytes.count) }
-        SHA256_Final(out.assumingMemoryBound(to: UInt8.self), &context)
+        licheng_sha256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, out.assumingMemoryBound(to: UInt8.self))
     }
 
     static func sha256(_ bytes: UnsafeRawBufferPointer) -> Digest {

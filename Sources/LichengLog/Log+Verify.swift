@@ -85,41 +85,64 @@ extension Log {
                 }
                 let bodyHasher = footers[i] != nil ? StreamingSHA256() : nil
                 headerBytes.withUnsafeBytes { bodyHasher?.update($0) }
-                var chain = Chain(head: header.previousChain)
                 var walker = BlockWalker(file: segment.file, from: Int64(Format.segmentHeaderLength), limit: ends[i],
                                          expectedSeq: header.firstSeq)
                 walker.bodyHasher = bodyHasher
                 var expected = header.firstSeq
                 var blockCount: UInt64 = 0
-                while let (h, entry) = try walker.next(in: name) {
-                    let anyWanted = !wanted.isEmpty
-                    if let problem = walker.decoder.forEachRecord(h, { r in
-                        if r.isRedacted {
-                            chain.extend(withDigest: r.payload)
-                            report.redactedRecords += 1
-                            report.redacted[r.keyString ?? "", default: []].append(r.seq)
-                        } else {
-                            chain.extend(hashing: r.hashedBytes)
+                var chainHead = header.previousChain
+                // Blocks are walked in order (headers, payload checksums, the body digest) and
+                // gathered into a window; the records of a window are checked on every core, each
+                // block from the chain head stored in the header of the block before it, while
+                // the next window is walked. The results are taken in block order, so the first
+                // problem reported is the first in the file, as in a walk on one thread.
+                var window = VerifyWindow(wanted: Set(wanted.keys))
+                var nextWindow = VerifyWindow(wanted: window.wanted)
+                var walkedHead = header.previousChain  // the chain head stored in the last walked block
+                var walkEnded = false
+                var walkError: (any Error)?
+                func walk() {
+                    while !walkEnded, walkError == nil, !nextWindow.isFull {
+                        do {
+                            guard let (h, entry) = try walker.next(in: name, stored: { nextWindow.addPayload($0) }) else {
+                                walkEnded = true
+                                return
+                            }
+                            nextWindow.add(h, entry, from: walkedHead)
+                            walkedHead = h.chainHead
+                        } catch {
+                            walkError = error
                         }
-                        if anyWanted, wanted[r.seq] != nil { seen[r.seq] = chain.head }
-                        return true
-                    }) {
-                        throw problem.corrupt(segment: name, offset: entry.offset)
                     }
-                    guard h.firstTimestamp >= lastTimestamp else {
-                        throw LogError.corrupt(segment: name, offset: entry.offset, reason: "seq \(h.firstSeq) is older than the record before it")
-                    }
-                    guard chain.head == h.chainHead else {
-                        throw LogError.chainMismatch(segment: name, offset: entry.offset, firstSeq: h.firstSeq, lastSeq: entry.lastSeq)
-                    }
-                    lastTimestamp = h.lastTimestamp
-                    report.blocks += 1
-                    blockCount += 1
-                    report.records += UInt64(h.count)
-                    report.uncompressedBytes += Int64(h.uncompressedLength)
-                    expected = entry.lastSeq + 1
-                    progress?(LogProgress(done: done + entry.end, total: total))
                 }
+                walk()
+                while !nextWindow.isEmpty {
+                    swap(&window, &nextWindow)
+                    let checks = window.checkRecords(segment: name, alongside: walkEnded || walkError != nil ? nil : walk)
+                    for check in checks {
+                        let (h, entry) = (check.header, check.entry)
+                        if let problem = check.problem { throw problem }
+                        guard h.firstTimestamp >= lastTimestamp else {
+                            throw LogError.corrupt(segment: name, offset: entry.offset, reason: "seq \(h.firstSeq) is older than the record before it")
+                        }
+                        guard check.chainMatches else {
+                            throw LogError.chainMismatch(segment: name, offset: entry.offset, firstSeq: h.firstSeq, lastSeq: entry.lastSeq)
+                        }
+                        for (key, seq) in check.redacted { report.redacted[key, default: []].append(seq) }
+                        report.redactedRecords += UInt64(check.redacted.count)
+                        for (seq, head) in check.seen { seen[seq] = head }
+                        lastTimestamp = h.lastTimestamp
+                        report.blocks += 1
+                        blockCount += 1
+                        report.records += UInt64(h.count)
+                        report.uncompressedBytes += Int64(h.uncompressedLength)
+                        expected = entry.lastSeq + 1
+                        chainHead = h.chainHead
+                        progress?(LogProgress(done: done + entry.end, total: total))
+                    }
+                }
+                if let walkError { throw walkError }  // after every block before the damage was checked
+                let chain = Chain(head: chainHead)
                 let offset = walker.offset
                 guard expected - 1 == lasts[i] else {
                     throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends at seq \(expected - 1), expected \(lasts[i])")
@@ -178,4 +201,111 @@ extension Log {
             return report
         }
     }
+}
+
+/// Blocks of one segment whose payloads passed their checksums, waiting for their
+/// records, digests and chain to be checked in parallel.
+struct VerifyWindow {
+    /// Seqs whose chain head a signed checkpoint names.
+    let wanted: Set<UInt64>
+    private var payloads: [UInt8] = []
+    private var blocks: [(header: BlockHeader, entry: BlockEntry, payload: Range<Int>, startChain: Digest)] = []
+    private var uncompressedBytes = 0
+    private static let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
+
+    init(wanted: Set<UInt64>) { self.wanted = wanted }
+
+    /// Enough work gathered to share among the cores (a few MB per core).
+    var isFull: Bool { uncompressedBytes >= (4 << 20) * Self.threads || blocks.count >= 512 }
+    var isEmpty: Bool { blocks.isEmpty }
+
+    mutating func addPayload(_ bytes: UnsafeRawBufferPointer) { payloads.append(contentsOf: bytes) }
+
+    /// Adds the block whose payload was the last added; its records extend `startChain`.
+    mutating func add(_ header: BlockHeader, _ entry: BlockEntry, from startChain: Digest) {
+        let end = payloads.count
+        blocks.append((header, entry, (end - header.storedLength)..<end, startChain))
+        uncompressedBytes += header.uncompressedLength
+    }
+
+    struct Check {
+        var header: BlockHeader
+        var entry: BlockEntry
+        /// The first problem of the block's records, if any.
+        var problem: LogError?
+        /// The chain over the block's records ends at the head stored in its header.
+        var chainMatches = false
+        /// Redacted records: stream key ("" for none) and seq.
+        var redacted: [(String, UInt64)] = []
+        /// Chain heads at the wanted seqs of this block.
+        var seen: [(UInt64, Digest)] = []
+    }
+
+    /// Checks every gathered block (decompression, record framing, digests, chain)
+    /// on up to `threads` cores and empties the window; `alongside`, when given, runs
+    /// at the same time on one of them (it must not touch this window). The checks
+    /// come back in block order.
+    mutating func checkRecords(segment: String, alongside: (() -> Void)?) -> [Check] {
+        let count = blocks.count
+        var checks = [Check?](repeating: nil, count: count)
+        // Several parts per core, so that a core finished early (or done with `alongside`) takes more.
+        let parts = min(count, Self.threads * 4)
+        let first = alongside == nil ? 0 : 1
+        let blocks = self.blocks
+        let wanted = self.wanted
+        payloads.withUnsafeBytes { all in
+            checks.withUnsafeMutableBufferPointer { out in
+                // Each part reads the shared payloads and writes only its own slots of `out`;
+                // `alongside` touches none of them.
+                let shared = Unchecked((all, out, alongside))
+                DispatchQueue.concurrentPerform(iterations: parts + first) { i in
+                    let (all, out, alongside) = shared.value
+                    if i < first { alongside?(); return }
+                    let part = i - first
+                    var decoder = BlockDecoder()
+                    for k in (part * count / parts)..<((part + 1) * count / parts) {
+                        let b = blocks[k]
+                        out[k] = Self.check(b.header, b.entry, stored: UnsafeRawBufferPointer(rebasing: all[b.payload]),
+                                            from: b.startChain, segment: segment, wanted: wanted, decoder: &decoder)
+                    }
+                }
+            }
+        }
+        self.blocks.removeAll(keepingCapacity: true)
+        payloads.removeAll(keepingCapacity: true)
+        uncompressedBytes = 0
+        return checks.map { $0! }
+    }
+
+    private static func check(_ h: BlockHeader, _ entry: BlockEntry, stored: UnsafeRawBufferPointer, from startChain: Digest,
+                              segment: String, wanted: Set<UInt64>, decoder: inout BlockDecoder) -> Check {
+        var result = Check(header: h, entry: entry)
+        if let reason = decoder.decompress(h, stored: stored) {
+            result.problem = .corrupt(segment: segment, offset: entry.offset, reason: reason)
+            return result
+        }
+        var chain = Chain(head: startChain)
+        let anyWanted = !wanted.isEmpty
+        if let problem = decoder.forEachRecord(h, { r in
+            if r.isRedacted {
+                chain.extend(withDigest: r.payload)
+                result.redacted.append((r.keyString ?? "", r.seq))
+            } else {
+                chain.extend(hashing: r.hashedBytes)
+            }
+            if anyWanted, wanted.contains(r.seq) { result.seen.append((r.seq, chain.head)) }
+            return true
+        }) {
+            result.problem = problem.corrupt(segment: segment, offset: entry.offset)
+            return result
+        }
+        result.chainMatches = chain.head == h.chainHead
+        return result
+    }
+}
+
+/// Hands buffers to concurrent workers that only read them or write disjoint slots.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

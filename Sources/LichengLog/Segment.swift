@@ -141,14 +141,17 @@ struct BlockWalker {
     }
 
     /// `next()`, with damage reported as `LogError.corrupt` naming `segment`.
-    mutating func next(in segment: String) throws -> (BlockHeader, BlockEntry)? {
-        do { return try next() } catch let d as BlockDamage {
+    mutating func next(in segment: String, stored: ((UnsafeRawBufferPointer) -> Void)? = nil) throws -> (BlockHeader, BlockEntry)? {
+        do { return try next(stored: stored) } catch let d as BlockDamage {
             throw LogError.corrupt(segment: segment, offset: d.offset, reason: d.reason)
         }
     }
 
     /// The next block, nil at `limit`, or `BlockDamage` for a bad block.
-    mutating func next() throws -> (BlockHeader, BlockEntry)? {
+    /// Without `stored`, the payload is decompressed into `decoder`; with it, the
+    /// payload's checksum is checked and its stored bytes are handed to `stored`
+    /// (to be decompressed elsewhere, e.g. on another thread).
+    mutating func next(stored: ((UnsafeRawBufferPointer) -> Void)? = nil) throws -> (BlockHeader, BlockEntry)? {
         if offset >= reader.limit { return nil }
         let parsed = try reader.withBytes(at: offset, count: Format.blockHeaderLength) { b -> Result<BlockHeader, BlockHeaderProblem> in
             bodyHasher?.update(b)
@@ -165,7 +168,10 @@ struct BlockWalker {
         }
         let problem = try reader.withBytes(at: offset + Int64(Format.blockHeaderLength), count: header.storedLength) { b -> String? in
             bodyHasher?.update(b)
-            return decoder.load(header, stored: b)
+            guard let stored else { return decoder.load(header, stored: b) }
+            if let problem = BlockDecoder.check(header, stored: b) { return problem }
+            stored(b)
+            return nil
         }
         guard let loaded = problem else { throw BlockDamage(offset: offset, reason: "the file ends inside the block payload") }
         if let reason = loaded { throw BlockDamage(offset: offset, reason: reason) }
