@@ -102,8 +102,23 @@ extension Log {
                 return
             }
         }
-        if let active = segments.last, active.tailBytes >= options.indexRefreshBytes {
-            try? writeIndex(of: active)
+        if let active = segments.last { scheduleIndexRefresh(of: active) }
+    }
+
+    /// Once the active segment's unindexed tail passes `indexRefreshBytes`, folds it into
+    /// the index on `indexQueue`, so that the appends that follow do not wait for it. A
+    /// failed refresh is harmless: the tail stays in memory and is rescanned on open.
+    private func scheduleIndexRefresh(of segment: Segment) {
+        stateLock.lock()
+        let due = !indexRefreshing && !segment.isSealed && segment.tailBytes >= options.indexRefreshBytes
+        if due { indexRefreshing = true }
+        stateLock.unlock()
+        guard due else { return }
+        indexQueue.async { [self] in
+            try? writeIndex(of: segment)
+            stateLock.lock()
+            indexRefreshing = false
+            stateLock.unlock()
         }
     }
 

@@ -21,9 +21,13 @@ extension Log {
     func writeIndex(of segment: Segment) throws {
         stateLock.lock()
         let sealed = segment.isSealed
+        let base = segment.index?.coveredEnd
         stateLock.unlock()
         let index = try mergedIndex(of: segment, sealed: sealed)
         stateLock.lock()
+        // Appends may have added to the tail meanwhile; an index published by someone
+        // else meanwhile (none should be) wins.
+        guard segment.index?.coveredEnd == base, segment.isSealed == sealed else { stateLock.unlock(); return }
         publish(index, in: segment)
         stateLock.unlock()
         if segment.isEmpty { return }
@@ -48,12 +52,23 @@ extension Log {
         return try buildIndex(of: segment, upTo: end, chainHead: head, sealed: sealed)
     }
 
-    /// Makes `index` the segment's index and empties the tail it covers. Call with `stateLock` held.
+    /// Makes `index` the segment's index and removes from the tail what it covers (blocks
+    /// appended after the index was made stay in the tail). Call with `stateLock` held.
     func publish(_ index: SegmentIndex, in segment: Segment) {
         segment.index = index
-        segment.tailBlocks = []
-        segment.tailKeys = [:]
-        segment.tailBytes = 0
+        let covered = segment.tailBlocks.prefix { $0.offset < index.coveredEnd }.count
+        segment.tailBlocks.removeFirst(covered)
+        if let next = segment.tailBlocks.first {
+            var kept: [String: [UInt64]] = [:]
+            for (key, seqs) in segment.tailKeys {
+                let rest = seqs.drop { $0 < next.firstSeq }
+                if !rest.isEmpty { kept[key] = Array(rest) }
+            }
+            segment.tailKeys = kept
+        } else {
+            segment.tailKeys = [:]
+        }
+        segment.tailBytes = segment.end - index.coveredEnd
     }
 
     /// The index of a sealed segment, loaded from its file or rebuilt from the

@@ -47,7 +47,7 @@ public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
 
 /// One segment file and what is known about it. Mutable fields change only
 /// under `Log.stateLock`.
-final class Segment {
+final class Segment: @unchecked Sendable {
     let name: String
     let path: String
     let header: SegmentHeader
@@ -119,6 +119,15 @@ public final class Log: @unchecked Sendable {
     var leaderActive = false
     var encoder: BlockEncoder
     var writeBuffer: [UInt8] = []
+    /// Refreshes the active segment's index in the background, off the append path.
+    let indexQueue: DispatchQueue = {
+        let queue = DispatchQueue(label: "licheng.index-refresh")
+        queue.setSpecific(key: Log.onIndexQueue, value: true)
+        return queue
+    }()
+    static let onIndexQueue = DispatchSpecificKey<Bool>()
+    /// A refresh is queued or running (under `stateLock`).
+    var indexRefreshing = false
 
     private init(path: String, mode: AccessMode, options: LogOptions, storeID: [UInt8]) {
         self.path = path
@@ -233,6 +242,13 @@ public final class Log: @unchecked Sendable {
         while leaderActive { commitCondition.wait() }
         leaderActive = true
         commitCondition.unlock()
+        waitForIndexRefresh()  // no index refresh runs beside exclusive work
+    }
+
+    /// Waits for a background index refresh to finish. On the refresh queue itself (the
+    /// log released by its last refresh, `deinit` calling `close`) there is nothing to wait for.
+    func waitForIndexRefresh() {
+        if DispatchQueue.getSpecific(key: Log.onIndexQueue) == nil { indexQueue.sync {} }
     }
 
     func endExclusive() {
@@ -252,6 +268,7 @@ public final class Log: @unchecked Sendable {
         commitCondition.lock()
         while leaderActive { commitCondition.wait() }
         commitCondition.unlock()
+        waitForIndexRefresh()
         stateLock.lock()
         let saveIndexOf = mode == .write && poisonReason == nil ? segments.last.flatMap { $0.isSealed ? nil : $0 } : nil
         let smallTail = saveIndexOf.map { $0.tailBytes < options.indexRefreshBytes / 16 } ?? false
@@ -436,6 +453,7 @@ public final class Log: @unchecked Sendable {
     /// Seals the active segment with its footer and starts the next one.
     func rollSegment() throws {
         guard let active = segments.last, !active.isEmpty else { return }
+        waitForIndexRefresh()  // the sealed index is written last
         let digest: Digest
         if let hasher = active.bodyHasher {
             digest = hasher.finish()
