@@ -39,3 +39,4 @@ static inline void licheng_sha256(const unsigned char *p, size_t n, unsigned cha
         out[4 * i + 3] = (unsigned char)v;
     }
 }
+#include "sha256_pair.h"

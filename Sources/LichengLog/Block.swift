@@ -96,6 +96,8 @@ struct BlockEncoder {
     mutating func encode(_ records: [RecordInput], firstSeq: UInt64, chain: inout Chain,
                          into out: inout [UInt8], baseOffset: Int64, writeStart: Int64, entries: inout [BlockEntry]) {
         var index = 0
+        var pipelined = PipelinedChain(chain)
+        defer { chain = pipelined.linked }
         while index < records.count {
             raw.removeAll(keepingCapacity: true)
             let blockFirst = index
@@ -111,7 +113,7 @@ struct BlockEncoder {
                 raw.appendLE(UInt32(record.payload.count))
                 if let key = record.key { raw.append(contentsOf: key.utf8) }
                 raw.append(contentsOf: record.payload)
-                raw.withUnsafeBytes { chain.extend(hashing: UnsafeRawBufferPointer(rebasing: $0[(start + 1)...])) }
+                raw.withUnsafeBytes { pipelined.extend(hashing: UnsafeRawBufferPointer(rebasing: $0[(start + 1)...])) }
                 index += 1
             } while index < records.count && raw.count < targetUncompressedBytes
                 && raw.count + Format.recordHeaderLength + records[index].payload.count <= targetUncompressedBytes * 2
@@ -121,7 +123,7 @@ struct BlockEncoder {
             let blockOffset = baseOffset + Int64(out.count)
             appendBlock(firstSeq: firstSeq + UInt64(blockFirst), count: count, flags: flags,
                         firstTimestamp: records[blockFirst].timestamp, lastTimestamp: records[index - 1].timestamp,
-                        chain: chain, writeDistance: UInt32(blockOffset - writeStart), into: &out)
+                        chain: pipelined.linked, writeDistance: UInt32(blockOffset - writeStart), into: &out)
             entries.append(BlockEntry(
                 offset: blockOffset,
                 storedLength: UInt32(out.count - Int(blockOffset - baseOffset) - Format.blockHeaderLength),

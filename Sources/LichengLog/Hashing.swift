@@ -79,6 +79,19 @@ struct Chain {
         }
     }
 
+    /// Extends the chain with a known `digest` and, at the same time, writes the SHA-256
+    /// of `record` to `digestOut` (32 bytes): two independent hashes issued together.
+    @inline(__always)
+    mutating func extend(withDigest digest: UnsafeRawPointer, whileHashing record: UnsafeRawBufferPointer,
+                         into digestOut: UnsafeMutableRawPointer) {
+        scratch.withUnsafeMutableBytes { s in
+            let base = s.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            (base + 32).update(from: digest.assumingMemoryBound(to: UInt8.self), count: 32)
+            licheng_sha256_pair(base, 64, base, record.baseAddress?.assumingMemoryBound(to: UInt8.self), record.count,
+                                digestOut.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     /// Compares the head with 32 bytes at `offset` of `buffer`.
     func headEquals(_ buffer: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         scratch.withUnsafeBytes { s in memcmp32(s.baseAddress!, buffer.baseAddress! + offset) }
@@ -86,6 +99,54 @@ struct Chain {
 
     func writeHead(to out: UnsafeMutableRawPointer) {
         scratch.withUnsafeBytes { out.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+    }
+}
+
+/// Extends a chain over records given one at a time, hashing each record next to the
+/// previous record's chain link (`Chain.extend(withDigest:whileHashing:into:)`): the
+/// head lags one record behind until `flush()`.
+struct PipelinedChain {
+    private(set) var chain: Chain
+    /// The digest of the last record, not yet linked into the chain.
+    private var pending = [UInt8](repeating: 0, count: 32)
+    private var hasPending = false
+
+    init(head: Digest) { chain = Chain(head: head) }
+    init(_ chain: Chain) { self.chain = chain }
+
+    @inline(__always)
+    mutating func extend(hashing record: UnsafeRawBufferPointer) {
+        pending.withUnsafeMutableBytes { p in
+            if hasPending {
+                chain.extend(withDigest: UnsafeRawPointer(p.baseAddress!), whileHashing: record, into: p.baseAddress!)
+            } else {
+                Hash.sha256(record, into: p.baseAddress!)
+            }
+        }
+        hasPending = true
+    }
+
+    /// Extends the chain with a digest that is already known (a redacted record).
+    mutating func extend(withDigest digest: UnsafeRawBufferPointer) {
+        flush()
+        chain.extend(withDigest: digest)
+    }
+
+    /// Links the last record's digest, so that `head` covers every record given.
+    mutating func flush() {
+        guard hasPending else { return }
+        pending.withUnsafeBytes { chain.extend(withDigest: $0) }
+        hasPending = false
+    }
+
+    /// The head over every record given.
+    var head: Digest {
+        mutating get { flush(); return chain.head }
+    }
+
+    /// The chain over every record given.
+    var linked: Chain {
+        mutating get { flush(); return chain }
     }
 }
 

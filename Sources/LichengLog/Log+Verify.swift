@@ -284,7 +284,7 @@ struct VerifyWindow {
             result.problem = .corrupt(segment: segment, offset: entry.offset, reason: reason)
             return result
         }
-        var chain = Chain(head: startChain)
+        var chain = PipelinedChain(head: startChain)
         let anyWanted = !wanted.isEmpty
         if let problem = decoder.forEachRecord(h, { r in
             if r.isRedacted {

@@ -1,3 +1,4 @@
+import CCrypto
 import Testing
 @testable import LichengLog
 
@@ -21,5 +22,51 @@ struct HashTests {
             let direct = bytes.withUnsafeBytes { Hash.sha256(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             #expect(direct == streaming.finish(), "length \(n)")
         }
+    }
+
+    func streaming(_ bytes: [UInt8], _ n: Int) -> Digest {
+        let hasher = StreamingSHA256()
+        bytes.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        return hasher.finish()
+    }
+
+    @Test("two messages hashed side by side give each its own SHA-256, for every length up to 5,000 bytes in both places")
+    func pairMatchesStreaming() {
+        var a = [UInt8](repeating: 0, count: 5000), b = a
+        for i in a.indices { a[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7); b[i] = UInt8(truncatingIfNeeded: i &* 17 &+ 99) }
+        var outA = [UInt8](repeating: 0, count: 32), outB = outA
+        let partners = [0, 1, 55, 56, 64, 119, 120, 128, 777]
+        for n in 0...a.count {
+            for m in partners {
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        licheng_sha256_pair(pa.baseAddress, n, &outA, pb.baseAddress, m, &outB)
+                    }
+                }
+                #expect(Digest(bytes: outA) == streaming(a, n), "first of the pair, length \(n) beside \(m)")
+                #expect(Digest(bytes: outB) == streaming(b, m), "second of the pair, length \(m) beside \(n)")
+            }
+        }
+    }
+
+    @Test("the pipelined chain ends where the plain chain ends, redacted records and flushes included")
+    func pipelinedChainEqualsPlainChain() {
+        var records: [[UInt8]] = []
+        for i in 0..<300 { records.append((0..<(i * 7 % 400)).map { UInt8(truncatingIfNeeded: $0 &* i &+ 3) }) }
+        var plain = Chain()
+        var pipelined = PipelinedChain(head: .zero)
+        for (i, record) in records.enumerated() {
+            record.withUnsafeBytes { r in
+                if i % 37 == 5 {
+                    let digest = Hash.sha256(record).bytes
+                    digest.withUnsafeBytes { plain.extend(withDigest: $0); pipelined.extend(withDigest: $0) }
+                } else {
+                    plain.extend(hashing: r)
+                    pipelined.extend(hashing: r)
+                }
+            }
+            if i % 50 == 0 { #expect(pipelined.head == plain.head, "after record \(i)") }
+        }
+        #expect(pipelined.linked.head == plain.head)
     }
 }
