@@ -17,9 +17,11 @@ build: deps
 	swift build
 
 # The Swift runtime and Foundation linked statically: every licheng command starts in
-# ~4.5 ms instead of ~11 ms (no dynamic symbol binding); binaries are ~80 MB.
+# ~4.5 ms instead of ~11 ms (no dynamic symbol binding); binaries are ~80 MB. The C
+# libraries (lz4, xxhash, libcrypto) and libstdc++ too, from Debian's archives
+# (Tools/static-libs.sh): a national-size portfolio 16.3 -> 14.4 ms.
 release: deps
-	swift build -c release --static-swift-stdlib
+	PKG_CONFIG_PATH=$$(./Tools/static-libs.sh) swift build -c release --static-swift-stdlib
 
 test: deps
 	swift build --build-tests
