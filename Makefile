@@ -21,7 +21,7 @@ build: deps
 # libraries (lz4, xxhash, libcrypto) and libstdc++ too, from Debian's archives
 # (Tools/static-libs.sh): a national-size portfolio 16.3 -> 14.4 ms.
 release: deps
-	PKG_CONFIG_PATH=$$(./Tools/static-libs.sh) swift build -c release --static-swift-stdlib
+	PKG_CONFIG_PATH=$$(./Tools/static-libs.sh)$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH} swift build -c release --static-swift-stdlib
 
 test: deps
 	swift build --build-tests

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes the release build link Debian's static archives of liblz4, libxxhash, libcrypto and
-# libstdc++ instead of their shared libraries (`make release`). Binding and relocating those
+# Makes the release build link Debian's static archives of liblz4, libxxhash, libcrypto,
+# libstdc++ (and, for the benchmark, libsqlite3) instead of their shared libraries (`make release`). Binding and relocating those
 # shared libraries at every start cost ~2 ms of a ~16 ms national-size CLI command.
 #
 # Writes to DIR (default .build/static-libs), for each library whose .a exists:
@@ -13,12 +13,19 @@ dir=${1:-.build/static-libs}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 rm -f "$dir"/*.pc "$dir"/*.so
-for name in lz4 xxhash crypto stdc++; do
-  archive=$(gcc -print-file-name="lib$name.a")
+# The C compiler that knows where the archives are: gcc, or the clang shipped with Swift.
+cc=$(command -v gcc || command -v clang || true)
+[ -n "$cc" ] || { echo "$dir"; exit 0; }
+for name in lz4 xxhash crypto stdc++ sqlite3; do
+  archive=$("$cc" -print-file-name="lib$name.a")
   [ -f "$archive" ] || continue
   echo "INPUT($archive)" > "$dir/lib$name.so"
-  [ "$name" = "stdc++" ] && continue  # asked for by the Swift driver, not through pkg-config
+  case "$name" in
+    stdc++) continue ;;                 # asked for by the Swift driver, not through pkg-config
+    sqlite3) pc="$dir/sqlite3.pc" ;;    # the pkg-config name SwiftPM asks for
+    *) pc="$dir/lib$name.pc" ;;
+  esac
   printf 'Name: lib%s (static)\nDescription: %s, linked statically\nVersion: 0\nLibs: -L%s -l%s\nCflags:\n' \
-    "$name" "$archive" "$dir" "$name" > "$dir/lib$name.pc"
+    "$name" "$archive" "$dir" "$name" > "$pc"
 done
 echo "$dir"

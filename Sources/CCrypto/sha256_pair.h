@@ -6,10 +6,12 @@
 // record's digest next to the previous record's chain link (verify, append). The
 // result is bit-for-bit SHA-256 (FIPS 180-4); tests compare it with OpenSSL for every
 // message length up to 5,000 bytes in both positions. Without SHA extensions
-// (checked once with CPUID) both digests go through `licheng_sha256`.
+// (checked once with CPUID), or off x86, both digests go through `licheng_sha256`.
 #pragma once
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <immintrin.h>
 
@@ -176,24 +178,30 @@ LICHENG_SHA_TARGET static void licheng_sha256_pair_ni(const unsigned char *pa, s
 }
 
 // 1: the CPU has the SHA extensions (CPUID leaf 7, EBX bit 29) and SSE4.1; 0: not.
+// Asked once; threads that ask at the same time store the same answer (atomically).
 static inline int licheng_cpu_has_sha(void) {
     static int known = -1;
-    if (known < 0) {
+    int answer = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (answer < 0) {
         unsigned a, b, c, d;
         int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
         int sse41 = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19));
-        known = sha && sse41;
+        answer = sha && sse41;
+        __atomic_store_n(&known, answer, __ATOMIC_RELAXED);
     }
-    return known;
+    return answer;
 }
+#endif
 
 // SHA-256 of two independent messages: `outa` = SHA-256(pa[0..<na]), `outb` = SHA-256(pb[0..<nb]).
 static inline void licheng_sha256_pair(const unsigned char *pa, size_t na, unsigned char *outa,
                                        const unsigned char *pb, size_t nb, unsigned char *outb) {
+#if defined(__x86_64__) || defined(__i386__)
     if (licheng_cpu_has_sha()) {
         licheng_sha256_pair_ni(pa, na, outa, pb, nb, outb);
-    } else {
-        licheng_sha256(pa, na, outa);
-        licheng_sha256(pb, nb, outb);
+        return;
     }
+#endif
+    licheng_sha256(pa, na, outa);
+    licheng_sha256(pb, nb, outb);
 }

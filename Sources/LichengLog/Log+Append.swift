@@ -106,19 +106,20 @@ extension Log {
     }
 
     /// Once the active segment's unindexed tail passes `indexRefreshBytes`, folds it into
-    /// the index on `indexQueue`, so that the appends that follow do not wait for it. A
+    /// the index on the index queue, so that the appends that follow do not wait for it. A
     /// failed refresh is harmless: the tail stays in memory and is rescanned on open.
     private func scheduleIndexRefresh(of segment: Segment) {
         stateLock.lock()
-        let due = !indexRefreshing && !segment.isSealed && segment.tailBytes >= options.indexRefreshBytes
-        if due { indexRefreshing = true }
+        let due = !indexes.refreshing && !segment.isSealed && segment.tailBytes >= options.indexRefreshBytes
+        if due { indexes.refreshing = true }
         stateLock.unlock()
         guard due else { return }
-        indexQueue.async { [self] in
-            try? writeIndex(of: segment)
-            stateLock.lock()
-            indexRefreshing = false
-            stateLock.unlock()
+        let indexes = self.indexes  // not the log: dropping the log must not wait for the queue
+        indexes.queue.async {
+            try? indexes.writeIndex(of: segment)
+            indexes.stateLock.lock()
+            indexes.refreshing = false
+            indexes.stateLock.unlock()
         }
     }
 

@@ -3,21 +3,30 @@ import Foundation
 import Glibc
 #endif
 
-extension Log {
+/// What the log needs to build, publish and save index files, apart from the log itself:
+/// a background refresh holds this, never the `Log`, so dropping the last reference to a
+/// log closes it (and releases the writer lock) at once. Shares the log's `stateLock`.
+final class IndexKeeper: @unchecked Sendable {
+    let stateLock: NSLock
+    let storeID: [UInt8]
+    let indexPath: String
+    /// The background refreshes of the active segment's index, one at a time.
+    let queue = DispatchQueue(label: "licheng.index-refresh")
+    /// A refresh is queued or running (under `stateLock`).
+    var refreshing = false
+
+    init(stateLock: NSLock, storeID: [UInt8], indexPath: String) {
+        self.stateLock = stateLock
+        self.storeID = storeID
+        self.indexPath = indexPath
+    }
+
     func indexFilePath(for segment: Segment) -> String {
         FS.join(indexPath, segment.name.replacingOccurrences(of: "." + Format.segmentExtension, with: "." + Format.indexExtension))
     }
 
-    /// Reads and checks an index file; nil when missing, damaged or not for this segment.
-    func loadIndexFile(for segment: Segment) -> SegmentIndex? {
-        let path = indexFilePath(for: segment)
-        guard let bytes = ByteBuffer.map(path), bytes.count < 1 << 32, let index = SegmentIndex.decode(bytes),
-              index.firstSeq == segment.firstSeq, index.storeID == storeID else { return nil }
-        return index
-    }
-
     /// Saves the index of everything committed in `segment` (derived data: no fsync).
-    /// Only the thread that appends (or `close`, once no append runs) calls this.
+    /// Called by the appending thread (a roll), `close`, or the refresh queue, one at a time.
     func writeIndex(of segment: Segment) throws {
         stateLock.lock()
         let sealed = segment.isSealed
@@ -71,28 +80,6 @@ extension Log {
         segment.tailBytes = segment.end - index.coveredEnd
     }
 
-    /// The index of a sealed segment, loaded from its file or rebuilt from the
-    /// segment when the file is missing, damaged or stale.
-    func sealedIndex(_ segment: Segment) throws -> SegmentIndex {
-        stateLock.lock()
-        if let index = segment.index, index.sealed, index.coveredEnd == segment.end { stateLock.unlock(); return index }
-        stateLock.unlock()
-        let index: SegmentIndex
-        if let loaded = loadIndexFile(for: segment), loaded.sealed, loaded.coveredEnd == segment.end,
-           loaded.chainHead == segment.chainHead {
-            index = loaded
-        } else {
-            index = try buildIndex(of: segment)
-            // A read-only copy of a store cannot keep the index; that is fine.
-            try? FS.makeDirectory(indexPath)
-            try? FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
-        }
-        stateLock.lock()
-        if !(segment.index.map { $0.sealed && $0.coveredEnd == segment.end } ?? false) { segment.index = index }
-        stateLock.unlock()
-        return index
-    }
-
     /// Scans a segment (up to `end`, by default all of it) to rebuild its index.
     func buildIndex(of segment: Segment, upTo end: Int64? = nil, chainHead: Digest? = nil, sealed: Bool = true) throws -> SegmentIndex {
         stateLock.lock()
@@ -113,6 +100,48 @@ extension Log {
         }
         return SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: limit,
                             chainHead: head, sealed: sealed, blocks: blocks, keyed: keyed)
+    }
+}
+
+extension Log {
+    func indexFilePath(for segment: Segment) -> String { indexes.indexFilePath(for: segment) }
+    func writeIndex(of segment: Segment) throws { try indexes.writeIndex(of: segment) }
+    func mergedIndex(of segment: Segment, sealed: Bool) throws -> SegmentIndex { try indexes.mergedIndex(of: segment, sealed: sealed) }
+    func publish(_ index: SegmentIndex, in segment: Segment) { indexes.publish(index, in: segment) }
+    func buildIndex(of segment: Segment, upTo end: Int64? = nil, chainHead: Digest? = nil, sealed: Bool = true) throws -> SegmentIndex {
+        try indexes.buildIndex(of: segment, upTo: end, chainHead: chainHead, sealed: sealed)
+    }
+}
+
+extension Log {
+    /// Reads and checks an index file; nil when missing, damaged or not for this segment.
+    func loadIndexFile(for segment: Segment) -> SegmentIndex? {
+        let path = indexFilePath(for: segment)
+        guard let bytes = ByteBuffer.map(path), bytes.count < 1 << 32, let index = SegmentIndex.decode(bytes),
+              index.firstSeq == segment.firstSeq, index.storeID == storeID else { return nil }
+        return index
+    }
+
+    /// The index of a sealed segment, loaded from its file or rebuilt from the
+    /// segment when the file is missing, damaged or stale.
+    func sealedIndex(_ segment: Segment) throws -> SegmentIndex {
+        stateLock.lock()
+        if let index = segment.index, index.sealed, index.coveredEnd == segment.end { stateLock.unlock(); return index }
+        stateLock.unlock()
+        let index: SegmentIndex
+        if let loaded = loadIndexFile(for: segment), loaded.sealed, loaded.coveredEnd == segment.end,
+           loaded.chainHead == segment.chainHead {
+            index = loaded
+        } else {
+            index = try buildIndex(of: segment)
+            // A read-only copy of a store cannot keep the index; that is fine.
+            try? FS.makeDirectory(indexPath)
+            try? FS.writeAtomically(index.encode(), to: indexFilePath(for: segment), durable: false, faults: nil)
+        }
+        stateLock.lock()
+        if !(segment.index.map { $0.sealed && $0.coveredEnd == segment.end } ?? false) { segment.index = index }
+        stateLock.unlock()
+        return index
     }
 
     /// The seqs of `key` in `segment`'s index; an index found damaged on the way is rebuilt

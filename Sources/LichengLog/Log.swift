@@ -119,15 +119,8 @@ public final class Log: @unchecked Sendable {
     var leaderActive = false
     var encoder: BlockEncoder
     var writeBuffer: [UInt8] = []
-    /// Refreshes the active segment's index in the background, off the append path.
-    let indexQueue: DispatchQueue = {
-        let queue = DispatchQueue(label: "licheng.index-refresh")
-        queue.setSpecific(key: Log.onIndexQueue, value: true)
-        return queue
-    }()
-    static let onIndexQueue = DispatchSpecificKey<Bool>()
-    /// A refresh is queued or running (under `stateLock`).
-    var indexRefreshing = false
+    /// Builds, publishes and saves index files; also on its own queue, in the background.
+    let indexes: IndexKeeper
 
     private init(path: String, mode: AccessMode, options: LogOptions, storeID: [UInt8]) {
         self.path = path
@@ -137,6 +130,7 @@ public final class Log: @unchecked Sendable {
         segmentsPath = FS.join(path, Format.segmentsDirectory)
         indexPath = FS.join(path, Format.indexDirectory)
         encoder = BlockEncoder(targetUncompressedBytes: options.blockTargetBytes)
+        indexes = IndexKeeper(stateLock: stateLock, storeID: storeID, indexPath: indexPath)
     }
 
     deinit { close() }
@@ -245,10 +239,11 @@ public final class Log: @unchecked Sendable {
         waitForIndexRefresh()  // no index refresh runs beside exclusive work
     }
 
-    /// Waits for a background index refresh to finish. On the refresh queue itself (the
-    /// log released by its last refresh, `deinit` calling `close`) there is nothing to wait for.
+    /// Waits for a background index refresh to finish. The refresh holds the `IndexKeeper`,
+    /// never the log, so the log's `deinit` (and the release of the writer lock) is never
+    /// deferred to the refresh queue.
     func waitForIndexRefresh() {
-        if DispatchQueue.getSpecific(key: Log.onIndexQueue) == nil { indexQueue.sync {} }
+        indexes.queue.sync {}
     }
 
     func endExclusive() {

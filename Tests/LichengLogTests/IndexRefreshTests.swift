@@ -52,21 +52,65 @@ import TestSupport
         }
     }
 
-    /// The refresh holds the log; when the last reference goes away while it runs, the log
-    /// closes on the refresh queue itself (it must not wait for its own queue).
-    @Test func aLogReleasedWhileItsIndexIsRefreshedClosesCleanly() throws {
+    /// A queued refresh holds the index keeper, not the log: dropping the last reference to
+    /// the log closes it at once, so the writer lock is free for the next open right away.
+    @Test func droppingALogWithARefreshQueuedReleasesTheWriterLockAtOnce() throws {
         let dir = TemporaryDirectory("refresh-release"); defer { dir.remove() }
-        let options = LogOptions(blockTargetBytes: 512, indexRefreshBytes: 1024)
-        for trial in 0..<20 {
-            let store = dir.sub("s\(trial)")
+        let store = dir.sub("s")
+        do {
+            let log = try Log.create(at: store, options: LogOptions(blockTargetBytes: 512, indexRefreshBytes: 1 << 40))
+            for b in 0..<10 { _ = try log.append(makeRecords(2000, from: b * 2000, payloadBytes: 40)) }
+            log.close()  // a large index, slow to extend
+        }
+        for trial in 0..<10 {
+            let first = 20000 + trial * 100
             do {
-                let log = try Log.create(at: store, options: options)
-                _ = try log.append(makeRecords(200, payloadBytes: 60))  // leaves a refresh queued
+                let log = try Log.open(at: store, options: LogOptions(blockTargetBytes: 512, indexRefreshBytes: 1024))
+                _ = try log.append(makeRecords(100, from: first, payloadBytes: 40))  // leaves a refresh queued
             }
-            let reopened = try Log.open(at: store, options: options)
-            #expect(reopened.lastSeq == 200)
-            #expect(try reopened.seqs(forKey: "S1").count == makeRecords(200).filter { $0.key == "S1" }.count)
-            reopened.close()
+            let again = try Log.open(at: store, options: LogOptions(lockWaitSeconds: 0))  // .locked if still held
+            #expect(again.lastSeq == UInt64(first + 100))
+            #expect(try again.seqs(forKey: "S1") == makeRecords(first + 100).enumerated().filter { $0.element.key == "S1" }.map { UInt64($0.offset + 1) })
+            again.close()
         }
     }
+
+    /// A reader looks a key up over and over while appends commit and refreshes fold the tail
+    /// into the index behind them: it must always get every seq committed before it looked.
+    @Test func concurrentLookupsNeverMissACommittedSeq() throws {
+        let dir = TemporaryDirectory("refresh-lookups"); defer { dir.remove() }
+        let log = try Log.create(at: dir.sub("s"), options: LogOptions(segmentTargetBytes: 256 << 10, blockTargetBytes: 512,
+                                                                        indexRefreshBytes: 2048))
+        let stop = LockedFlag(), misses = LockedFlag(), lookups = LockedCount()
+        let reader = Thread {
+            while !stop.value {
+                let last = log.lastSeq
+                // makeRecords: record i (seq i + 1) has key "S\(i % 7)", none when i % 5 == 4.
+                let expected = last == 0 ? [] : (1...last).filter { ($0 - 1) % 7 == 3 && ($0 - 1) % 5 != 4 }
+                guard let seqs = try? log.seqs(forKey: "S3"), seqs.filter({ $0 <= last }) == expected else { misses.set(); return }
+                lookups.add()
+            }
+        }
+        reader.start()
+        for b in 0..<300 { _ = try log.append(makeRecords(40, from: b * 40, payloadBytes: 60)) }
+        stop.set()
+        while !reader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(!misses.value)
+        #expect(lookups.value > 0)
+        log.close()
+    }
+}
+
+private final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
+    func set() { lock.lock(); flag = true; lock.unlock() }
+}
+
+private final class LockedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    func add() { lock.lock(); count += 1; lock.unlock() }
 }
