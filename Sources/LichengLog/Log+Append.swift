@@ -160,7 +160,7 @@ extension Log {
         active.tailBytes += Int64(writeBuffer.count)
         for (batch, range) in zip(batches, ranges) {
             for (i, r) in batch.records.enumerated() where r.key != nil {
-                active.tailKeys[r.key!, default: []].append(range.lowerBound + UInt64(i))
+                active.addTailKey(r.key!, seq: range.lowerBound + UInt64(i))
             }
         }
         stateLock.unlock()

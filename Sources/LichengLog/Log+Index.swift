@@ -47,10 +47,11 @@ final class IndexKeeper: @unchecked Sendable {
     /// rebuilt from the segment when the old index turns out damaged.
     func mergedIndex(of segment: Segment, sealed: Bool) throws -> SegmentIndex {
         stateLock.lock()
-        let tailBlocks = segment.tailBlocks, tailKeys = segment.tailKeys
+        let tailBlocks = segment.tailBlocks, keys = segment.tailKeysSnapshot
         let end = segment.end, head = segment.chainHead
         let base = segment.index
         stateLock.unlock()
+        let tailKeys = Segment.grouped(keys.grouped, keys.ungrouped)  // outside the lock
         guard let base else {
             return SegmentIndex(firstSeq: segment.firstSeq, storeID: storeID, coveredEnd: end, chainHead: head,
                                 sealed: sealed, blocks: tailBlocks, keyed: tailKeys)
@@ -67,16 +68,7 @@ final class IndexKeeper: @unchecked Sendable {
         segment.index = index
         let covered = segment.tailBlocks.prefix { $0.offset < index.coveredEnd }.count
         segment.tailBlocks.removeFirst(covered)
-        if let next = segment.tailBlocks.first {
-            var kept: [String: [UInt64]] = [:]
-            for (key, seqs) in segment.tailKeys {
-                let rest = seqs.drop { $0 < next.firstSeq }
-                if !rest.isEmpty { kept[key] = Array(rest) }
-            }
-            segment.tailKeys = kept
-        } else {
-            segment.tailKeys = [:]
-        }
+        segment.dropTailKeys(below: segment.tailBlocks.first?.firstSeq)
         segment.tailBytes = segment.end - index.coveredEnd
     }
 

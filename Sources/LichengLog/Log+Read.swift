@@ -126,7 +126,7 @@ extension Log {
                 stateLock.lock()
                 let sealed = segment.isSealed
                 let captured = sealed ? nil : segment.index
-                let tail = sealed ? [] : segment.tailKeys[key] ?? []
+                let tail = sealed ? [] : segment.tailKeysByKey()[key] ?? []
                 stateLock.unlock()
                 out.append(contentsOf: try indexedSeqs(segment, captured: captured, sealed: sealed, utf8))
                 out.append(contentsOf: tail)

@@ -61,10 +61,54 @@ final class Segment: @unchecked Sendable {
     var blockCount: UInt64
     /// The loaded index: all blocks of a sealed segment, a prefix of the active one.
     var index: SegmentIndex?
-    /// Active segment only: committed blocks and keyed seqs beyond the index.
+    /// Active segment only: committed blocks and keyed seqs beyond the index. Appends
+    /// add keyed seqs to `ungroupedTailKeys` in commit order (no hashing on the append
+    /// path); whoever reads the tail groups them first (`tailKeysByKey()`).
     var tailBlocks: [BlockEntry] = []
-    var tailKeys: [String: [UInt64]] = [:]
+    private var groupedTailKeys: [String: [UInt64]] = [:]
+    private(set) var ungroupedTailKeys: [(key: String, seq: UInt64)] = []
     var tailBytes: Int64 = 0
+
+    /// Records a keyed seq of a committed batch. Call with `stateLock` held.
+    func addTailKey(_ key: String, seq: UInt64) { ungroupedTailKeys.append((key, seq)) }
+
+    /// The tail's keyed seqs by key, grouping those not grouped yet. Call with `stateLock` held.
+    func tailKeysByKey() -> [String: [UInt64]] {
+        if !ungroupedTailKeys.isEmpty {
+            for (key, seq) in ungroupedTailKeys { groupedTailKeys[key, default: []].append(seq) }  // in place
+            ungroupedTailKeys.removeAll(keepingCapacity: true)
+        }
+        return groupedTailKeys
+    }
+
+    /// The tail's keyed seqs as they are (grouped and not), for grouping outside the lock.
+    /// Call with `stateLock` held.
+    var tailKeysSnapshot: (grouped: [String: [UInt64]], ungrouped: [(key: String, seq: UInt64)]) {
+        (groupedTailKeys, ungroupedTailKeys)
+    }
+
+    static func grouped(_ grouped: [String: [UInt64]], _ ungrouped: [(key: String, seq: UInt64)]) -> [String: [UInt64]] {
+        var out = grouped
+        for (key, seq) in ungrouped { out[key, default: []].append(seq) }
+        return out
+    }
+
+    /// Drops the tail's keyed seqs below `seq` (now covered by the index); with nil, all of
+    /// them. Call with `stateLock` held.
+    func dropTailKeys(below seq: UInt64?) {
+        guard let seq else {
+            groupedTailKeys = [:]
+            ungroupedTailKeys.removeAll()
+            return
+        }
+        var kept: [String: [UInt64]] = [:]
+        for (key, seqs) in groupedTailKeys {
+            let rest = seqs.drop { $0 < seq }
+            if !rest.isEmpty { kept[key] = Array(rest) }
+        }
+        groupedTailKeys = kept
+        ungroupedTailKeys.removeFirst(ungroupedTailKeys.prefix { $0.seq < seq }.count)
+    }
     /// Writer only: SHA-256 of bytes [0, end), when it has followed every write.
     var bodyHasher: StreamingSHA256?
 
@@ -393,7 +437,7 @@ public final class Log: @unchecked Sendable {
                     segment.tailBlocks.append(b)
                     segment.tailBytes += b.end - b.offset
                 }
-                for (k, s) in batchKeys { segment.tailKeys[k, default: []].append(s) }
+                for (k, s) in batchKeys { segment.addTailKey(k, seq: s) }
                 segment.end = entry.end
                 segment.lastSeq = entry.lastSeq
                 segment.lastTimestamp = entry.lastTimestamp
