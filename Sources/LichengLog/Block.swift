@@ -105,12 +105,17 @@ struct BlockEncoder {
                 let record = records[index]
                 let seq = firstSeq + UInt64(index)
                 let start = raw.count
-                raw.append(0)
-                raw.appendLE(seq)
-                raw.appendLE(record.timestamp)
+                // The 23-byte record header in one append: flags, seq, timestamp, key and payload lengths.
+                var header: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                withUnsafeMutableBytes(of: &header) { h in
+                    h.storeBytes(of: 0, toByteOffset: 0, as: UInt8.self)
+                    h.storeBytes(of: seq.littleEndian, toByteOffset: 1, as: UInt64.self)
+                    h.storeBytes(of: record.timestamp.littleEndian, toByteOffset: 9, as: Int64.self)
+                    h.storeBytes(of: UInt16(record.key?.utf8.count ?? 0).littleEndian, toByteOffset: 17, as: UInt16.self)
+                    h.storeBytes(of: UInt32(record.payload.count).littleEndian, toByteOffset: 19, as: UInt32.self)
+                    raw.append(contentsOf: UnsafeRawBufferPointer(rebasing: h[0..<Format.recordHeaderLength]))
+                }
                 // The key's UTF-8 goes straight into the block (no per-record array).
-                raw.appendLE(UInt16(record.key?.utf8.count ?? 0))
-                raw.appendLE(UInt32(record.payload.count))
                 if let key = record.key { raw.append(contentsOf: key.utf8) }
                 raw.append(contentsOf: record.payload)
                 raw.withUnsafeBytes { pipelined.extend(hashing: UnsafeRawBufferPointer(rebasing: $0[(start + 1)...])) }
