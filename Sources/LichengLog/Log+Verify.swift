@@ -142,7 +142,6 @@ extension Log {
                     }
                 }
                 if let walkError { throw walkError }  // after every block before the damage was checked
-                let chain = Chain(head: chainHead)
                 let offset = walker.offset
                 guard expected - 1 == lasts[i] else {
                     throw LogError.corrupt(segment: name, offset: offset, reason: "the segment ends at seq \(expected - 1), expected \(lasts[i])")
@@ -155,7 +154,7 @@ extension Log {
                     guard footer.blockCount == blockCount, footer.lastTimestamp == lastTimestamp, footer.flags & ~1 == 0 else {
                         throw LogError.corrupt(segment: name, offset: ends[i], reason: "the footer's block count, last time or flags do not match the blocks")
                     }
-                    guard footer.chainHead == chain.head else {
+                    guard footer.chainHead == chainHead else {
                         throw LogError.chainMismatch(segment: name, offset: ends[i], firstSeq: footer.lastSeq, lastSeq: footer.lastSeq)
                     }
                     guard footer.bodyDigest == digest else {
@@ -179,7 +178,7 @@ extension Log {
                 report.segments += 1
                 report.storedBytes += ends[i]
                 done += ends[i]
-                previousChain = chain.head
+                previousChain = chainHead
                 previousLast = expected - 1
             }
             report.lastSeq = previousLast

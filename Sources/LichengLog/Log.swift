@@ -66,7 +66,7 @@ final class Segment: @unchecked Sendable {
     /// path); whoever reads the tail groups them first (`tailKeysByKey()`).
     var tailBlocks: [BlockEntry] = []
     private var groupedTailKeys: [String: [UInt64]] = [:]
-    private(set) var ungroupedTailKeys: [(key: String, seq: UInt64)] = []
+    private var ungroupedTailKeys: [(key: String, seq: UInt64)] = []
     var tailBytes: Int64 = 0
 
     /// Records a keyed seq of a committed batch. Call with `stateLock` held.
@@ -109,6 +109,7 @@ final class Segment: @unchecked Sendable {
         groupedTailKeys = kept
         ungroupedTailKeys.removeFirst(ungroupedTailKeys.prefix { $0.seq < seq }.count)
     }
+
     /// Writer only: SHA-256 of bytes [0, end), when it has followed every write.
     var bodyHasher: StreamingSHA256?
 
