@@ -7,27 +7,10 @@
 // result is bit-for-bit SHA-256 (FIPS 180-4); tests compare it with OpenSSL for every
 // message length up to 5,000 bytes in both positions. Without SHA extensions
 // (checked once with CPUID), or off x86, both digests go through `licheng_sha256`.
+// Included by shim.h after <openssl/sha.h>.
 #pragma once
 #include <stdint.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#include <immintrin.h>
-
-#define LICHENG_SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
-#define LICHENG_SHA_INLINE static inline __attribute__((target("sha,sse4.1,ssse3"), always_inline))
-
-static const uint32_t licheng_sha256_k[64] __attribute__((aligned(16))) = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
 
 // A message as whole 64-byte blocks: those read in place from the caller's bytes,
 // then one or two blocks holding the rest with the padding and the bit length.
@@ -55,6 +38,47 @@ static inline const unsigned char *licheng_sha256_block(const licheng_sha256_mes
     return i < m->direct ? m->data + 64 * i : m->tail + 64 * (i - m->direct);
 }
 
+// Writes the eight state words `h` (A..H) as the 32-byte big-endian digest.
+static inline void licheng_sha256_store(const uint32_t h[8], unsigned char *out) {
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (unsigned char)(h[i] >> 24);
+        out[4 * i + 1] = (unsigned char)(h[i] >> 16);
+        out[4 * i + 2] = (unsigned char)(h[i] >> 8);
+        out[4 * i + 3] = (unsigned char)h[i];
+    }
+}
+
+// SHA-256 of one message through OpenSSL's block function (SHA-NI when the CPU has it),
+// without SHA256_Final's bookkeeping and cleansing: the whole blocks are read in place,
+// the padded tail (one or two blocks) follows.
+static inline void licheng_sha256(const unsigned char *p, size_t n, unsigned char *out) {
+    licheng_sha256_message m;
+    licheng_sha256_message_init(&m, p, n);
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    if (m.direct > 0) SHA256_Update(&c, m.data, m.direct * 64);
+    SHA256_Update(&c, m.tail, (m.count - m.direct) * 64);
+    licheng_sha256_store(c.h, out);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define LICHENG_SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+#define LICHENG_SHA_INLINE static inline __attribute__((target("sha,sse4.1,ssse3"), always_inline))
+
+static const uint32_t licheng_sha256_k[64] __attribute__((aligned(16))) = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
 // The state as the SHA extensions hold it: (A,B,E,F) and (C,D,G,H).
 typedef struct { __m128i abef, cdgh; } licheng_sha256_state;
 
@@ -72,12 +96,7 @@ LICHENG_SHA_INLINE void licheng_sha256_finish(licheng_sha256_state s, unsigned c
     _mm_storeu_si128((__m128i *)v, s.abef);      // v = F,E,B,A
     _mm_storeu_si128((__m128i *)(v + 4), s.cdgh);  // v+4 = H,G,D,C
     uint32_t h[8] = {v[3], v[2], v[7], v[6], v[1], v[0], v[5], v[4]};
-    for (int i = 0; i < 8; i++) {
-        out[4 * i] = (unsigned char)(h[i] >> 24);
-        out[4 * i + 1] = (unsigned char)(h[i] >> 16);
-        out[4 * i + 2] = (unsigned char)(h[i] >> 8);
-        out[4 * i + 3] = (unsigned char)h[i];
-    }
+    licheng_sha256_store(h, out);
 }
 
 // Four rounds (t = 4*g ... 4*g+3) with message words `w` (W[t..t+3], lane 0 first).

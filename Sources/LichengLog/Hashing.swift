@@ -32,8 +32,8 @@ enum Hash {
 
     /// SHA-256 of `bytes`, written to `out` (32 bytes). OpenSSL 3's one-shot
     /// `SHA256()` fetches the algorithm through EVP on every call (a lock and name
-    /// lookups); `licheng_sha256` (CCrypto's shim) hands a short message (a record,
-    /// a chain link) to the SHA-NI block function in one call, padding included.
+    /// lookups); `licheng_sha256` (CCrypto's `sha256_pair.h`) hands the message's whole
+    /// blocks, read in place, and its padded tail straight to the SHA-NI block function.
     @inline(__always)
     static func sha256(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
         licheng_sha256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, out.assumingMemoryBound(to: UInt8.self))

@@ -75,7 +75,7 @@ final class Segment: @unchecked Sendable {
     /// The tail's keyed seqs by key, grouping those not grouped yet. Call with `stateLock` held.
     func tailKeysByKey() -> [String: [UInt64]] {
         if !ungroupedTailKeys.isEmpty {
-            for (key, seq) in ungroupedTailKeys { groupedTailKeys[key, default: []].append(seq) }  // in place
+            Segment.group(ungroupedTailKeys, into: &groupedTailKeys)
             ungroupedTailKeys.removeAll(keepingCapacity: true)
         }
         return groupedTailKeys
@@ -89,8 +89,13 @@ final class Segment: @unchecked Sendable {
 
     static func grouped(_ grouped: [String: [UInt64]], _ ungrouped: [(key: String, seq: UInt64)]) -> [String: [UInt64]] {
         var out = grouped
-        for (key, seq) in ungrouped { out[key, default: []].append(seq) }
+        group(ungrouped, into: &out)
         return out
+    }
+
+    /// Appends each keyed seq to its key's list in `keys` (in place).
+    static func group(_ ungrouped: [(key: String, seq: UInt64)], into keys: inout [String: [UInt64]]) {
+        for (key, seq) in ungrouped { keys[key, default: []].append(seq) }
     }
 
     /// Drops the tail's keyed seqs below `seq` (now covered by the index); with nil, all of
