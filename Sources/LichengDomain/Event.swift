@@ -195,7 +195,8 @@ public struct Event: Equatable, Sendable {
 /// `<studentId>-C<n>` for course outcomes, `<studentId>-P<n>` for performances). Student IDs
 /// contain no `-`.
 public func studentID(ofItem itemId: String) -> String? {
-    guard let dash = itemId.firstIndex(of: "-"), dash != itemId.startIndex,
-          itemId.index(after: dash) != itemId.endIndex else { return nil }
+    let u = itemId.utf8
+    guard let dash = u.firstIndex(of: UInt8(ascii: "-")), dash != u.startIndex,
+          u.index(after: dash) != u.endIndex else { return nil }
     return String(itemId[..<dash])
 }

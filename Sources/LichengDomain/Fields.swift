@@ -224,12 +224,35 @@ extension String {
     /// slower (it instantiates type metadata on every call).
     public init?(exactUTF8 bytes: UnsafeRawBufferPointer) {
         var s = String(decoding: bytes, as: UTF8.self)
-        var high: UInt8 = 0
-        for b in bytes { high |= b }
-        if high >= 0x80 {
-            guard s.withUTF8({ u in u.count == bytes.count && u.elementsEqual(bytes) }) else { return nil }
+        if !String.allASCII(bytes) {
+            guard s.withUTF8({ u in u.count == bytes.count && String.sameBytes(UnsafeRawBufferPointer(u), bytes) }) else { return nil }
         }
         self = s
+    }
+
+    /// No byte has its high bit set; eight bytes at a time.
+    static func allASCII(_ a: UnsafeRawBufferPointer) -> Bool {
+        var i = 0, high: UInt64 = 0
+        while i + 8 <= a.count {
+            high |= a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < a.count { high |= UInt64(a[i]); i += 1 }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// Equal bytes (same count), compared eight at a time.
+    static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        while i + 8 <= a.count {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < a.count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     /// The same for an array slice.

@@ -16,8 +16,8 @@ public struct SchoolState: Codable, Sendable, Equatable {
             students[k, default: StudentState(id: k)].apply(e)
         }
         if case .submissionMade(let d) = e.body, let batchId = d.batchId {
-            for (s, share) in d.studentShares() where students[s] != nil {
-                students[s]!.applySubmission(share, batchId: batchId, seq: e.seq)
+            for (s, share) in d.studentShares() {
+                students.modifyValue(forKey: s) { $0.applySubmission(share, batchId: batchId, seq: e.seq) }
             }
         }
     }

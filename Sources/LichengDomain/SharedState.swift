@@ -188,6 +188,13 @@ public struct CertificationTally: Codable, Sendable, Equatable {
     /// Decisions recorded after the window's published deadline (a re-opened window).
     public var late = 0
     public init() {}
+
+    mutating func count(insideWindow: Bool, late isLate: Bool, byProxy proxy: Bool) {
+        decisions += 1
+        if insideWindow { self.insideWindow += 1 }
+        if isLate { late += 1 }
+        if proxy { byProxy += 1 }
+    }
 }
 
 public struct SharedState: Codable, Sendable, Equatable {
@@ -303,10 +310,12 @@ public struct SharedState: Codable, Sendable, Equatable {
         try c.encode(certificationTally, forKey: .certificationTally)
     }
 
-    public static func courseKey(_ courseId: String, _ term: Term) -> String { "\(courseId)@\(term)" }
+    public static func courseKey(_ courseId: String, _ term: Term) -> String {
+        courseId.appending("@", term.year.value).appending("-", term.semester)
+    }
     public static func windowKey(_ term: Term, _ kind: WindowKind) -> WindowKey { WindowKey(term: term, kind: kind) }
     static func frozenKey(_ student: String, _ year: AcademicYear, _ kind: ItemKind) -> String {
-        "\(student)|\(year.value)|\(kind.rawValue)"
+        student.appending("|", year.value) + (kind == .courseOutcome ? "|course-outcome" : "|performance")
     }
 
     /// The policy in force now (after the last applied event).
@@ -496,9 +505,17 @@ public struct SharedState: Codable, Sendable, Equatable {
 
     private mutating func indexSubmission(_ d: SubmissionMade, _ id: String) {
         for i in d.items {
-            items[i]?.submittedIn = id
-            if let info = items[i] { frozenSelections.insert(SharedState.frozenKey(info.student, info.year, info.kind)) }
+            guard let key = items.modifyValue(forKey: i, { info in
+                info.submittedIn = id
+                return SharedState.frozenKey(info.student, info.year, info.kind)
+            }) else { continue }
+            frozenSelections.insert(key)
         }
+    }
+
+    /// Removes an item from its course's certification queue.
+    private mutating func stopAwaiting(_ itemId: String, course: String, term: Term) {
+        awaitingCertification.modifyValue(forKey: SharedState.courseKey(course, term)) { $0[itemId] = nil }
     }
 
     /// The per-student and per-item index (`Detail.school`).
@@ -532,61 +549,60 @@ public struct SharedState: Codable, Sendable, Equatable {
             students[s] = StudentInfo(id: s, name: "", class: "", enrolledSeq: 0, purged: true, purgedSeq: e.seq)
             let mine = items.filter { $0.value.student == s }.map(\.key)
             for id in mine {
-                if let info = items[id], let c = info.courseId, let t = info.term {
-                    awaitingCertification[SharedState.courseKey(c, t)]?[id] = nil
+                if let info = items.removeValue(forKey: id), let c = info.courseId, let t = info.term {
+                    stopAwaiting(id, course: c, term: t)
                 }
-                items[id] = nil
             }
         case .cadreRecorded(let d):
             if let s = e.student { cadreStudents[d.term.year, default: []].insert(s) }
         case .courseOutcomeUploaded(let d):
             guard let s = e.student, let id = d.itemId else { return }
-            if let old = items[id], let oc = old.courseId, let ot = old.term {
-                awaitingCertification[SharedState.courseKey(oc, ot)]?[id] = nil
+            let info = ItemInfo(student: s, kind: .courseOutcome, year: d.term.year, term: d.term, courseId: d.courseId, status: .uploaded)
+            if let (oldCourse, oldTerm) = items.updateValue(info, forKey: id).flatMap({ old in old.courseId.flatMap { c in old.term.map { (c, $0) } } }) {
+                stopAwaiting(id, course: oldCourse, term: oldTerm)
             }
-            items[id] = ItemInfo(student: s, kind: .courseOutcome, year: d.term.year, term: d.term, courseId: d.courseId, status: .uploaded)
             awaitingCertification[SharedState.courseKey(d.courseId, d.term), default: [:]][id] = e.seq
         case .courseOutcomeWithdrawn(let d):
-            guard let info = items[d.itemId] else { return }
-            items[d.itemId]?.status = .withdrawn
-            if let c = info.courseId, let t = info.term {
-                awaitingCertification[SharedState.courseKey(c, t)]?[d.itemId] = nil
-            }
+            guard let (course, term) = items.modifyValue(forKey: d.itemId, { info in
+                info.status = .withdrawn
+                return (info.courseId, info.term)
+            }) else { return }
+            if let c = course, let t = term { stopAwaiting(d.itemId, course: c, term: t) }
         case .courseOutcomeCertified(let d):
-            guard let info = items[d.itemId] else { return }
-            if let t = info.term {
-                let teacher = e.onBehalfOf ?? e.actor
+            guard let (course, term) = items.modifyValue(forKey: d.itemId, { info in
+                info.status = d.decision == .certified ? .certified : .returned
+                return (info.courseId, info.term)
+            }) else { return }
+            if let t = term {
                 let w = window(t, .certification)
                 let inWindow = w?.isOpen(at: e.recordedAt) ?? false
-                certificationTally[t, default: [:]][teacher, default: CertificationTally()].decisions += 1
-                if inWindow { certificationTally[t, default: [:]][teacher, default: CertificationTally()].insideWindow += 1 }
-                if let w, e.recordedAt > w.publishedDeadline { certificationTally[t, default: [:]][teacher, default: CertificationTally()].late += 1 }
-                if e.onBehalfOf != nil { certificationTally[t, default: [:]][teacher, default: CertificationTally()].byProxy += 1 }
-            }
-            items[d.itemId]?.status = d.decision == .certified ? .certified : .returned
-            if let c = info.courseId, let t = info.term {
-                awaitingCertification[SharedState.courseKey(c, t)]?[d.itemId] = nil
+                let late = w.map { e.recordedAt > $0.publishedDeadline } ?? false
+                certificationTally[t, default: [:]][e.onBehalfOf ?? e.actor, default: CertificationTally()].count(
+                    insideWindow: inWindow, late: late, byProxy: e.onBehalfOf != nil)
+                if let c = course { stopAwaiting(d.itemId, course: c, term: t) }
             }
         case .performanceUploaded(let d):
             guard let s = e.student, let id = d.itemId else { return }
             items[id] = ItemInfo(student: s, kind: .performance, year: d.year, status: .uploaded)
         case .performanceWithdrawn(let d):
-            items[d.itemId]?.status = .withdrawn
+            items.modifyValue(forKey: d.itemId) { $0.status = .withdrawn }
         case .itemSelected(let d):
-            items[d.itemId]?.selected = true
+            items.modifyValue(forKey: d.itemId) { $0.selected = true }
         case .itemDeselected(let d):
-            items[d.itemId]?.selected = false
+            items.modifyValue(forKey: d.itemId) { $0.selected = false }
         case .receiptConfirmed(let d):
             guard let s = e.student else { return }
-            batches[d.batchId]?.studentReceipts[s] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
+            batches.modifyValue(forKey: d.batchId) { $0.studentReceipts[s] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true) }
         case .receiptDisputed(let d):
             guard let s = e.student else { return }
-            let prev = batches[d.batchId]?.studentReceipts[s]
-            batches[d.batchId]?.studentReceipts[s] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: prev?.everConfirmed ?? false)
+            batches.modifyValue(forKey: d.batchId) { b in
+                b.studentReceipts[s] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: b.studentReceipts[s]?.everConfirmed ?? false)
+            }
         case .receiptDisputeResolved(let d):
             guard let s = e.student else { return }
-            let prev = batches[d.batchId]?.studentReceipts[s]
-            batches[d.batchId]?.studentReceipts[s] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: prev?.everConfirmed ?? false)
+            batches.modifyValue(forKey: d.batchId) { b in
+                b.studentReceipts[s] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: b.studentReceipts[s]?.everConfirmed ?? false)
+            }
         default:
             break
         }

@@ -111,7 +111,9 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// Known to this school: enrolled at some time, or purged.
     public var isKnown: Bool { registry != nil || purgedSeq != nil }
 
-    static func frozenKey(_ year: AcademicYear, _ kind: ItemKind) -> String { "\(year.value)|\(kind.rawValue)" }
+    static func frozenKey(_ year: AcademicYear, _ kind: ItemKind) -> String {
+        String(year.value) + (kind == .courseOutcome ? "|course-outcome" : "|performance")
+    }
 
     /// Were this student's selections of `kind` for `year` carried by a submission (frozen)?
     public func selectionsFrozen(_ year: AcademicYear, _ kind: ItemKind) -> Bool {
@@ -126,9 +128,11 @@ public struct StudentState: Codable, Sendable, Equatable {
         lastSeq = max(lastSeq, seq)
         submissions[batchId] = share
         for i in share.items {
-            guard let item = items[i] else { continue }
-            items[i]?.submittedIn = batchId
-            frozenSelections.insert(StudentState.frozenKey(item.year, item.kind))
+            guard let (year, kind) = items.modifyValue(forKey: i, { item in
+                item.submittedIn = batchId
+                return (item.year, item.kind)
+            }) else { continue }
+            frozenSelections.insert(StudentState.frozenKey(year, kind))
         }
     }
 
@@ -148,13 +152,24 @@ public struct StudentState: Codable, Sendable, Equatable {
         Recorded(seq: e.seq, at: e.recordedAt, by: e.actor, onBehalfOf: e.onBehalfOf, data: d)
     }
 
-    private mutating func history(_ itemId: String, _ e: Event, _ action: String, _ detail: String? = nil) {
-        items[itemId]?.history.append(ItemHistoryEntry(seq: e.seq, at: e.recordedAt, action: action, actor: e.actor, onBehalfOf: e.onBehalfOf, detail: detail))
+    private static func entry(_ e: Event, _ action: String, _ detail: String? = nil) -> ItemHistoryEntry {
+        ItemHistoryEntry(seq: e.seq, at: e.recordedAt, action: action, actor: e.actor, onBehalfOf: e.onBehalfOf, detail: detail)
     }
 
-    private static func counter(_ id: String, prefix: String) -> Int? {
-        guard id.hasPrefix(prefix) else { return nil }
-        return Int(id.dropFirst(prefix.count))
+    /// `n` of an assigned item ID `<student>-<letter><n>`; nil for any other ID.
+    static func counter(_ itemId: String, student: String, letter: UInt8) -> Int? {
+        var id = itemId, st = student
+        return id.withUTF8 { i in
+            st.withUTF8 { s in
+                guard i.count > s.count + 2, i.starts(with: s), i[s.count] == UInt8(ascii: "-"), i[s.count + 1] == letter else { return nil }
+                var n = 0
+                for c in i[(s.count + 2)...] {
+                    guard c >= 48, c <= 57, n < Int.max / 10 - 9 else { return nil }
+                    n = n * 10 + Int(c - 48)
+                }
+                return n
+            }
+        }
     }
 
     /// Applies the history imported from another school's transfer bundle (its events
@@ -218,60 +233,75 @@ public struct StudentState: Codable, Sendable, Equatable {
         case .autobiographyRecorded(let d): autobiography = rec(e, d)
         case .courseOutcomeUploaded(let d):
             guard let itemId = d.itemId else { return }
-            if var old = items[itemId] {
+            let reUploaded: Void? = items.modifyValue(forKey: itemId) { old in
                 // Re-upload of a returned outcome: same slot, new content.
                 old.courseId = d.courseId; old.title = d.title; old.description = d.description; old.files = d.files
                 old.status = .uploaded; old.returnReason = nil
-                items[itemId] = old
-                history(itemId, e, "re-uploaded")
-            } else {
-                items[itemId] = Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
-                                     title: d.title, description: d.description, files: d.files, status: .uploaded,
-                                     uploadSeq: e.seq, uploadedAt: e.recordedAt)
-                itemOrder.append(itemId)
-                courseOutcomeUploads[d.term, default: 0] += 1
-                if let n = StudentState.counter(itemId, prefix: "\(id)-C"), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
-                history(itemId, e, "uploaded")
+                old.history.append(StudentState.entry(e, "re-uploaded"))
             }
+            guard reUploaded == nil else { return }
+            items[itemId] = Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
+                                 title: d.title, description: d.description, files: d.files, status: .uploaded,
+                                 uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, "uploaded")])
+            itemOrder.append(itemId)
+            courseOutcomeUploads[d.term, default: 0] += 1
+            if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "C")), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
         case .performanceUploaded(let d):
-            guard let itemId = d.itemId, items[itemId] == nil else { return }
+            guard let itemId = d.itemId, items.index(forKey: itemId) == nil else { return }
             items[itemId] = Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, title: d.title,
                                  description: d.description, files: d.files, startedOn: d.startedOn, endedOn: d.endedOn,
-                                 status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt)
+                                 status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, "uploaded")])
             itemOrder.append(itemId)
             performanceUploads[d.year, default: 0] += 1
-            if let n = StudentState.counter(itemId, prefix: "\(id)-P"), n >= nextPerformance { nextPerformance = n + 1 }
-            history(itemId, e, "uploaded")
+            if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "P")), n >= nextPerformance { nextPerformance = n + 1 }
         case .courseOutcomeWithdrawn(let d), .performanceWithdrawn(let d):
-            guard let item = items[d.itemId], item.status != .withdrawn else { return }
-            items[d.itemId]?.status = .withdrawn
-            if item.kind == .courseOutcome, let t = item.term { courseOutcomeUploads[t, default: 0] -= 1 } else { performanceUploads[item.year, default: 0] -= 1 }
-            if item.selected { deselect(item) }
-            history(d.itemId, e, "withdrawn", d.reason)
+            guard let (kind, term, year, wasSelected) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, Term?, AcademicYear, Bool)? in
+                guard item.status != .withdrawn else { return nil }
+                item.status = .withdrawn
+                let wasSelected = item.selected
+                item.selected = false
+                item.history.append(StudentState.entry(e, "withdrawn", d.reason))
+                return (item.kind, item.term, item.year, wasSelected)
+            }) ?? nil else { return }
+            if kind == .courseOutcome, let t = term { courseOutcomeUploads[t, default: 0] -= 1 } else { performanceUploads[year, default: 0] -= 1 }
+            if wasSelected { countSelection(kind, year, -1) }
         case .courseOutcomeCertified(let d):
-            guard items[d.itemId] != nil else { return }
-            items[d.itemId]?.status = d.decision == .certified ? .certified : .returned
-            items[d.itemId]?.returnReason = d.reason
-            let detail = [d.reason?.rawValue, d.comment].compactMap { $0 }.joined(separator: ": ")
-            history(d.itemId, e, d.decision.rawValue, detail.isEmpty ? nil : detail)
+            items.modifyValue(forKey: d.itemId) { item in
+                item.status = d.decision == .certified ? .certified : .returned
+                item.returnReason = d.reason
+                let detail: String? = switch (d.reason?.rawValue, d.comment) {
+                case (nil, nil): nil
+                case (let r?, nil): r
+                case (nil, let c?): c.isEmpty ? nil : c
+                case (let r?, let c?): r + ": " + c
+                }
+                item.history.append(StudentState.entry(e, d.decision.rawValue, detail))
+            }
         case .itemSelected(let d):
-            guard let item = items[d.itemId], !item.selected else { return }
-            items[d.itemId]?.selected = true
-            if item.kind == .courseOutcome { courseOutcomeSelections[item.year, default: 0] += 1 } else { performanceSelections[item.year, default: 0] += 1 }
-            history(d.itemId, e, "selected")
+            guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
+                guard !item.selected else { return nil }
+                item.selected = true
+                item.history.append(StudentState.entry(e, "selected"))
+                return (item.kind, item.year)
+            }) ?? nil else { return }
+            countSelection(kind, year, 1)
         case .itemDeselected(let d):
-            guard let item = items[d.itemId], item.selected else { return }
-            deselect(item)
-            history(d.itemId, e, "deselected")
+            guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
+                guard item.selected else { return nil }
+                item.selected = false
+                item.history.append(StudentState.entry(e, "deselected"))
+                return (item.kind, item.year)
+            }) ?? nil else { return }
+            countSelection(kind, year, -1)
         case .receiptConfirmed(let d):
             receipts[d.batchId] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
-            for i in batchItems(d.batchId) { history(i, e, "receipt-confirmed", d.batchId) }
+            addToBatchItems(d.batchId, StudentState.entry(e, "receipt-confirmed", d.batchId))
         case .receiptDisputed(let d):
             receipts[d.batchId] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            for i in batchItems(d.batchId) { history(i, e, "receipt-disputed", d.reason) }
+            addToBatchItems(d.batchId, StudentState.entry(e, "receipt-disputed", d.reason))
         case .receiptDisputeResolved(let d):
             receipts[d.batchId] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            for i in batchItems(d.batchId) { history(i, e, "dispute-resolved", d.resolution) }
+            addToBatchItems(d.batchId, StudentState.entry(e, "dispute-resolved", d.resolution))
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
              .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:
@@ -279,12 +309,13 @@ public struct StudentState: Codable, Sendable, Equatable {
         }
     }
 
-    private mutating func deselect(_ item: Item) {
-        items[item.itemId]?.selected = false
-        if item.kind == .courseOutcome { courseOutcomeSelections[item.year, default: 0] -= 1 } else { performanceSelections[item.year, default: 0] -= 1 }
+    private mutating func countSelection(_ kind: ItemKind, _ year: AcademicYear, _ change: Int) {
+        if kind == .courseOutcome { courseOutcomeSelections[year, default: 0] += change } else { performanceSelections[year, default: 0] += change }
     }
 
-    private func batchItems(_ batchId: String) -> [String] {
-        (submissions[batchId]?.items ?? []).filter { items[$0] != nil }
+    /// Adds `entry` to the history of each of this student's items in the batch.
+    private mutating func addToBatchItems(_ batchId: String, _ entry: ItemHistoryEntry) {
+        guard let i = submissions.index(forKey: batchId) else { return }
+        for itemId in submissions.values[i].items { items.modifyValue(forKey: itemId) { $0.history.append(entry) } }
     }
 }

@@ -1,0 +1,47 @@
+import Testing
+@testable import LichengDomain
+
+/// The hand-built keys and parsers of the replay path give what the plain forms give.
+@Suite struct ReplayHelperTests {
+    @Test func keysAreTheDocumentedForms() {
+        for (course, term) in [("MATH1", Term(113, 1)), ("數學", Term(99, 2)), ("", Term(1000, 1))] {
+            #expect(SharedState.courseKey(course, term) == "\(course)@\(term.year.value)-\(term.semester)")
+            #expect(SharedState.frozenKey("S1", term.year, .courseOutcome) == "S1|\(term.year.value)|course-outcome")
+            #expect(SharedState.frozenKey("S1", term.year, .performance) == "S1|\(term.year.value)|performance")
+            #expect(StudentState.frozenKey(term.year, .performance) == "\(term.year.value)|performance")
+        }
+    }
+
+    @Test func itemCounterReadsOnlyAssignedIds() {
+        let c = UInt8(ascii: "C"), p = UInt8(ascii: "P")
+        #expect(StudentState.counter("S1130001-C12", student: "S1130001", letter: c) == 12)
+        #expect(StudentState.counter("S1130001-C007", student: "S1130001", letter: c) == 7)
+        #expect(StudentState.counter("S1130001-P3", student: "S1130001", letter: p) == 3)
+        for id in ["S1130001-P3", "S1130001-C", "S1130001-Cx1", "S1130001-C-1", "S11300012-C1", "S113000-C1", "S1130001C1",
+                   "S1130001-lab-1", "S1130001-C99999999999999999999999"] {
+            #expect(StudentState.counter(id, student: "S1130001", letter: c) == nil, "\(id)")
+        }
+    }
+
+    @Test func studentOfItemIsThePartBeforeTheFirstDash() {
+        #expect(studentID(ofItem: "S1-C1") == "S1")
+        #expect(studentID(ofItem: "S1-lab-2") == "S1")
+        #expect(studentID(ofItem: "-C1") == nil)
+        #expect(studentID(ofItem: "S1-") == nil)
+        #expect(studentID(ofItem: "S1") == nil)
+    }
+
+    @Test func exactUTF8AcceptsValidTextAndRefusesRepairs() {
+        for text in ["", "a", "abcdefgh", "abcdefghi", "學習歷程檔案", "mixed 混合 text of some length 文字"] {
+            let bytes = Array(text.utf8)
+            #expect(bytes.withUnsafeBytes { String(exactUTF8: $0) } == text)
+        }
+        // Truncated, stray continuation, overlong, surrogate; at offsets that cross the 8-byte steps.
+        for bad: [UInt8] in [[0xE5, 0xAD], [0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF0, 0x90, 0x80]] {
+            for pad in [0, 5, 8, 13] {
+                let bytes = Array(repeating: UInt8(ascii: "x"), count: pad) + bad + Array("尾".utf8)
+                #expect(bytes.withUnsafeBytes { String(exactUTF8: $0) } == nil, "\(bytes)")
+            }
+        }
+    }
+}
