@@ -109,6 +109,36 @@ final class File {
         }
     }
 
+    /// `fdatasync`: the data, and the metadata needed to read it back (not times). Enough
+    /// after writing inside a part of the file whose size is already durable.
+    func syncData() throws {
+        if let e = faults?.beforeSync(path: path) { throw LogError.io(operation: "fdatasync", path: path, errno: e) }
+        while fdatasync(fd) != 0 {
+            if errno == EINTR { continue }
+            throw LogError.io(operation: "fdatasync", path: path, errno: errno)
+        }
+    }
+
+    /// Are all bytes from `start` to `end` zero? Read in 1 MiB pieces.
+    func isAllZero(from start: Int64, to end: Int64) throws -> Bool {
+        var buffer = [UInt8](repeating: 0, count: Int(min(1 << 20, max(0, end - start))))
+        var position = start
+        while position < end {
+            let want = Int(min(Int64(buffer.count), end - position))
+            let nonZero = try buffer.withUnsafeMutableBytes { b throws -> Bool in
+                let got = try read(into: UnsafeMutableRawBufferPointer(rebasing: b[0..<want]), at: position)
+                guard got == want else { return true }
+                var i = 0, bits: UInt64 = 0
+                while i + 8 <= got { bits |= b.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
+                while i < got { bits |= UInt64(b[i]); i += 1 }
+                return bits != 0
+            }
+            if nonZero { return false }
+            position += Int64(want)
+        }
+        return true
+    }
+
     func truncate(to length: Int64) throws {
         while ftruncate(fd, off_t(length)) != 0 {
             if errno == EINTR { continue }

@@ -138,13 +138,29 @@ extension Log {
             ranges.append(seq...(seq + UInt64(batch.records.count) - 1))
             seq += UInt64(batch.records.count)
         }
+        let writeEnd = writeStart + Int64(writeBuffer.count)
         do {
             try active.file.write(writeBuffer, at: writeStart)
-            try active.file.sync()
+            if writeEnd <= active.reservedEnd {
+                // Inside zeros whose length is already durable: only the data needs syncing.
+                try active.file.syncData()
+            } else {
+                // Extend the reservation with this write: zeros after the batch, then one
+                // fsync for the batch, the zeros and the file's new length.
+                let zeros = nextReservation
+                if zeros > 0 {
+                    if zeroBuffer.count < zeros { zeroBuffer = [UInt8](repeating: 0, count: Int(zeros)) }
+                    try zeroBuffer.withUnsafeBytes { try active.file.write(UnsafeRawBufferPointer(rebasing: $0[0..<Int(zeros)]), at: writeEnd) }
+                }
+                try active.file.sync()
+                active.reservedEnd = writeEnd + zeros
+                nextReservation = min(options.reservationBytes, max(256 << 10, nextReservation * 2))
+            }
         } catch {
             do {
                 try active.file.truncate(to: writeStart)
                 try active.file.sync()
+                active.reservedEnd = 0
             } catch {
                 markPoisoned("could not cut segment '\(active.name)' back to byte \(writeStart) after a failed write: \(error)")
             }

@@ -36,6 +36,8 @@ struct SegmentSurgery {
         var offset = Format.segmentHeaderLength
         blocks = []
         while offset < end {
+            // Zeros after the last block are space the writer reserved (a copy of a live store).
+            if bytes[offset..<end].allSatisfy({ $0 == 0 }) { break }
             let h = try! BlockHeader.parse(Array(bytes[offset..<(offset + Format.blockHeaderLength)])).get()
             var decoder = BlockDecoder()
             let start = offset + Format.blockHeaderLength

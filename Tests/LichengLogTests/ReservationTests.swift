@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import LichengLog
+
+/// The writer zero-fills ahead of the active segment's end so that most batches need
+/// only `fdatasync`: the zeros must never look like damage, never outlive a clean close
+/// or a seal, and never hide a torn batch.
+@Suite struct ReservationTests {
+    /// A live store with a reservation: appends until the file is longer than its batches.
+    func liveStore(_ path: String, options: LogOptions = LogOptions(blockTargetBytes: 1024)) throws -> Log {
+        let log = try Log.create(at: path, options: options)
+        for b in 0..<4 { try log.append(makeRecords(20, from: b * 20, payloadBytes: 50)) }
+        return log
+    }
+
+    func fileSize(_ path: String) -> Int { readFileBytes(path).count }
+
+    @Test func theWriterReservesZerosAndClosingCutsThem() throws {
+        let dir = TemporaryDirectory("reserve"); defer { dir.remove() }
+        let store = dir.sub("s")
+        let log = try liveStore(store)
+        let end = Int(log.segmentInfos.last!.bytes)
+        let segment = segmentFiles(store).last!
+        let bytes = readFileBytes(segment)
+        #expect(bytes.count > end)
+        #expect(bytes[end...].allSatisfy { $0 == 0 })
+        log.close()
+        #expect(fileSize(segment) == end)
+        let reopened = try Log.open(at: store)
+        #expect(reopened.recovery == nil)
+        #expect(try reopened.verify().lastSeq == 80)
+    }
+
+    @Test func oneAppendReservesNothing() throws {
+        let dir = TemporaryDirectory("reserve1"); defer { dir.remove() }
+        let store = dir.sub("s")
+        let log = try Log.create(at: store)
+        try log.append(makeRecords(3))
+        #expect(fileSize(segmentFiles(store).last!) == Int(log.segmentInfos.last!.bytes))
+    }
+
+    @Test func reservationsCanBeTurnedOff() throws {
+        let dir = TemporaryDirectory("reserve0"); defer { dir.remove() }
+        let store = dir.sub("s")
+        let log = try liveStore(store, options: LogOptions(blockTargetBytes: 1024, reservationBytes: 0))
+        #expect(fileSize(segmentFiles(store).last!) == Int(log.segmentInfos.last!.bytes))
+    }
+
+    /// A copy taken while the writer runs (or the files after a crash) ends in zeros:
+    /// a reader sees every batch and changes nothing; a writer cuts the zeros silently.
+    @Test func aCopyEndingInReservedZerosOpensWithoutARecovery() throws {
+        let dir = TemporaryDirectory("reservecopy"); defer { dir.remove() }
+        let store = dir.sub("s"), copy = dir.sub("copy")
+        let log = try liveStore(store)
+        let end = Int(log.segmentInfos.last!.bytes)
+        try copyTree(store, copy)
+        try? FileManager.default.removeItem(atPath: copy + "/index")
+        let segment = segmentFiles(copy).last!
+        let copied = readFileBytes(segment)
+        #expect(copied.count > end)
+        let reader = try Log.open(at: copy, mode: .read)
+        #expect(reader.lastSeq == 80)
+        #expect(try reader.verify().lastSeq == 80)
+        #expect(readFileBytes(segment) == copied)
+        let writer = try Log.open(at: copy)
+        #expect(writer.recovery == nil)
+        #expect(fileSize(segment) == end)
+        try writer.append(makeRecords(5, from: 80))
+        #expect(try writer.verify().lastSeq == 85)
+        #expect(try writer.read(1...80) == (try log.read(1...80)))
+    }
+
+    /// A batch torn inside the reservation is cut and reported like any torn tail.
+    @Test(arguments: [1, 30, 700])
+    func aTornBatchInsideTheReservationIsCutAndReported(_ tornBytes: Int) throws {
+        let dir = TemporaryDirectory("reservetorn"); defer { dir.remove() }
+        let store = dir.sub("s"), copy = dir.sub("copy")
+        let log = try liveStore(store)
+        let end = Int(log.segmentInfos.last!.bytes)
+        try copyTree(store, copy)
+        try? FileManager.default.removeItem(atPath: copy + "/index")
+        // The start of the next real batch, as a writer killed mid-write leaves it.
+        try log.append(makeRecords(20, from: 80, payloadBytes: 50))
+        let next = Array(readFileBytes(segmentFiles(store).last!)[end..<(end + tornBytes)])
+        let segment = segmentFiles(copy).last!
+        var bytes = readFileBytes(segment)
+        bytes.replaceSubrange(end..<(end + tornBytes), with: next)
+        writeFileBytes(segment, bytes)
+        let reader = try Log.open(at: copy, mode: .read)
+        #expect(reader.lastSeq == 80)
+        let writer = try Log.open(at: copy)
+        #expect(writer.recovery?.offset == Int64(end))
+        #expect(writer.recovery?.droppedBytes == Int64(bytes.count - end))
+        #expect(fileSize(segment) == end)
+        #expect(try writer.verify().lastSeq == 80)
+    }
+
+    /// Zeros where acknowledged batches should be are not a reservation: the committed
+    /// end recorded at close says so.
+    @Test func zerosOverAcknowledgedBatchesAreCorruption() throws {
+        let dir = TemporaryDirectory("reservezeroed"); defer { dir.remove() }
+        let store = dir.sub("s")
+        let log = try liveStore(store)
+        try log.append(makeRecords(5, from: 80))
+        log.close()
+        let segment = segmentFiles(store).last!
+        var bytes = readFileBytes(segment)
+        let lastBatch = SegmentSurgery(path: segment).blocks.last!.offset
+        bytes.replaceSubrange(lastBatch..<bytes.count, with: [UInt8](repeating: 0, count: bytes.count - lastBatch + 4096))
+        writeFileBytes(segment, bytes)
+        #expect(throws: LogError.self) { try Log.open(at: store) }
+    }
+
+    @Test func sealedSegmentsEndWithTheirFooter() throws {
+        let dir = TemporaryDirectory("reserveseal"); defer { dir.remove() }
+        let store = dir.sub("s")
+        let log = try Log.create(at: store, options: LogOptions(segmentTargetBytes: 4096, blockTargetBytes: 512))
+        for b in 0..<40 { try log.append(makeRecords(10, from: b * 10, payloadBytes: 50)) }
+        let infos = log.segmentInfos
+        #expect(infos.filter(\.sealed).count >= 3)
+        for (info, path) in zip(infos, segmentFiles(store)) where info.sealed {
+            #expect(fileSize(path) == Int(info.bytes), "\(info.name)")
+        }
+        #expect(try Log.open(at: store, mode: .read).verify().lastSeq == 400)
+    }
+
+    /// A failed `fdatasync` inside the reservation leaves no part of the batch.
+    @Test func aFailedDataSyncLeavesNoPartOfTheBatch() throws {
+        let dir = TemporaryDirectory("reservesync"); defer { dir.remove() }
+        let faults = ScriptedFaults()
+        let store = dir.sub("s")
+        let log = try Log.create(at: store, options: LogOptions(blockTargetBytes: 1024, faults: faults))
+        for b in 0..<3 { try log.append(makeRecords(10, from: b * 10)) }
+        let end = Int(log.segmentInfos.last!.bytes)
+        faults.nextSync = EIO
+        #expect(throws: LogError.io(operation: "fdatasync", path: segmentFiles(store)[0], errno: EIO)) {
+            try log.append(makeRecords(10, from: 30))
+        }
+        #expect(log.lastSeq == 30)
+        #expect(fileSize(segmentFiles(store)[0]) == end)
+        try log.append(makeRecords(10, from: 30))
+        log.close()
+        let reopened = try Log.open(at: store)
+        #expect(reopened.recovery == nil)
+        #expect(try reopened.verify().lastSeq == 40)
+    }
+}
