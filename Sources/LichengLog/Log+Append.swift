@@ -123,6 +123,17 @@ extension Log {
         }
     }
 
+    /// Writes `count` zero bytes at `offset`, a megabyte at a time.
+    private func writeZeros(_ count: Int64, at offset: Int64, in file: File) throws {
+        if zeroBuffer.isEmpty { zeroBuffer = [UInt8](repeating: 0, count: 1 << 20) }
+        var done: Int64 = 0
+        while done < count {
+            let n = Int(min(Int64(zeroBuffer.count), count - done))
+            try zeroBuffer.withUnsafeBytes { try file.write(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: offset + done) }
+            done += Int64(n)
+        }
+    }
+
     /// One write and one fsync for `batches`; on failure the file is cut back
     /// to where it was, so no part of any batch remains.
     private func writeBatches(_ batches: [PendingBatch], to active: Segment) throws -> [ClosedRange<UInt64>] {
@@ -145,16 +156,27 @@ extension Log {
                 // Inside zeros whose length is already durable: only the data needs syncing.
                 try active.file.syncData()
             } else {
-                // Extend the reservation with this write: zeros after the batch, then one
+                // Extend the reservation with this write: zeros after the batch (never past
+                // the segment's size target, where the segment is sealed and cut), then one
                 // fsync for the batch, the zeros and the file's new length.
-                let zeros = nextReservation
+                let zeros = min(nextReservation, max(0, options.segmentTargetBytes - writeEnd))
+                var reserved = false
                 if zeros > 0 {
-                    if zeroBuffer.count < zeros { zeroBuffer = [UInt8](repeating: 0, count: Int(zeros)) }
-                    try zeroBuffer.withUnsafeBytes { try active.file.write(UnsafeRawBufferPointer(rebasing: $0[0..<Int(zeros)]), at: writeEnd) }
+                    do {
+                        try writeZeros(zeros, at: writeEnd, in: active.file)
+                        reserved = true
+                    } catch {
+                        // No room for the zeros: cut them and keep the batch; the batch after
+                        // it reserves nothing, the one after that tries again.
+                        try active.file.truncate(to: writeEnd)
+                        nextReservation = 0
+                    }
                 }
                 try active.file.sync()
-                active.reservedEnd = writeEnd + zeros
-                nextReservation = min(options.reservationBytes, max(256 << 10, nextReservation * 2))
+                active.reservedEnd = reserved ? writeEnd + zeros : 0
+                if reserved || (zeros == 0 && nextReservation == 0) {
+                    nextReservation = min(max(0, options.reservationBytes), max(256 << 10, nextReservation * 2))
+                }
             }
         } catch {
             do {

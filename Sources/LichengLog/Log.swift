@@ -337,9 +337,12 @@ public final class Log: @unchecked Sendable {
         // A small unindexed tail is cheaper to rescan on open than the index is to rewrite
         // (megabytes on a large store, for one CLI upload): only its committed end is recorded.
         if let active = saveIndexOf {
-            if smallTail { try? writeTailMarker(of: active) } else { try? writeIndex(of: active) }
+            // The marker (88 bytes) is always written: recovery takes its committed end for
+            // proof that zeros or damage before it are not a torn or reserved tail.
+            try? writeTailMarker(of: active)
+            if !smallTail { try? writeIndex(of: active) }
         }
-        if mode == .write, let active = segments.last, !active.isSealed, active.reservedEnd > active.end {
+        if let active = saveIndexOf, active.reservedEnd > active.end {
             // A reader that finds zeros after the last batch ignores them; cutting them
             // here keeps a closed store's files exactly their committed length.
             try? active.file.truncate(to: active.end)
@@ -432,10 +435,13 @@ public final class Log: @unchecked Sendable {
 
     /// Finds the committed end of the active segment. A torn tail (writer died
     /// mid-write) is truncated by a writer and ignored by a reader; damage to
-    /// acknowledged bytes is an error.
-    private func recoverActive(_ segment: Segment, fileSize: Int64) throws {
+    /// acknowledged bytes is an error. Zeros after the last batch are space a writer
+    /// reserved (`LogOptions.reservationBytes`).
+    private func recoverActive(_ segment: Segment, fileSize initialSize: Int64) throws {
+        var fileSize = initialSize
         var start = Int64(Format.segmentHeaderLength)
-        if let index = loadIndexFile(for: segment), !index.sealed, index.coveredEnd <= fileSize,
+        let savedIndex = loadIndexFile(for: segment).flatMap { $0.sealed ? nil : $0 }
+        if let index = savedIndex, index.coveredEnd <= fileSize,
            let lastBlock = index.blocks.last, lastBlock.end == index.coveredEnd,
            case .success(let h)? = BlockHeader.parse(try segment.file.read(count: Format.blockHeaderLength, at: lastBlock.offset)).optional,
            h.firstSeq == lastBlock.firstSeq, h.count == Int(lastBlock.count), h.chainHead == index.chainHead {
@@ -447,10 +453,70 @@ public final class Log: @unchecked Sendable {
             segment.blockCount = UInt64(index.blocks.count)
             start = index.coveredEnd
         }
-        var walker = BlockWalker(file: segment.file, from: start, limit: fileSize, expectedSeq: segment.lastSeq + 1)
+        // Bytes before a recorded committed end were acknowledged: damage there is corruption,
+        // and a file that ends before it has lost acknowledged records. Both the tail marker
+        // and the index are written only after the bytes they describe were synced.
+        let marker = loadTailMarker(for: segment)
+        let committed: (end: Int64, lastSeq: UInt64, file: String)? = [
+            marker.map { ($0.end, $0.lastSeq, tailMarkerPath(for: segment)) },
+            savedIndex.flatMap { i in i.blocks.last.map { (i.coveredEnd, $0.lastSeq, indexFilePath(for: segment)) } },
+        ].compactMap { $0 }.max { $0.0 < $1.0 }
+        var damage: BlockDamage?
+        var readerVerdict: Bool?  // a reader's last "is it corruption?" for `damage`
+        var previousDamage: Int64?
+        var rewalks = 0
+        while true {
+            damage = nil
+            readerVerdict = nil
+            try walkCommittedBatches(segment, from: start, limit: fileSize, damage: &damage)
+            // A reader races the writer, which writes new batches over its reserved zeros:
+            // what looks like damage followed by a later intact block may be a write that was
+            // in progress when it was read. A reader stops at an all-zero block header, and
+            // calls damage corruption only when a second walk, made after that later block
+            // proved the write at the damage complete, stops at the same offset.
+            guard mode == .read, let d = damage else { break }
+            if let h = try? segment.file.read(count: Format.blockHeaderLength, at: d.offset), h.count == Format.blockHeaderLength, h.allSatisfy({ $0 == 0 }) {
+                damage = nil
+                break
+            }
+            let beforeCommittedEnd = committed.map { d.offset < $0.end } ?? false
+            let corrupt = try beforeCommittedEnd || !segment.file.damageIsTornTail(at: d.offset, fileEnd: fileSize)
+            readerVerdict = corrupt
+            guard corrupt, d.offset != previousDamage else { break }
+            guard rewalks < 100 else { damage = nil; readerVerdict = nil; break }  // always outrun: no verdict
+            previousDamage = d.offset
+            rewalks += 1
+            start = segment.end
+            fileSize = try segment.file.size()
+        }
+        var reservedZeros = false
+        if mode == .write, segment.end < fileSize, committed.map({ segment.end >= $0.end }) ?? true {
+            reservedZeros = try segment.file.isAllZero(from: segment.end, to: fileSize)
+        }
+        if reservedZeros { damage = nil }
+        if let damage, try readerVerdict ?? ((committed.map { damage.offset < $0.end } ?? false) || !segment.file.damageIsTornTail(at: damage.offset, fileEnd: fileSize)) {
+            throw LogError.corrupt(segment: segment.name, offset: damage.offset, reason: damage.reason)
+        }
+        if let committed, segment.end < committed.end {
+            throw LogError.corrupt(segment: segment.name, offset: segment.end,
+                                   reason: "the segment ends at byte \(segment.end), but records up to byte \(committed.end) (seq \(committed.lastSeq)) were committed, as index/\((committed.file as NSString).lastPathComponent) records; if this segment was restored from an older backup on purpose, delete that file")
+        }
+        if segment.end < fileSize && mode == .write {
+            let reason = reservedZeros ? "the writer did not close: the zeros it had reserved after the last batch were cut"
+                : damage?.reason ?? "the last batch was not completely written"
+            try segment.file.truncate(to: segment.end)
+            try segment.file.sync()
+            recovery = RecoveryReport(segment: segment.name, offset: segment.end, droppedBytes: fileSize - segment.end,
+                                      reason: reason, lastSeq: segment.lastSeq)
+        }
+    }
+
+    /// Walks the active segment's blocks from `start`, adding every complete batch to
+    /// `segment`; stops at the end of the file or at the first damaged block (`damage`).
+    private func walkCommittedBatches(_ segment: Segment, from start: Int64, limit: Int64, damage: inout BlockDamage?) throws {
+        var walker = BlockWalker(file: segment.file, from: start, limit: limit, expectedSeq: segment.lastSeq + 1)
         var batchBlocks: [BlockEntry] = []
         var batchKeys: [(String, UInt64)] = []
-        var damage: BlockDamage?
         while true {
             let step: (BlockHeader, BlockEntry)?
             do { step = try walker.next() } catch let d as BlockDamage { damage = d; break }
@@ -475,31 +541,6 @@ public final class Log: @unchecked Sendable {
                 batchBlocks.removeAll()
                 batchKeys.removeAll()
             }
-        }
-        // Bytes before a recorded committed end were acknowledged: damage there is corruption,
-        // and a file that ends before it has lost acknowledged records.
-        let committed = loadTailMarker(for: segment)
-        // Zeros after the last batch are space a writer reserved (`LogOptions.reservationBytes`),
-        // not damage: nothing was written there.
-        var reservedZeros = false
-        if segment.end < fileSize, committed.map({ segment.end >= $0.end }) ?? true {
-            reservedZeros = try segment.file.isAllZero(from: segment.end, to: fileSize)
-        }
-        if reservedZeros { damage = nil }
-        if let damage, try (committed.map { damage.offset < $0.end } ?? false) || !segment.file.damageIsTornTail(at: damage.offset, fileEnd: fileSize) {
-            throw LogError.corrupt(segment: segment.name, offset: damage.offset, reason: damage.reason)
-        }
-        if let committed, segment.end < committed.end {
-            throw LogError.corrupt(segment: segment.name, offset: segment.end,
-                                   reason: "the segment ends at byte \(segment.end), but records up to byte \(committed.end) (seq \(committed.lastSeq)) were committed, as index/\((tailMarkerPath(for: segment) as NSString).lastPathComponent) records; if this segment was restored from an older backup on purpose, delete that file")
-        }
-        if segment.end < fileSize && mode == .write {
-            let reason = damage?.reason ?? "the last batch was not completely written"
-            try segment.file.truncate(to: segment.end)
-            try segment.file.sync()
-            if reservedZeros { return }
-            recovery = RecoveryReport(segment: segment.name, offset: segment.end, droppedBytes: fileSize - segment.end,
-                                      reason: reason, lastSeq: segment.lastSeq)
         }
     }
 
@@ -557,9 +598,10 @@ public final class Log: @unchecked Sendable {
                                                    time: active.lastTimestamp).message)
         }
         if active.reservedEnd > active.end {
-            // The footer must end the file: cut the reserved zeros first (a crash in
-            // between leaves an active segment without a reservation).
+            // The footer must end the file: cut the reserved zeros first, durably, so that
+            // a crash cannot leave the footer followed by zeros.
             try active.file.truncate(to: active.end)
+            try active.file.sync()
             active.reservedEnd = 0
         }
         try active.file.write(footer.encode(), at: active.end)

@@ -48,8 +48,8 @@ import TestSupport
     }
 
     /// A copy taken while the writer runs (or the files after a crash) ends in zeros:
-    /// a reader sees every batch and changes nothing; a writer cuts the zeros silently.
-    @Test func aCopyEndingInReservedZerosOpensWithoutARecovery() throws {
+    /// a reader sees every batch and changes nothing; a writer cuts the zeros and says so.
+    @Test func aCopyEndingInReservedZerosOpensWithEveryBatch() throws {
         let dir = TemporaryDirectory("reservecopy"); defer { dir.remove() }
         let store = dir.sub("s"), copy = dir.sub("copy")
         let log = try liveStore(store)
@@ -64,7 +64,10 @@ import TestSupport
         #expect(try reader.verify().lastSeq == 80)
         #expect(readFileBytes(segment) == copied)
         let writer = try Log.open(at: copy)
-        #expect(writer.recovery == nil)
+        #expect(writer.recovery?.offset == Int64(end))
+        #expect(writer.recovery?.droppedBytes == Int64(copied.count - end))
+        #expect(writer.recovery?.reason.contains("reserved") == true)
+        #expect(writer.recovery?.lastSeq == 80)
         #expect(fileSize(segment) == end)
         try writer.append(makeRecords(5, from: 80))
         #expect(try writer.verify().lastSeq == 85)
@@ -112,6 +115,74 @@ import TestSupport
         #expect(throws: LogError.self) { try Log.open(at: store) }
     }
 
+    /// The same when the close left an index but no tail marker: the index's covered end
+    /// counts as committed.
+    @Test func zerosOverBatchesAnIndexCoversAreCorruption() throws {
+        let dir = TemporaryDirectory("reservezeroedindex"); defer { dir.remove() }
+        let store = dir.sub("s")
+        let log = try Log.create(at: store, options: LogOptions(blockTargetBytes: 1024, indexRefreshBytes: 16 << 10))
+        for b in 0..<40 { try log.append(makeRecords(50, from: b * 50, payloadBytes: 400)) }
+        log.close()
+        let indexFiles = try FileManager.default.contentsOfDirectory(atPath: store + "/index")
+        #expect(indexFiles.contains { $0.hasSuffix(".lidx") })
+        for f in indexFiles where f.hasSuffix(".ltail") { try FileManager.default.removeItem(atPath: store + "/index/" + f) }
+        let segment = segmentFiles(store).last!
+        var bytes = readFileBytes(segment)
+        let lastBatch = SegmentSurgery(path: segment).blocks.last!.offset
+        bytes.replaceSubrange(lastBatch..<bytes.count, with: [UInt8](repeating: 0, count: bytes.count - lastBatch + 4096))
+        writeFileBytes(segment, bytes)
+        #expect(throws: LogError.self) { try Log.open(at: store) }
+        do { _ = try Log.open(at: store, mode: .read) } catch { #expect("\(error)".contains(".lidx")) }
+    }
+
+    /// Readers opening and refreshing while the writer appends over its reserved zeros
+    /// never see damage, a gap or a partial batch.
+    @Test func readersRacingTheWriterSeeOnlyWholeBatches() throws {
+        let dir = TemporaryDirectory("reserverace"); defer { dir.remove() }
+        let store = dir.sub("s")
+        let writer = try Log.create(at: store, options: LogOptions(blockTargetBytes: 512))
+        try writer.append(makeRecords(5))
+        let batches = 1500
+        let failures = LockedArray<String>()
+        let reader = Thread {
+            var seen: UInt64 = 0
+            var live: Log?
+            while seen < UInt64(batches * 5) {
+                do {
+                    if live == nil || seen % 3 == 0 { live = try Log.open(at: store, mode: .read) } else { try live!.refresh() }
+                    let last = live!.lastSeq
+                    if last < seen || last % 5 != 0 { failures.append("lastSeq \(last) after \(seen)") }
+                    seen = max(seen, last)
+                } catch { failures.append("\(error)"); return }
+            }
+        }
+        reader.start()
+        for b in 1..<batches { try writer.append(makeRecords(5, from: b * 5, payloadBytes: 60)) }
+        while !reader.isFinished { usleep(1000) }
+        #expect(failures.values.isEmpty, "\(failures.values.prefix(3))")
+    }
+
+    /// No room for the zeros: the batch is kept and durable, without a reservation.
+    @Test func noRoomForTheZerosKeepsTheBatch() throws {
+        let dir = TemporaryDirectory("reservefull"); defer { dir.remove() }
+        let faults = ZeroWriteFaults()
+        let store = dir.sub("s")
+        let log = try Log.create(at: store, options: LogOptions(blockTargetBytes: 1024, faults: faults))
+        try log.append(makeRecords(10))
+        faults.failLargeWrites = true
+        try log.append(makeRecords(10, from: 10))
+        #expect(fileSize(segmentFiles(store)[0]) == Int(log.segmentInfos.last!.bytes))
+        try log.append(makeRecords(10, from: 20))
+        try log.append(makeRecords(10, from: 30))
+        #expect(fileSize(segmentFiles(store)[0]) == Int(log.segmentInfos.last!.bytes))
+        faults.failLargeWrites = false
+        try log.append(makeRecords(10, from: 40))
+        try log.append(makeRecords(10, from: 50))
+        #expect(fileSize(segmentFiles(store)[0]) > Int(log.segmentInfos.last!.bytes))
+        log.close()
+        #expect(try Log.open(at: store).verify().lastSeq == 60)
+    }
+
     @Test func sealedSegmentsEndWithTheirFooter() throws {
         let dir = TemporaryDirectory("reserveseal"); defer { dir.remove() }
         let store = dir.sub("s")
@@ -145,4 +216,19 @@ import TestSupport
         #expect(reopened.recovery == nil)
         #expect(try reopened.verify().lastSeq == 40)
     }
+}
+
+/// Fails every write of 256 KiB or more (only reservations are that large here) with ENOSPC.
+final class ZeroWriteFaults: FaultInjector, @unchecked Sendable {
+    private let lock = NSLock()
+    private var failing = false
+    var failLargeWrites: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return failing }
+        set { lock.lock(); failing = newValue; lock.unlock() }
+    }
+    func beforeWrite(path: String, offset: Int64, count: Int) -> WriteFault? {
+        failLargeWrites && count >= 256 << 10 ? .short(bytes: 1000, errno: ENOSPC) : nil
+    }
+    func beforeSync(path: String) -> Int32? { nil }
+    func reached(_ point: String) {}
 }
