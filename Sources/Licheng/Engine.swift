@@ -185,16 +185,18 @@ public final class Engine: @unchecked Sendable {
                 do { results.append(try self.event(at: seq)) } catch { undo(); throw error }
                 continue
             }
-            // Only a submission reads the whole school's items.
-            var shared = core
+            // Only a submission reads the whole school's items. No copy of `core` may outlive
+            // `decide`: `core.apply` below would then copy every table it changes.
+            var school: SharedState?
             if event.type == .submissionMade {
-                do { shared = try liveSchoolState(accepted: accepted) } catch { undo(); throw error }
+                do { school = try liveSchoolState(accepted: accepted) } catch { undo(); throw error }
             }
             let decided: Event
-            do { decided = try decide(event, now: now, shared: shared, student: student, lookup: lookup) } catch {
+            do { decided = try decide(event, now: now, shared: school ?? core, student: student, lookup: lookup) } catch {
                 undo()
                 throw lookupError ?? .rejected(error, index: proposed.count > 1 ? index : nil)
             }
+            school = nil
             if let lookupError { undo(); throw lookupError }
             core.apply(decided)
             schoolCache?.apply(decided)
