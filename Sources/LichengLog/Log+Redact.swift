@@ -39,6 +39,9 @@ extension Log {
         let sortedSeqs = seqs.sorted()
         var renamed = false
         do {
+            // The reload after the rewrite must not take this writer's own reserved zeros
+            // for the trace of a crash.
+            if let active = snapshotSegments().last, !active.isSealed { try cutReservation(of: active) }
             for segment in snapshotSegments() where !segment.isEmpty {
                 stateLock.lock()
                 let first = segment.firstSeq, last = segment.lastSeq

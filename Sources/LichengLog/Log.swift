@@ -342,13 +342,9 @@ public final class Log: @unchecked Sendable {
             try? writeTailMarker(of: active)
             if !smallTail { try? writeIndex(of: active) }
         }
-        if let active = saveIndexOf, active.reservedEnd > active.end {
-            // A reader that finds zeros after the last batch ignores them; cutting them
-            // here keeps a closed store's files exactly their committed length.
-            try? active.file.truncate(to: active.end)
-            try? active.file.sync()
-            active.reservedEnd = 0
-        }
+        // A reader that finds zeros after the last batch ignores them; cutting them here
+        // keeps a closed store's files exactly their committed length.
+        if let active = saveIndexOf { try? cutReservation(of: active) }
         if let lockFile {
             try? lockFile.truncate(to: 0)
             self.lockFile = nil
@@ -441,6 +437,11 @@ public final class Log: @unchecked Sendable {
         var fileSize = initialSize
         var start = Int64(Format.segmentHeaderLength)
         let savedIndex = loadIndexFile(for: segment).flatMap { $0.sealed ? nil : $0 }
+        let marker = loadTailMarker(for: segment)
+        if mode == .read, max(savedIndex?.coveredEnd ?? 0, marker?.end ?? 0) > fileSize {
+            // A live writer appended (and recorded it) after the size was read.
+            fileSize = try segment.file.size()
+        }
         if let index = savedIndex, index.coveredEnd <= fileSize,
            let lastBlock = index.blocks.last, lastBlock.end == index.coveredEnd,
            case .success(let h)? = BlockHeader.parse(try segment.file.read(count: Format.blockHeaderLength, at: lastBlock.offset)).optional,
@@ -456,7 +457,6 @@ public final class Log: @unchecked Sendable {
         // Bytes before a recorded committed end were acknowledged: damage there is corruption,
         // and a file that ends before it has lost acknowledged records. Both the tail marker
         // and the index are written only after the bytes they describe were synced.
-        let marker = loadTailMarker(for: segment)
         let committed: (end: Int64, lastSeq: UInt64, file: String)? = [
             marker.map { ($0.end, $0.lastSeq, tailMarkerPath(for: segment)) },
             savedIndex.flatMap { i in i.blocks.last.map { (i.coveredEnd, $0.lastSeq, indexFilePath(for: segment)) } },
@@ -471,15 +471,16 @@ public final class Log: @unchecked Sendable {
             try walkCommittedBatches(segment, from: start, limit: fileSize, damage: &damage)
             // A reader races the writer, which writes new batches over its reserved zeros:
             // what looks like damage followed by a later intact block may be a write that was
-            // in progress when it was read. A reader stops at an all-zero block header, and
-            // calls damage corruption only when a second walk, made after that later block
-            // proved the write at the damage complete, stops at the same offset.
+            // in progress when it was read. A reader stops where only zeros follow (past any
+            // recorded committed end), and calls damage corruption only when a second walk,
+            // made after that later block proved the write at the damage complete, stops at
+            // the same offset.
             guard mode == .read, let d = damage else { break }
-            if let h = try? segment.file.read(count: Format.blockHeaderLength, at: d.offset), h.count == Format.blockHeaderLength, h.allSatisfy({ $0 == 0 }) {
-                damage = nil
+            let beforeCommittedEnd = committed.map { d.offset < $0.end } ?? false
+            if !beforeCommittedEnd, try segment.file.isAllZero(from: d.offset, to: fileSize) {
+                damage = nil  // the reserved zeros
                 break
             }
-            let beforeCommittedEnd = committed.map { d.offset < $0.end } ?? false
             let corrupt = try beforeCommittedEnd || !segment.file.damageIsTornTail(at: d.offset, fileEnd: fileSize)
             readerVerdict = corrupt
             guard corrupt, d.offset != previousDamage else { break }
@@ -544,6 +545,15 @@ public final class Log: @unchecked Sendable {
         }
     }
 
+    /// Cuts the zeros reserved after the active segment's last batch (durably). Call with
+    /// no append in flight.
+    func cutReservation(of active: Segment) throws {
+        guard active.reservedEnd > active.end else { return }
+        try active.file.truncate(to: active.end)
+        try active.file.sync()
+        active.reservedEnd = 0
+    }
+
     /// Creates and makes durable the segment that follows `previous`.
     private func startSegment(after previous: Segment) throws {
         let firstSeq = previous.lastSeq + 1
@@ -597,13 +607,9 @@ public final class Log: @unchecked Sendable {
             footer.signature = key.sign(Checkpoint(storeID: storeID, seq: active.lastSeq, chainHead: active.chainHead,
                                                    time: active.lastTimestamp).message)
         }
-        if active.reservedEnd > active.end {
-            // The footer must end the file: cut the reserved zeros first, durably, so that
-            // a crash cannot leave the footer followed by zeros.
-            try active.file.truncate(to: active.end)
-            try active.file.sync()
-            active.reservedEnd = 0
-        }
+        // The footer must end the file: cut the reserved zeros first, durably, so that a
+        // crash cannot leave the footer followed by zeros.
+        try cutReservation(of: active)
         try active.file.write(footer.encode(), at: active.end)
         try active.file.sync()
         options.faults?.reached("roll.after-seal")
