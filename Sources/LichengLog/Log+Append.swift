@@ -166,16 +166,18 @@ extension Log {
                         try writeZeros(zeros, at: writeEnd, in: active.file)
                         reserved = true
                     } catch {
-                        // No room for the zeros: cut them and keep the batch; the batch after
-                        // it reserves nothing, the one after that tries again.
+                        // No room for the zeros: cut them and keep the batch.
                         try active.file.truncate(to: writeEnd)
-                        nextReservation = 0
                     }
                 }
                 try active.file.sync()
                 active.reservedEnd = reserved ? writeEnd + zeros : 0
-                if reserved || (zeros == 0 && nextReservation == 0) {
+                // Doubles after a reservation, starts after a first write; a failed one starts
+                // over (the next extension reserves nothing, the one after 256 KiB).
+                if reserved || nextReservation == 0 {
                     nextReservation = min(max(0, options.reservationBytes), max(256 << 10, nextReservation * 2))
+                } else if zeros > 0 {
+                    nextReservation = 0
                 }
             }
         } catch {

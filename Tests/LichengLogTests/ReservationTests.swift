@@ -16,6 +16,26 @@ import TestSupport
 
     func fileSize(_ path: String) -> Int { readFileBytes(path).count }
 
+    /// A live store with a reservation, and a copy of its files (without `index/`) as a
+    /// `cp` of a running store, or a crash, leaves them.
+    struct LiveCopy {
+        let log: Log
+        /// The committed end of the live store's active segment.
+        let end: Int
+        let store: String, copy: String
+        /// The copy's active segment file.
+        let segment: String
+    }
+
+    func liveCopy(_ dir: TemporaryDirectory) throws -> LiveCopy {
+        let store = dir.sub("s"), copy = dir.sub("copy")
+        let log = try liveStore(store)
+        let end = Int(log.segmentInfos.last!.bytes)
+        try copyTree(store, copy)
+        try? FileManager.default.removeItem(atPath: copy + "/index")
+        return LiveCopy(log: log, end: end, store: store, copy: copy, segment: segmentFiles(copy).last!)
+    }
+
     @Test func theWriterReservesZerosAndClosingCutsThem() throws {
         let dir = TemporaryDirectory("reserve"); defer { dir.remove() }
         let store = dir.sub("s")
@@ -51,12 +71,8 @@ import TestSupport
     /// a reader sees every batch and changes nothing; a writer cuts the zeros and says so.
     @Test func aCopyEndingInReservedZerosOpensWithEveryBatch() throws {
         let dir = TemporaryDirectory("reservecopy"); defer { dir.remove() }
-        let store = dir.sub("s"), copy = dir.sub("copy")
-        let log = try liveStore(store)
-        let end = Int(log.segmentInfos.last!.bytes)
-        try copyTree(store, copy)
-        try? FileManager.default.removeItem(atPath: copy + "/index")
-        let segment = segmentFiles(copy).last!
+        let live = try liveCopy(dir)
+        let (log, end, copy, segment) = (live.log, live.end, live.copy, live.segment)
         let copied = readFileBytes(segment)
         #expect(copied.count > end)
         let reader = try Log.open(at: copy, mode: .read)
@@ -78,15 +94,11 @@ import TestSupport
     @Test(arguments: [1, 30, 700])
     func aTornBatchInsideTheReservationIsCutAndReported(_ tornBytes: Int) throws {
         let dir = TemporaryDirectory("reservetorn"); defer { dir.remove() }
-        let store = dir.sub("s"), copy = dir.sub("copy")
-        let log = try liveStore(store)
-        let end = Int(log.segmentInfos.last!.bytes)
-        try copyTree(store, copy)
-        try? FileManager.default.removeItem(atPath: copy + "/index")
+        let live = try liveCopy(dir)
+        let (end, copy, segment) = (live.end, live.copy, live.segment)
         // The start of the next real batch, as a writer killed mid-write leaves it.
-        try log.append(makeRecords(20, from: 80, payloadBytes: 50))
-        let next = Array(readFileBytes(segmentFiles(store).last!)[end..<(end + tornBytes)])
-        let segment = segmentFiles(copy).last!
+        try live.log.append(makeRecords(20, from: 80, payloadBytes: 50))
+        let next = Array(readFileBytes(segmentFiles(live.store).last!)[end..<(end + tornBytes)])
         var bytes = readFileBytes(segment)
         bytes.replaceSubrange(end..<(end + tornBytes), with: next)
         writeFileBytes(segment, bytes)
@@ -139,11 +151,8 @@ import TestSupport
     /// reader too, even with no tail marker or index to say where the batches ended.
     @Test func aZeroedBlockBeforeIntactOnesIsCorruptionForReadersToo() throws {
         let dir = TemporaryDirectory("reservezeroedmid"); defer { dir.remove() }
-        let store = dir.sub("s"), copy = dir.sub("copy")
-        let log = try liveStore(store)
-        try copyTree(store, copy)
-        try FileManager.default.removeItem(atPath: copy + "/index")
-        let segment = segmentFiles(copy).last!
+        let live = try liveCopy(dir)
+        let (copy, segment) = (live.copy, live.segment)
         var bytes = readFileBytes(segment)
         let blocks = SegmentSurgery(path: segment).blocks
         let victim = blocks[blocks.count - 3]
@@ -152,7 +161,6 @@ import TestSupport
         writeFileBytes(segment, bytes)
         #expect(throws: LogError.self) { try Log.open(at: copy, mode: .read) }
         #expect(throws: LogError.self) { try Log.open(at: copy) }
-        _ = log
     }
 
     /// Readers opening and refreshing while the writer appends over its reserved zeros
