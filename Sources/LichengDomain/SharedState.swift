@@ -148,14 +148,15 @@ public enum ItemStatus: String, Codable, Sendable, CaseIterable { case uploaded,
 
 /// School-wide summary of one item (its full record lives in the student's state).
 public struct ItemInfo: Codable, Sendable, Equatable {
+    // Strings first, then the small fields: 64 bytes, one per uploaded item of the school.
     public var student: String
-    public var kind: ItemKind
+    public var courseId: String?
+    public var submittedIn: String?
     public var year: AcademicYear
     public var term: Term?
-    public var courseId: String?
+    public var kind: ItemKind
     public var status: ItemStatus
     public var selected = false
-    public var submittedIn: String?
 
     public init(student: String, kind: ItemKind, year: AcademicYear, term: Term? = nil, courseId: String? = nil,
                 status: ItemStatus, selected: Bool = false, submittedIn: String? = nil) {

@@ -27,12 +27,16 @@ public struct Registry: Codable, Sendable, Equatable {
     public var transferredTo: String?
 }
 
+/// What happened to an item (its history's `action`; the raw values are the JSON form).
+public enum ItemAction: String, Codable, Sendable {
+    case uploaded, reUploaded = "re-uploaded", withdrawn, certified, returned, selected, deselected
+    case receiptConfirmed = "receipt-confirmed", receiptDisputed = "receipt-disputed", disputeResolved = "dispute-resolved"
+}
+
 public struct ItemHistoryEntry: Codable, Sendable, Equatable {
     public var seq: UInt64
     public var at: Timestamp
-    /// `uploaded`, `re-uploaded`, `withdrawn`, `certified`, `returned`, `selected`, `deselected`,
-    /// `receipt-confirmed`, `receipt-disputed`, `dispute-resolved`.
-    public var action: String
+    public var action: ItemAction
     public var actor: String
     public var onBehalfOf: String?
     public var detail: String?
@@ -82,9 +86,8 @@ public struct StudentState: Codable, Sendable, Equatable {
     public var attendance: [Recorded<AttendanceRecorded>] = []
     public var services: [Recorded<ServiceRecorded>] = []
     public var autobiography: Recorded<AutobiographyRecorded>?
-    public var items: [String: Item] = [:]
-    /// Item IDs in upload order.
-    public var itemOrder: [String] = []
+    /// The items in upload order, by ID.
+    public var items = ItemTable()
     /// Course-outcome uploads that count against the quota (not withdrawn), per term.
     public var courseOutcomeUploads: [Term: Int] = [:]
     /// Performance uploads that count (not withdrawn), per academic year.
@@ -146,13 +149,13 @@ public struct StudentState: Codable, Sendable, Equatable {
         }
     }
 
-    public var orderedItems: [Item] { itemOrder.compactMap { items[$0] } }
+    public var orderedItems: [Item] { items.values }
 
     private func rec<T>(_ e: Event, _ d: T) -> Recorded<T> {
         Recorded(seq: e.seq, at: e.recordedAt, by: e.actor, onBehalfOf: e.onBehalfOf, data: d)
     }
 
-    private static func entry(_ e: Event, _ action: String, _ detail: String? = nil) -> ItemHistoryEntry {
+    private static func entry(_ e: Event, _ action: ItemAction, _ detail: String? = nil) -> ItemHistoryEntry {
         ItemHistoryEntry(seq: e.seq, at: e.recordedAt, action: action, actor: e.actor, onBehalfOf: e.onBehalfOf, detail: detail)
     }
 
@@ -187,7 +190,7 @@ public struct StudentState: Codable, Sendable, Equatable {
         func mark<T>(_ list: inout [Recorded<T>]) { for i in list.indices where list[i].importedFrom == nil { list[i].importedFrom = school } }
         mark(&grades); mark(&cadres); mark(&counseling); mark(&coursePlans); mark(&electives); mark(&attendance); mark(&services)
         if autobiography?.importedFrom == nil { autobiography?.importedFrom = school }
-        for id in items.keys where items[id]?.importedFrom == nil { items[id]?.importedFrom = school }
+        items.updateEach { item in if item.importedFrom == nil { item.importedFrom = school } }
     }
 
     /// Applies one event of this student's stream.
@@ -237,21 +240,19 @@ public struct StudentState: Codable, Sendable, Equatable {
                 // Re-upload of a returned outcome: same slot, new content.
                 old.courseId = d.courseId; old.title = d.title; old.description = d.description; old.files = d.files
                 old.status = .uploaded; old.returnReason = nil
-                old.history.append(StudentState.entry(e, "re-uploaded"))
+                old.history.append(StudentState.entry(e, .reUploaded))
             }
             guard reUploaded == nil else { return }
-            items[itemId] = Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
+            items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
                                  title: d.title, description: d.description, files: d.files, status: .uploaded,
-                                 uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, "uploaded")])
-            itemOrder.append(itemId)
+                                 uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, .uploaded)]))
             courseOutcomeUploads[d.term, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "C")), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
         case .performanceUploaded(let d):
-            guard let itemId = d.itemId, items.index(forKey: itemId) == nil else { return }
-            items[itemId] = Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, title: d.title,
+            guard let itemId = d.itemId, !items.contains(itemId) else { return }
+            items.add(Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, title: d.title,
                                  description: d.description, files: d.files, startedOn: d.startedOn, endedOn: d.endedOn,
-                                 status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, "uploaded")])
-            itemOrder.append(itemId)
+                                 status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, .uploaded)]))
             performanceUploads[d.year, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "P")), n >= nextPerformance { nextPerformance = n + 1 }
         case .courseOutcomeWithdrawn(let d), .performanceWithdrawn(let d):
@@ -260,7 +261,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 item.status = .withdrawn
                 let wasSelected = item.selected
                 item.selected = false
-                item.history.append(StudentState.entry(e, "withdrawn", d.reason))
+                item.history.append(StudentState.entry(e, .withdrawn, d.reason))
                 return (item.kind, item.term, item.year, wasSelected)
             }) ?? nil else { return }
             if kind == .courseOutcome, let t = term { courseOutcomeUploads[t, default: 0] -= 1 } else { performanceUploads[year, default: 0] -= 1 }
@@ -275,13 +276,13 @@ public struct StudentState: Codable, Sendable, Equatable {
                 case (nil, let c?): c.isEmpty ? nil : c
                 case (let r?, let c?): r + ": " + c
                 }
-                item.history.append(StudentState.entry(e, d.decision.rawValue, detail))
+                item.history.append(StudentState.entry(e, d.decision == .certified ? .certified : .returned, detail))
             }
         case .itemSelected(let d):
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
                 guard !item.selected else { return nil }
                 item.selected = true
-                item.history.append(StudentState.entry(e, "selected"))
+                item.history.append(StudentState.entry(e, .selected))
                 return (item.kind, item.year)
             }) ?? nil else { return }
             countSelection(kind, year, 1)
@@ -289,19 +290,19 @@ public struct StudentState: Codable, Sendable, Equatable {
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
                 guard item.selected else { return nil }
                 item.selected = false
-                item.history.append(StudentState.entry(e, "deselected"))
+                item.history.append(StudentState.entry(e, .deselected))
                 return (item.kind, item.year)
             }) ?? nil else { return }
             countSelection(kind, year, -1)
         case .receiptConfirmed(let d):
             receipts[d.batchId] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
-            addToBatchItems(d.batchId, StudentState.entry(e, "receipt-confirmed", d.batchId))
+            addToBatchItems(d.batchId, StudentState.entry(e, .receiptConfirmed, d.batchId))
         case .receiptDisputed(let d):
             receipts[d.batchId] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            addToBatchItems(d.batchId, StudentState.entry(e, "receipt-disputed", d.reason))
+            addToBatchItems(d.batchId, StudentState.entry(e, .receiptDisputed, d.reason))
         case .receiptDisputeResolved(let d):
             receipts[d.batchId] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            addToBatchItems(d.batchId, StudentState.entry(e, "dispute-resolved", d.resolution))
+            addToBatchItems(d.batchId, StudentState.entry(e, .disputeResolved, d.resolution))
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
              .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:

@@ -2,15 +2,33 @@
 
 /// Academic year N (ROC): 1 August of N+1911 to 31 July of N+1912.
 public struct AcademicYear: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
-    public var value: Int
+    /// Four bytes, not eight: years sit in every item, record and key of the replayed state.
+    private var stored: Int32
+    public var value: Int {
+        get { Int(stored) }
+        set { stored = Int32(newValue) }
+    }
 
-    public init(_ value: Int) { self.value = value }
+    public init(_ value: Int) { stored = Int32(value) }
+
+    enum CodingKeys: String, CodingKey { case value }
+    public init(from decoder: Decoder) throws {
+        let v = try decoder.container(keyedBy: CodingKeys.self).decode(Int.self, forKey: .value)
+        guard let year = Int32(exactly: v) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "academic year \(v) out of range"))
+        }
+        stored = year
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(value, forKey: .value)
+    }
 
     /// Parses `113`.
     public init?(_ text: String) {
         guard !text.isEmpty, text.count <= 3, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              let v = Int(text), v >= 1 else { return nil }
-        value = v
+              let v = Int32(text), v >= 1 else { return nil }
+        stored = v
     }
 
     /// The academic year whose span contains the timestamp (Taipei time).
@@ -30,12 +48,29 @@ public struct AcademicYear: Hashable, Comparable, Codable, Sendable, CustomStrin
 /// A semester: 1 (上學期) 1 Aug – 31 Jan, 2 (下學期) 1 Feb – 31 Jul. Written `113-1`.
 public struct Term: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     public var year: AcademicYear
-    public var semester: Int
+    private var storedSemester: UInt8
+    /// 1 or 2.
+    public var semester: Int { Int(storedSemester) }
 
     public init(year: AcademicYear, semester: Int) {
         precondition(semester == 1 || semester == 2, "semester must be 1 or 2")
         self.year = year
-        self.semester = semester
+        storedSemester = UInt8(semester)
+    }
+
+    enum CodingKeys: String, CodingKey { case year, semester }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let semester = try c.decode(Int.self, forKey: .semester)
+        guard semester == 1 || semester == 2 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "semester \(semester) is not 1 or 2"))
+        }
+        self.init(year: try c.decode(AcademicYear.self, forKey: .year), semester: semester)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(year, forKey: .year)
+        try c.encode(semester, forKey: .semester)
     }
 
     public init(_ year: Int, _ semester: Int) { self.init(year: AcademicYear(year), semester: semester) }

@@ -247,7 +247,7 @@ import Testing
         let st = w.students["S1130001"]!
         #expect(st.courseOutcomeUploads[Term(113, 1)] == 15)
         #expect(st.items["S1130001-C4"]!.status == .uploaded)
-        #expect(st.items["S1130001-C4"]!.history.map(\.action) == ["uploaded", "returned", "re-uploaded"])
+        #expect(st.items["S1130001-C4"]!.history.map(\.action.rawValue) == ["uploaded", "returned", "re-uploaded"])
         try w.certify("T001", "S1130001-C4")
     }
 

@@ -82,11 +82,11 @@ import Testing
         let c2 = p.item("S1130001-C2")!
         #expect(c2.item.courseId == "CHEM1" && c2.item.title == "化學實驗" && c2.item.status == .certified && c2.item.selected)
         #expect(c2.submittedIn == "113-course-outcomes-1" && c2.receipt == .confirmed)
-        #expect(c2.item.history.map(\.action) == ["uploaded", "returned", "re-uploaded", "certified", "selected", "receipt-confirmed"])
+        #expect(c2.item.history.map(\.action.rawValue) == ["uploaded", "returned", "re-uploaded", "certified", "selected", "receipt-confirmed"])
         #expect(c2.item.history.map(\.actor) == ["S1130001", "T001", "S1130001", "T002", "S1130001", "S1130001"])
         #expect(c2.item.files == [pdf()])
         let p1 = p.item("S1130001-P1")!
-        #expect(p1.receipt == .resolved && p1.item.history.map(\.action) == ["uploaded", "selected", "receipt-disputed", "dispute-resolved"])
+        #expect(p1.receipt == .resolved && p1.item.history.map(\.action.rawValue) == ["uploaded", "selected", "receipt-disputed", "dispute-resolved"])
 
         let q = QuotaCounters(student: w.students["S1130001"]!, shared: w.shared)
         #expect(q.term == Term(113, 1))

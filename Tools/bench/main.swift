@@ -4,6 +4,7 @@
 //   bench replay STORE [RUNS]        full replay of every event into all projections
 //   bench student STORE S [RUNS]     open + one student's portfolio now, and as of half-way
 //   bench record STORE SEQ           diagnostics: one raw record
+//   bench state-census STORE         where a full replay's memory goes (counts and estimated bytes)
 // Child processes of `compare`: replay-child, sqlite-insert, crash-writer.
 import Foundation
 import Licheng
@@ -103,6 +104,8 @@ do {
     case "crash-writer":
         guard args.count == 4 else { throw BenchError("crash-writer licheng|sqlite PATH") }
         try crashWriter(args[2], args[3])
+    case "state-census":
+        try stateCensus(args[2])
     case "replay":
         let runs = args.count > 3 ? Int(args[3])! : 3
         let engine = try Engine.open(at: args[2], mode: .read)

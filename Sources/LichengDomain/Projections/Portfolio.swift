@@ -112,7 +112,7 @@ public struct Portfolio: Sendable {
                 var k = JSONObject()
                 k["seq"] = .int(Int64(h.seq))
                 k["at"] = .string(Taipei.format(h.at))
-                k["action"] = .string(h.action)
+                k["action"] = .string(h.action.rawValue)
                 k["actor"] = .string(h.actor)
                 if let v = h.onBehalfOf { k["onBehalfOf"] = .string(v) }
                 if let v = h.detail { k["detail"] = .string(v) }

@@ -1,0 +1,81 @@
+// `bench state-census STORE`: where the memory of a full replay goes, estimated from what the
+// state holds (counts, capacities and the strides of its types), for docs/PERFORMANCE.md.
+import Foundation
+import Licheng
+import LichengDomain
+
+/// Bytes a Swift string of `s` keeps on the heap: none for a small (inline) string, else a
+/// storage object (32-byte header) rounded as malloc rounds.
+private func heapBytes(_ s: String) -> Int {
+    let n = s.utf8.count
+    return n <= 15 ? 0 : malloced(32 + n + 1)
+}
+private func heapBytes(_ s: String?) -> Int { s.map { heapBytes($0) } ?? 0 }
+/// glibc malloc: 8 bytes of header, chunks in multiples of 16, at least 32.
+private func malloced(_ n: Int) -> Int { max(32, (n + 8 + 15) / 16 * 16) }
+private func arrayBytes<T>(_ a: [T]) -> Int { a.capacity == 0 ? 0 : malloced(32 + a.capacity * MemoryLayout<T>.stride) }
+private func dictBytes<K, V>(_ d: [K: V]) -> Int {
+    d.capacity == 0 ? 0 : malloced(64 + d.capacity * 4 / 3 * (MemoryLayout<K>.stride + MemoryLayout<V>.stride) + d.capacity / 6)
+}
+
+func stateCensus(_ path: String) throws {
+    var school = SchoolState()
+    let engine = try Engine.open(at: path, mode: .read)
+    var events = 0
+    try engine.forEachEvent { e in school.apply(e); events += 1; return true }
+    var rows: [(String, Int, Int)] = []  // name, count, bytes
+    func add(_ name: String, _ count: Int, _ bytes: Int) { rows.append((name, count, bytes)) }
+
+    var itemsDict = 0, itemCount = 0, itemOrder = 0, history = 0, historyEntries = 0, historyStrings = 0
+    var texts = 0, files = 0, fileCount = 0, fileStrings = 0, records = 0, recordCount = 0, recordStrings = 0
+    var studentOther = 0
+    func recorded<T>(_ list: [Recorded<T>], _ strings: (T) -> Int) {
+        records += arrayBytes(list); recordCount += list.count
+        for r in list { recordStrings += heapBytes(r.by) + heapBytes(r.onBehalfOf) + heapBytes(r.importedFrom) + strings(r.data) }
+    }
+    for (_, st) in school.students {
+        itemsDict += arrayBytes(st.items.values) + (st.items.indexCapacity == 0 ? 0 : malloced(64 + st.items.indexCapacity * 4 / 3 * 20)); itemCount += st.items.count; 
+        for it in st.items {
+            history += arrayBytes(it.history); historyEntries += it.history.count
+            for h in it.history { historyStrings += heapBytes(h.actor) + heapBytes(h.onBehalfOf) + heapBytes(h.detail) }
+            texts += heapBytes(it.title) + heapBytes(it.description) + heapBytes(it.itemId) + heapBytes(it.courseId)
+            files += arrayBytes(it.files); fileCount += it.files.count
+            for f in it.files { fileStrings += heapBytes(f.name) + heapBytes(f.mediaType) + heapBytes(f.sha256) }
+        }
+        recorded(st.grades) { heapBytes($0.courseId) }
+        recorded(st.cadres) { _ in 0 }
+        recorded(st.counseling) { heapBytes($0.place) + heapBytes($0.content) + heapBytes($0.opinion) }
+        recorded(st.coursePlans) { _ in 0 }
+        recorded(st.electives) { _ in 0 }
+        recorded(st.attendance) { heapBytes($0.notes) }
+        recorded(st.services) { heapBytes($0.organization) + heapBytes($0.description) }
+        studentOther += dictBytes(st.receipts) + dictBytes(st.submissions) + dictBytes(st.requests) + dictBytes(st.courseOutcomeUploads)
+            + dictBytes(st.performanceUploads) + dictBytes(st.courseOutcomeSelections) + dictBytes(st.performanceSelections)
+        for (_, s) in st.submissions { studentOther += arrayBytes(s.items) }
+    }
+    add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
+    add("item histories (entry \(MemoryLayout<ItemHistoryEntry>.stride) B)", historyEntries, history)
+    add("strings of item histories", historyEntries, historyStrings)
+    add("item titles, descriptions, IDs", itemCount, texts)
+    add("item file lists (FileEntry \(MemoryLayout<FileEntry>.stride) B)", fileCount, files)
+    add("strings of file entries", fileCount, fileStrings)
+    add("student records (grades \(MemoryLayout<Recorded<GradeRecorded>>.stride) B, ...)", recordCount, records)
+    add("strings of student records", recordCount, recordStrings)
+    add("receipts, submissions, request IDs, counters", school.students.count, studentOther)
+    add("student table (StudentState \(MemoryLayout<StudentState>.stride) B)", school.students.count, dictBytes(school.students))
+    let sh = school.shared
+    var awaiting = dictBytes(sh.awaitingCertification)
+    for (_, a) in sh.awaitingCertification { awaiting += dictBytes(a) }
+    var batchLists = dictBytes(sh.batches)
+    for (_, b) in sh.batches { batchLists += arrayBytes(b.items) + arrayBytes(b.students) + dictBytes(b.studentReceipts) }
+    add("shared item index (ItemInfo \(MemoryLayout<ItemInfo>.stride) B)", sh.items.count, dictBytes(sh.items))
+    add("shared student index", sh.students.count, dictBytes(sh.students))
+    add("awaiting certification", sh.awaitingCertification.count, awaiting)
+    add("batches with item lists and receipts", sh.batches.count, batchLists)
+    add("frozen selections", sh.frozenSelections.count, malloced(sh.frozenSelections.capacity * 4 / 3 * 16))
+    let total = rows.reduce(0) { $0 + $1.2 }
+    print("state after \(events) events: \(school.students.count) students; estimated heap \(total >> 20) MiB, peak RSS \(Int(peakRSS()) >> 20) MiB")
+    for (name, count, bytes) in rows.sorted(by: { $0.2 > $1.2 }) {
+        print(String(format: "%7.1f MiB %5.1f%%  %10d  ", Double(bytes) / 1048576, 100 * Double(bytes) / Double(total), count) + name)
+    }
+}
