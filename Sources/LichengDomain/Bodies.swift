@@ -6,13 +6,94 @@ public struct FileEntry: FieldRecord, Codable {
     public var name = ""
     public var mediaType = ""
     public var size: Int64 = 0
-    public var sha256 = ""
+    /// The content's SHA-256, as held in memory (see `FileDigest`).
+    public var digest = FileDigest("")
+    /// The content's SHA-256 as 64 lowercase hex digits (the key of the file store).
+    public var sha256: String {
+        get { digest.text }
+        set { digest = FileDigest(newValue) }
+    }
     public init(name: String = "", mediaType: String = "", size: Int64 = 0, sha256: String = "") {
-        self.name = name; self.mediaType = mediaType; self.size = size; self.sha256 = sha256
+        self.name = name; self.mediaType = mediaType; self.size = size; self.digest = FileDigest(sha256)
     }
     mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
         try v.field("name", &name, .text(255)); try v.field("mediaType", &mediaType, .text(100))
-        try v.field("size", &size, .range(0...(1 << 40))); try v.field("sha256", &sha256, .digest)
+        try v.field("size", &size, .range(0...(1 << 40))); try v.field("sha256", &digest, .digest)
+    }
+
+    enum CodingKeys: String, CodingKey { case name, mediaType, size, sha256 }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), mediaType: try c.decode(String.self, forKey: .mediaType),
+                  size: try c.decode(Int64.self, forKey: .size), sha256: try c.decode(String.self, forKey: .sha256))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(mediaType, forKey: .mediaType)
+        try c.encode(size, forKey: .size); try c.encode(sha256, forKey: .sha256)
+    }
+}
+
+/// A file's SHA-256 as held in memory: 32 bytes when it is written the usual way (64 lowercase
+/// hex digits; a `String` of them is a 112-byte heap allocation for every file of a replayed
+/// state), the text itself otherwise, so that any stored text reads back unchanged.
+public enum FileDigest: Hashable, Sendable, FieldValue {
+    case bytes(UInt64, UInt64, UInt64, UInt64)
+    case text(String)
+
+    public init(_ text: String) {
+        var t = text
+        self = t.withUTF8 { FileDigest.parse(UnsafeRawBufferPointer($0)) } ?? .text(text)
+    }
+
+    /// The 32 bytes of 64 lowercase hex digits, or nil for any other text.
+    static func parse(_ hex: UnsafeRawBufferPointer) -> FileDigest? {
+        guard hex.count == 64 else { return nil }
+        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for word in 0..<4 {
+            var v: UInt64 = 0
+            for i in word * 16..<word * 16 + 16 {
+                let c = hex[i]
+                let nibble: UInt8
+                switch c {
+                case 48...57: nibble = c - 48
+                case 97...102: nibble = c - 87
+                default: return nil
+                }
+                v = v << 4 | UInt64(nibble)
+            }
+            switch word {
+            case 0: w.0 = v
+            case 1: w.1 = v
+            case 2: w.2 = v
+            default: w.3 = v
+            }
+        }
+        return .bytes(w.0, w.1, w.2, w.3)
+    }
+
+    /// The digest as written: 64 lowercase hex digits (or the text it was made from).
+    public var text: String {
+        switch self {
+        case .text(let t): return t
+        case .bytes(let a, let b, let c, let d):
+            let digits = Array("0123456789abcdef".utf8)
+            return String(unsafeUninitializedCapacity: 64) { out in
+                for (k, v) in [a, b, c, d].enumerated() {
+                    for i in 0..<16 { out[k * 16 + i] = digits[Int(v >> UInt64(60 - 4 * i) & 0xF)] }
+                }
+                return 64
+            }
+        }
+    }
+
+    public static func fromJSON(_ j: JSONValue, path: String, line: Int?, constraint: Constraint) throws(InputError) -> FileDigest {
+        FileDigest(try String.fromJSON(j, path: path, line: line, constraint: constraint))
+    }
+    public func toJSON() -> JSONValue? { .string(text) }
+    public func write(to w: inout ByteWriter) { w.string(text) }
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> FileDigest {
+        try r.stringBytes { raw in parse(raw) ?? String(exactUTF8: raw).map { .text($0) } }
     }
 }
 

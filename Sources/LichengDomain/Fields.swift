@@ -209,6 +209,14 @@ public struct ByteReader {
         guard n <= UInt64(max), n <= UInt64(remaining) else { throw fail("length \(n) exceeds the record") }
         return Int(n)
     }
+    /// Reads a length-prefixed string's bytes without making a `String` of them: `body` gets
+    /// them (not yet checked as UTF-8) and returns nil to refuse them.
+    public mutating func stringBytes<R>(_ body: (UnsafeRawBufferPointer) -> R?) throws(StoredDecodeError) -> R {
+        let n = try count()
+        guard let r = body(UnsafeRawBufferPointer(rebasing: base[offset..<offset + n])) else { throw fail("invalid UTF-8") }
+        offset += n
+        return r
+    }
     public mutating func string() throws(StoredDecodeError) -> String {
         let n = try count()
         guard let s = String(exactUTF8: UnsafeRawBufferPointer(rebasing: base[offset..<offset + n])) else { throw fail("invalid UTF-8") }

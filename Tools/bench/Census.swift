@@ -40,7 +40,7 @@ func stateCensus(_ path: String) throws {
             for h in it.history { historyStrings += heapBytes(h.actor) + heapBytes(h.onBehalfOf) + heapBytes(h.detail) }
             texts += heapBytes(it.title) + heapBytes(it.description) + heapBytes(it.itemId) + heapBytes(it.courseId)
             files += arrayBytes(it.files); fileCount += it.files.count
-            for f in it.files { fileStrings += heapBytes(f.name) + heapBytes(f.mediaType) + heapBytes(f.sha256) }
+            for f in it.files { fileStrings += heapBytes(f.name) + heapBytes(f.mediaType) + { if case .text(let t) = $0 { heapBytes(t) } else { 0 } }(f.digest) }
         }
         recorded(st.grades) { heapBytes($0.courseId) }
         recorded(st.cadres) { _ in 0 }

@@ -3,7 +3,7 @@ import Testing
 @testable import LichengDomain
 
 /// The compact forms of the replayed state behave like the plain ones they replaced.
-@Suite struct ItemTableTests {
+@Suite struct CompactStateTests {
     func item(_ id: String, _ title: String = "t") -> Item {
         Item(itemId: id, kind: .performance, year: AcademicYear(113), title: title, description: "", files: [],
              status: .uploaded, uploadSeq: 1, uploadedAt: 0)
@@ -51,5 +51,34 @@ import Testing
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Term.self, from: Data(bad.utf8)) }
         let huge = #"{"value":99999999999}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(AcademicYear.self, from: Data(huge.utf8)) }
+    }
+
+    @Test func fileDigestsKeepAnyTextAndHoldTheUsualFormInBytes() throws {
+        let hex = "00ff10a9" + String(repeating: "0123456789abcdef", count: 3) + "deadbeef"
+        let usual = FileEntry(name: "a.pdf", mediaType: "application/pdf", size: 3, sha256: hex)
+        guard case .bytes = usual.digest else { Issue.record("64 lowercase hex digits are held as bytes"); return }
+        #expect(usual.sha256 == hex)
+        // Anything else is kept as written (events appended through the library are not all checked).
+        for odd in ["", "abc", hex.uppercased(), String(hex.dropLast()) + "g", hex + "0", "數位" + String(hex.dropFirst(6))] {
+            let f = FileEntry(sha256: odd)
+            guard case .text(let t) = f.digest, t == odd, f.sha256 == odd else { Issue.record("\(odd) changed"); continue }
+        }
+        // The stored form and the JSON form are the text, both ways.
+        for f in [usual, FileEntry(name: "b", sha256: "ABC")] {
+            var w = ByteWriter()
+            f.write(to: &w)
+            let back = try w.bytes.withUnsafeBytes { raw in
+                var r = ByteReader(raw)
+                return try FileEntry.read(from: &r, version: 1)
+            }
+            #expect(back == f)
+            #expect(try JSONDecoder().decode(FileEntry.self, from: JSONEncoder().encode(f)) == f)
+        }
+        var w = ByteWriter()
+        w.string("x")
+        w.bytes[1] = 0xFF  // not UTF-8, not hex: refused
+        #expect(throws: StoredDecodeError.self) {
+            try w.bytes.withUnsafeBytes { raw in var r = ByteReader(raw); _ = try FileDigest.read(from: &r, version: 1) }
+        }
     }
 }
