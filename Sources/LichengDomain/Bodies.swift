@@ -36,18 +36,28 @@ public struct FileEntry: FieldRecord, Codable {
 
 /// A file's SHA-256 as held in memory: 32 bytes when it is written the usual way (64 lowercase
 /// hex digits; a `String` of them is a 112-byte heap allocation for every file of a replayed
-/// state), the text itself otherwise, so that any stored text reads back unchanged.
-public enum FileDigest: Hashable, Sendable, FieldValue {
-    case bytes(UInt64, UInt64, UInt64, UInt64)
-    case text(String)
+/// state), the text itself otherwise, so that any stored text reads back unchanged. Made only
+/// from its text, so two digests of the same text are always equal.
+public struct FileDigest: Hashable, Sendable, FieldValue {
+    private enum Storage: Hashable, Sendable {
+        case bytes(UInt64, UInt64, UInt64, UInt64)
+        case text(String)
+    }
+    private let storage: Storage
 
     public init(_ text: String) {
         var t = text
-        self = t.withUTF8 { FileDigest.parse(UnsafeRawBufferPointer($0)) } ?? .text(text)
+        storage = t.withUTF8 { FileDigest.parse(UnsafeRawBufferPointer($0)) } ?? .text(text)
+    }
+    private init(_ storage: Storage) { self.storage = storage }
+
+    /// Held as 32 bytes (the usual form); false when the text is kept as written.
+    public var isCompact: Bool {
+        if case .bytes = storage { return true } else { return false }
     }
 
     /// The 32 bytes of 64 lowercase hex digits, or nil for any other text.
-    static func parse(_ hex: UnsafeRawBufferPointer) -> FileDigest? {
+    private static func parse(_ hex: UnsafeRawBufferPointer) -> Storage? {
         guard hex.count == 64 else { return nil }
         var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         for word in 0..<4 {
@@ -72,16 +82,24 @@ public enum FileDigest: Hashable, Sendable, FieldValue {
         return .bytes(w.0, w.1, w.2, w.3)
     }
 
+    /// Writes the 64 hex digits of the four words into `out`.
+    private static func writeHex(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64, into out: UnsafeMutableBufferPointer<UInt8>) {
+        for k in 0..<4 {
+            let v = k == 0 ? a : k == 1 ? b : k == 2 ? c : d
+            for i in 0..<16 {
+                let n = UInt8(truncatingIfNeeded: v >> UInt64(60 - 4 * i)) & 0xF
+                out[k * 16 + i] = n < 10 ? 48 + n : 87 + n
+            }
+        }
+    }
+
     /// The digest as written: 64 lowercase hex digits (or the text it was made from).
     public var text: String {
-        switch self {
+        switch storage {
         case .text(let t): return t
         case .bytes(let a, let b, let c, let d):
-            let digits = Array("0123456789abcdef".utf8)
             return String(unsafeUninitializedCapacity: 64) { out in
-                for (k, v) in [a, b, c, d].enumerated() {
-                    for i in 0..<16 { out[k * 16 + i] = digits[Int(v >> UInt64(60 - 4 * i) & 0xF)] }
-                }
+                FileDigest.writeHex(a, b, c, d, into: out)
                 return 64
             }
         }
@@ -91,9 +109,21 @@ public enum FileDigest: Hashable, Sendable, FieldValue {
         FileDigest(try String.fromJSON(j, path: path, line: line, constraint: constraint))
     }
     public func toJSON() -> JSONValue? { .string(text) }
-    public func write(to w: inout ByteWriter) { w.string(text) }
+    /// The stored form is the text's (a length, then its UTF-8), written without making a `String`.
+    public func write(to w: inout ByteWriter) {
+        switch storage {
+        case .text(let t): w.string(t)
+        case .bytes(let a, let b, let c, let d):
+            w.varint(64)
+            let start = w.bytes.count
+            w.bytes.append(contentsOf: repeatElement(0, count: 64))
+            w.bytes.withUnsafeMutableBufferPointer { all in
+                FileDigest.writeHex(a, b, c, d, into: UnsafeMutableBufferPointer(rebasing: all[start..<start + 64]))
+            }
+        }
+    }
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> FileDigest {
-        try r.stringBytes { raw in parse(raw) ?? String(exactUTF8: raw).map { .text($0) } }
+        try r.stringBytes { raw in (parse(raw) ?? String(exactUTF8: raw).map { .text($0) }).map(FileDigest.init) }
     }
 }
 

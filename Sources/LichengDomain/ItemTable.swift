@@ -72,6 +72,13 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
 
     public static func == (a: ItemTable, b: ItemTable) -> Bool { a.values == b.values }
 
-    public init(from decoder: Decoder) throws { self.init(try [Item](from: decoder)) }
+    public init(from decoder: Decoder) throws {
+        for item in try [Item](from: decoder) {
+            guard !contains(item.itemId) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "item \(item.itemId) appears twice"))
+            }
+            add(item)
+        }
+    }
     public func encode(to encoder: Encoder) throws { try values.encode(to: encoder) }
 }

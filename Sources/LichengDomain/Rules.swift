@@ -523,7 +523,7 @@ private struct DecideContext {
             try requireWindow(.receiptConfirmation, year: batch.year)
         case .receiptDisputed(let d):
             let s = e.student!
-            let batch = try requireBatch(d.batchId)
+            _ = try requireBatch(d.batchId)
             guard student?.submissions[d.batchId]?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
             if isStudentActor { try requireSelf(s) } else { try requireRole(.examSection) }
             if student?.receipts[d.batchId]?.status == .disputed { throw reject(.state, "student \(s) already has an open dispute about batch \(d.batchId)") }

@@ -33,6 +33,15 @@ public enum ItemAction: String, Codable, Sendable {
     case receiptConfirmed = "receipt-confirmed", receiptDisputed = "receipt-disputed", disputeResolved = "dispute-resolved"
 }
 
+extension ItemAction {
+    init(_ decision: CertificationDecision) {
+        switch decision {
+        case .certified: self = .certified
+        case .returned: self = .returned
+        }
+    }
+}
+
 public struct ItemHistoryEntry: Codable, Sendable, Equatable {
     public var seq: UInt64
     public var at: Timestamp
@@ -276,7 +285,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 case (nil, let c?): c.isEmpty ? nil : c
                 case (let r?, let c?): r + ": " + c
                 }
-                item.history.append(StudentState.entry(e, d.decision == .certified ? .certified : .returned, detail))
+                item.history.append(StudentState.entry(e, ItemAction(d.decision), detail))
             }
         case .itemSelected(let d):
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in

@@ -61,11 +61,12 @@ public struct Term: Hashable, Comparable, Codable, Sendable, CustomStringConvert
     enum CodingKeys: String, CodingKey { case year, semester }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let year = try c.decode(AcademicYear.self, forKey: .year)
         let semester = try c.decode(Int.self, forKey: .semester)
         guard semester == 1 || semester == 2 else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "semester \(semester) is not 1 or 2"))
         }
-        self.init(year: try c.decode(AcademicYear.self, forKey: .year), semester: semester)
+        self.init(year: year, semester: semester)
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -294,7 +294,7 @@ func retentionSchool(_ dir: TemporaryDirectory, clock: TestClock) throws -> Engi
         try copyTree(dir.sub("store/snapshots"), backup + "/snapshots")
         #expect(!filesContaining(backup, Leaver.essay).isEmpty)
         clock.set("2028-02-01T09:00:00+08:00")
-        try engine.purge(student: Leaver.id, actor: "A001")
+        _ = try engine.purge(student: Leaver.id, actor: "A001")
         try engine.submit([event(#"{"type":"student.record-updated","actor":"A001","student":"S112002","data":{"class":"103"}}"#)])
         let copy = try Log.open(at: backup)
         let r = try engine.log.applyRedactions(to: copy, filesOf: backup + "/files", liveFiles: dir.sub("store/files"))

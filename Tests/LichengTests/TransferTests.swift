@@ -75,7 +75,7 @@ struct TwoSchools {
     @Test func purgingATransferredStudentRemovesTheBundleAndImportedFiles() throws {
         let s = try TwoSchools(); defer { s.close() }
         let export = try s.export()
-        try s.b.importTransfer(export.bytes, actor: "A001")
+        _ = try s.b.importTransfer(export.bytes, actor: "A001")
         #expect(!filesContaining(s.storeB, Leaver.essay).isEmpty)
         s.clock.set("2025-06-30T10:00:00+08:00")
         try s.b.submit([event(#"{"type":"student.departed","actor":"A001","student":"\#(Leaver.id)","data":{"reason":"graduated","effectiveOn":"2025-06-30"}}"#)])

@@ -26,7 +26,7 @@ func stateCensus(_ path: String) throws {
     var rows: [(String, Int, Int)] = []  // name, count, bytes
     func add(_ name: String, _ count: Int, _ bytes: Int) { rows.append((name, count, bytes)) }
 
-    var itemsDict = 0, itemCount = 0, itemOrder = 0, history = 0, historyEntries = 0, historyStrings = 0
+    var itemsDict = 0, itemCount = 0, history = 0, historyEntries = 0, historyStrings = 0
     var texts = 0, files = 0, fileCount = 0, fileStrings = 0, records = 0, recordCount = 0, recordStrings = 0
     var studentOther = 0
     func recorded<T>(_ list: [Recorded<T>], _ strings: (T) -> Int) {
@@ -40,7 +40,7 @@ func stateCensus(_ path: String) throws {
             for h in it.history { historyStrings += heapBytes(h.actor) + heapBytes(h.onBehalfOf) + heapBytes(h.detail) }
             texts += heapBytes(it.title) + heapBytes(it.description) + heapBytes(it.itemId) + heapBytes(it.courseId)
             files += arrayBytes(it.files); fileCount += it.files.count
-            for f in it.files { fileStrings += heapBytes(f.name) + heapBytes(f.mediaType) + { if case .text(let t) = $0 { heapBytes(t) } else { 0 } }(f.digest) }
+            for f in it.files { fileStrings += heapBytes(f.name) + heapBytes(f.mediaType) + (f.digest.isCompact ? 0 : heapBytes(f.sha256)) }
         }
         recorded(st.grades) { heapBytes($0.courseId) }
         recorded(st.cadres) { _ in 0 }

@@ -50,7 +50,7 @@ func parseCompare(_ args: [String]) throws -> CompareConfig {
 let args = CommandLine.arguments
 guard args.count >= 3 else {
     print("usage: bench compare --source STORE [--facts FILE] [--work DIR] [--runs N] [--replay-runs N] [--title T] [--out FILE]\n"
-        + "       bench replay STORE [RUNS] | bench student STORE S [RUNS] | bench record STORE SEQ")
+        + "       bench replay STORE [RUNS] | bench student STORE S [RUNS] | bench record STORE SEQ | bench state-census STORE")
     exit(2)
 }
 do {
