@@ -5,10 +5,60 @@ public struct Recorded<T: Codable & Sendable & Equatable>: Codable, Sendable, Eq
     public var seq: UInt64
     public var at: Timestamp
     public var by: String
-    public var onBehalfOf: String?
+    /// `onBehalfOf` and `importedFrom`, nearly always nil, out of line.
+    private var rare: RareStrings
     public var data: T
+    public var onBehalfOf: String? {
+        get { rare.first }
+        set { rare.first = newValue }
+    }
     /// The school code this record was imported from (a transfer), nil when recorded here.
-    public var importedFrom: String? = nil
+    public var importedFrom: String? {
+        get { rare.second }
+        set { rare.second = newValue }
+    }
+
+    public init(seq: UInt64, at: Timestamp, by: String, onBehalfOf: String?, data: T, importedFrom: String? = nil) {
+        self.seq = seq; self.at = at; self.by = by; self.data = data
+        rare = RareStrings(onBehalfOf, importedFrom)
+    }
+
+    enum CodingKeys: String, CodingKey { case seq, at, by, onBehalfOf, data, importedFrom }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(seq: try c.decode(UInt64.self, forKey: .seq), at: try c.decode(Timestamp.self, forKey: .at),
+                  by: try c.decode(String.self, forKey: .by), onBehalfOf: try c.decodeIfPresent(String.self, forKey: .onBehalfOf),
+                  data: try c.decode(T.self, forKey: .data), importedFrom: try c.decodeIfPresent(String.self, forKey: .importedFrom))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq); try c.encode(at, forKey: .at); try c.encode(by, forKey: .by)
+        try c.encodeIfPresent(onBehalfOf, forKey: .onBehalfOf); try c.encode(data, forKey: .data)
+        try c.encodeIfPresent(importedFrom, forKey: .importedFrom)
+    }
+}
+
+/// Two optional strings that are nearly always both nil (a proxy's ID, an import's school
+/// code, a note), in 8 bytes instead of 32: a shared box is allocated only when one is set.
+struct RareStrings: Sendable, Equatable {
+    private final class Box: Sendable {
+        let first: String?, second: String?
+        init(_ first: String?, _ second: String?) { self.first = first; self.second = second }
+    }
+    private var box: Box?
+
+    init(_ first: String?, _ second: String?) {
+        box = first == nil && second == nil ? nil : Box(first, second)
+    }
+    var first: String? {
+        get { box?.first }
+        set { self = RareStrings(newValue, second) }
+    }
+    var second: String? {
+        get { box?.second }
+        set { self = RareStrings(first, newValue) }
+    }
+    static func == (a: RareStrings, b: RareStrings) -> Bool { a.first == b.first && a.second == b.second }
 }
 
 public struct Registry: Codable, Sendable, Equatable {
@@ -45,10 +95,37 @@ extension ItemAction {
 public struct ItemHistoryEntry: Codable, Sendable, Equatable {
     public var seq: UInt64
     public var at: Timestamp
-    public var action: ItemAction
     public var actor: String
-    public var onBehalfOf: String?
-    public var detail: String?
+    /// `onBehalfOf` and `detail`, mostly nil, out of line (48 bytes an entry instead of 72).
+    private var rare: RareStrings
+    public var action: ItemAction
+    public var onBehalfOf: String? {
+        get { rare.first }
+        set { rare.first = newValue }
+    }
+    public var detail: String? {
+        get { rare.second }
+        set { rare.second = newValue }
+    }
+
+    public init(seq: UInt64, at: Timestamp, action: ItemAction, actor: String, onBehalfOf: String?, detail: String?) {
+        self.seq = seq; self.at = at; self.action = action; self.actor = actor
+        rare = RareStrings(onBehalfOf, detail)
+    }
+
+    enum CodingKeys: String, CodingKey { case seq, at, action, actor, onBehalfOf, detail }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(seq: try c.decode(UInt64.self, forKey: .seq), at: try c.decode(Timestamp.self, forKey: .at),
+                  action: try c.decode(ItemAction.self, forKey: .action), actor: try c.decode(String.self, forKey: .actor),
+                  onBehalfOf: try c.decodeIfPresent(String.self, forKey: .onBehalfOf), detail: try c.decodeIfPresent(String.self, forKey: .detail))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq); try c.encode(at, forKey: .at); try c.encode(action, forKey: .action)
+        try c.encode(actor, forKey: .actor); try c.encodeIfPresent(onBehalfOf, forKey: .onBehalfOf)
+        try c.encodeIfPresent(detail, forKey: .detail)
+    }
 }
 
 /// A portfolio item: a course outcome (課程學習成果) or a diverse performance (多元表現).

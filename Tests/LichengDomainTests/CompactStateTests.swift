@@ -92,4 +92,31 @@ import Testing
             try w.bytes.withUnsafeBytes { raw in var r = ByteReader(raw); _ = try FileDigest.read(from: &r, version: 1) }
         }
     }
+
+    @Test func rarelySetProvenanceKeepsItsValuesAndForms() throws {
+        var h = ItemHistoryEntry(seq: 7, at: 9, action: .certified, actor: "T1", onBehalfOf: nil, detail: nil)
+        #expect(MemoryLayout<ItemHistoryEntry>.size <= 48 && h.onBehalfOf == nil && h.detail == nil)
+        h.detail = "missing-file"
+        #expect(h.detail == "missing-file" && h.onBehalfOf == nil)
+        h.onBehalfOf = "T2"
+        #expect(h.onBehalfOf == "T2" && h.detail == "missing-file")
+        // Equal values are equal however they were built.
+        #expect(h == ItemHistoryEntry(seq: 7, at: 9, action: .certified, actor: "T1", onBehalfOf: "T2", detail: "missing-file"))
+        h.onBehalfOf = nil
+        h.detail = nil
+        #expect(h == ItemHistoryEntry(seq: 7, at: 9, action: .certified, actor: "T1", onBehalfOf: nil, detail: nil))
+
+        var r = Recorded(seq: 1, at: 2, by: "T1", onBehalfOf: nil, data: GradeRecorded(courseId: "M", term: Term(113, 1), score: 90, credits: 2))
+        r.importedFrom = "170301"
+        #expect(r.importedFrom == "170301" && r.onBehalfOf == nil && r.data.score == 90)
+        // The JSON forms of the stored fields they replaced: nil fields absent, set ones by name.
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = .sortedKeys
+        let hj = String(decoding: try sorted.encode(h), as: UTF8.self)
+        #expect(hj == #"{"action":"certified","actor":"T1","at":9,"seq":7}"#)
+        let rj = String(decoding: try sorted.encode(r), as: UTF8.self)
+        #expect(rj.hasPrefix(#"{"at":2,"by":"T1","data":{"#) && rj.hasSuffix(#""importedFrom":"170301","seq":1}"#) && !rj.contains("onBehalfOf"))
+        #expect(try JSONDecoder().decode(Recorded<GradeRecorded>.self, from: Data(rj.utf8)) == r)
+        #expect(try JSONDecoder().decode(ItemHistoryEntry.self, from: Data(hj.utf8)) == h)
+    }
 }
