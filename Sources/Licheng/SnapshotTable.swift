@@ -13,7 +13,9 @@ import LichengLog
 
 /// A `FrozenMap` over a table's bytes in a buffer it keeps alive (a mapped tables file, or
 /// a copy). Offsets are checked at every read, so damaged bytes give nil, never a trap.
-struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap, @unchecked Sendable {
+/// `Value` is constrained only in the conformances (see `Recorded`): building the type's
+/// metadata then costs the runtime no conformance scans.
+struct SnapshotTable<Value: Sendable>: @unchecked Sendable {
     let storage: ByteBuffer
     /// The table's bytes are `storage.raw[start..<end]`.
     let start: Int
@@ -66,6 +68,9 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap, @uncheck
         span(i, table: keyOffsets, area: keyArea, end: valueArea).map { storage.raw[$0] }
     }
 
+}
+
+extension SnapshotTable: FrozenMap where Value: Codable & Equatable {
     private func decodedValue(_ i: Int) -> Value? {
         guard let r = span(i, table: valueOffsets, area: valueArea, end: end) else { return nil }
         return try? BinaryCoder.decode(Value.self, from: storage.array(r))
@@ -105,7 +110,7 @@ struct SnapshotTable<Value: Codable & Sendable & Equatable>: FrozenMap, @uncheck
     }
 }
 
-extension LazyMap {
+extension LazyMap where Value: Codable & Equatable {
     /// The table form of this map (unchanged since it was read from a table: the same bytes).
     var tableBytes: [UInt8] {
         if changes.isEmpty, let table = base as? SnapshotTable<Value> { return table.bytes }
@@ -115,7 +120,7 @@ extension LazyMap {
     }
 }
 
-extension LazyMap: BinaryScalar {
+extension LazyMap: BinaryScalar where Value: Codable & Equatable {
     func write(into out: inout [UInt8]) { out += tableBytes }
 
     init(binary bytes: ArraySlice<UInt8>) throws {

@@ -13,7 +13,11 @@ public protocol FrozenMap<Value>: Sendable {
 /// A `[String: Value]` with dictionary-like access. Entries come from an optional frozen
 /// `base` (nothing is decoded until looked up) and the `changes` made since; iterating
 /// (`values`, `keys`, `dictionary`) decodes the whole base.
-public struct LazyMap<Value: Codable & Sendable & Equatable>: Sendable, Equatable, Codable, ExpressibleByDictionaryLiteral {
+///
+/// `Value` is constrained only in the conformances: the runtime builds `LazyMap<CourseInfo>`
+/// without looking up `CourseInfo`'s conformances (each a scan of every conformance record in
+/// the binary, paid by every CLI command that opens a snapshot).
+public struct LazyMap<Value: Sendable>: Sendable, ExpressibleByDictionaryLiteral {
     public private(set) var base: (any FrozenMap<Value>)?
     /// Entries set (non-nil) or removed (nil) since `base`.
     public private(set) var changes: [String: Value?] = [:]
@@ -46,11 +50,16 @@ public struct LazyMap<Value: Codable & Sendable & Equatable>: Sendable, Equatabl
     public var count: Int { dictionary.count }
     public var isEmpty: Bool { base == nil ? !changes.values.contains { $0 != nil } : dictionary.isEmpty }
 
+}
+
+extension LazyMap: Equatable where Value: Equatable {
     public static func == (a: LazyMap, b: LazyMap) -> Bool {
         if a.base == nil && b.base == nil { return a.changes.compactMapValues { $0 } == b.changes.compactMapValues { $0 } }
         return a.dictionary == b.dictionary
     }
+}
 
+extension LazyMap: Codable where Value: Codable {
     public init(from decoder: Decoder) throws {
         self.init(try [String: Value](from: decoder))
     }
