@@ -119,4 +119,31 @@ import Testing
         #expect(try JSONDecoder().decode(Recorded<GradeRecorded>.self, from: Data(rj.utf8)) == r)
         #expect(try JSONDecoder().decode(ItemHistoryEntry.self, from: Data(hj.utf8)) == h)
     }
+
+    @Test func importedRecordsKeepTheirProxyAndGainTheirSchool() {
+        // Another school's history of a student: a grade recorded by a proxy, an autobiography,
+        // a withdrawn upload (the history entry's detail); then this school's own grade.
+        let other: [Event] = [
+            Event(seq: 5, recordedAt: 10, actor: "X9", onBehalfOf: "X1", student: "S1",
+                  body: .gradeRecorded(GradeRecorded(courseId: "M", term: Term(113, 1), score: 88, credits: 2))),
+            Event(seq: 6, recordedAt: 11, actor: "S1", student: "S1", body: .autobiographyRecorded(AutobiographyRecorded())),
+            Event(seq: 7, recordedAt: 12, actor: "S1", student: "S1",
+                  body: .performanceUploaded(PerformanceUploaded(itemId: "S1-P1", year: AcademicYear(113), title: "t", files: [pdf()]))),
+            Event(seq: 8, recordedAt: 13, actor: "S1", student: "S1", body: .performanceWithdrawn(ItemWithdrawn(itemId: "S1-P1", reason: "錯誤檔案"))),
+        ]
+        var st = StudentState(id: "S1")
+        st.applyImported(other, from: "170301")
+        st.apply(Event(seq: 20, recordedAt: 30, actor: "T1", student: "S1",
+                       body: .gradeRecorded(GradeRecorded(courseId: "E", term: Term(113, 2), score: 70, credits: 2))))
+        #expect(st.grades.count == 2)
+        #expect(st.grades[0].importedFrom == "170301" && st.grades[0].onBehalfOf == "X1" && st.grades[0].by == "X9")
+        #expect(st.grades[1].importedFrom == nil && st.grades[1].onBehalfOf == nil)
+        #expect(st.autobiography?.importedFrom == "170301" && st.autobiography?.onBehalfOf == nil)
+        let item = st.items["S1-P1"]
+        #expect(item?.importedFrom == "170301" && item?.history.map(\.detail) == [nil, "錯誤檔案"])
+        // The portfolio shows both provenance fields of the imported, proxied grade.
+        let grades = Portfolio(student: st, shared: SharedState()).jsonObject()["grades"]
+        guard case .array(let list)? = grades, let first = list.first else { Issue.record("no grades in \(String(describing: grades))"); return }
+        #expect(first["importedFrom"] == .string("170301") && first["onBehalfOf"] == .string("X1"))
+    }
 }

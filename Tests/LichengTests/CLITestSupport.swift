@@ -50,7 +50,7 @@ struct CLI {
 
     func write(_ name: String, _ text: String) -> String {
         let path = dir.sub(name)
-        precondition(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "could not write \(path)")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "could not write \(path)")
         return path
     }
 

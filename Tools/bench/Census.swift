@@ -31,13 +31,23 @@ func stateCensus(_ path: String) throws {
     var studentOther = 0
     func recorded<T>(_ list: [Recorded<T>], _ strings: (T) -> Int) {
         records += arrayBytes(list); recordCount += list.count
-        for r in list { recordStrings += heapBytes(r.by) + heapBytes(r.onBehalfOf) + heapBytes(r.importedFrom) + strings(r.data) }
+        for r in list {
+            recordStrings += heapBytes(r.by) + heapBytes(r.onBehalfOf) + heapBytes(r.importedFrom) + strings(r.data)
+            if r.onBehalfOf != nil || r.importedFrom != nil { recordStrings += rareBox }
+        }
     }
+    /// A `RareStrings` box: an object header and two optional strings.
+    let rareBox = malloced(16 + 2 * MemoryLayout<String?>.stride)
     for (_, st) in school.students {
+        var boxedSeqs = Set<UInt64>()
         itemsDict += arrayBytes(st.items.values) + (st.items.indexCapacity == 0 ? 0 : malloced(64 + st.items.indexCapacity * 4 / 3 * 20)); itemCount += st.items.count; 
         for it in st.items {
             history += arrayBytes(it.history); historyEntries += it.history.count
-            for h in it.history { historyStrings += heapBytes(h.actor) + heapBytes(h.onBehalfOf) + heapBytes(h.detail) }
+            for h in it.history {
+                historyStrings += heapBytes(h.actor) + heapBytes(h.onBehalfOf) + heapBytes(h.detail)
+                // One box per event: a receipt's entry is shared by the items of its batch.
+                if h.onBehalfOf != nil || h.detail != nil, boxedSeqs.insert(h.seq).inserted { historyStrings += rareBox }
+            }
             texts += heapBytes(it.title) + heapBytes(it.description) + heapBytes(it.itemId) + heapBytes(it.courseId)
             files += arrayBytes(it.files); fileCount += it.files.count
             for f in it.files { fileStrings += heapBytes(f.name) + heapBytes(f.mediaType) + (f.digest.isCompact ? 0 : heapBytes(f.sha256)) }
@@ -55,12 +65,12 @@ func stateCensus(_ path: String) throws {
     }
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
     add("item histories (entry \(MemoryLayout<ItemHistoryEntry>.stride) B)", historyEntries, history)
-    add("strings of item histories", historyEntries, historyStrings)
+    add("strings and boxes of item histories", historyEntries, historyStrings)
     add("item titles, descriptions, IDs", itemCount, texts)
     add("item file lists (FileEntry \(MemoryLayout<FileEntry>.stride) B)", fileCount, files)
     add("strings of file entries", fileCount, fileStrings)
     add("student records (grades \(MemoryLayout<Recorded<GradeRecorded>>.stride) B, ...)", recordCount, records)
-    add("strings of student records", recordCount, recordStrings)
+    add("strings and boxes of student records", recordCount, recordStrings)
     add("receipts, submissions, request IDs, counters", school.students.count, studentOther)
     add("student table (StudentState \(MemoryLayout<StudentState>.stride) B)", school.students.count, dictBytes(school.students))
     let sh = school.shared
