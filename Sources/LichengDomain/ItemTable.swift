@@ -12,8 +12,9 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
 
     public init() {}
 
+    /// The items in this order (a later item replaces an earlier one of the same ID).
     public init(_ items: [Item]) {
-        for item in items { self[item.itemId] = item }
+        for item in items { add(item) }
     }
 
     public var startIndex: Int { values.startIndex }
