@@ -14,8 +14,13 @@ private func heapBytes(_ s: String?) -> Int { s.map { heapBytes($0) } ?? 0 }
 /// glibc malloc: 8 bytes of header, chunks in multiples of 16, at least 32.
 private func malloced(_ n: Int) -> Int { max(32, (n + 8 + 15) / 16 * 16) }
 private func arrayBytes<T>(_ a: [T]) -> Int { a.capacity == 0 ? 0 : malloced(32 + a.capacity * MemoryLayout<T>.stride) }
+/// A Swift hash table (dictionary or set) with room for `capacity` entries of `entryStride` bytes:
+/// a header, buckets at most three-quarters full, and a bit per bucket.
+private func hashTableBytes(capacity: Int, entryStride: Int) -> Int {
+    capacity == 0 ? 0 : malloced(64 + capacity * 4 / 3 * entryStride + capacity / 6)
+}
 private func dictBytes<K, V>(_ d: [K: V]) -> Int {
-    d.capacity == 0 ? 0 : malloced(64 + d.capacity * 4 / 3 * (MemoryLayout<K>.stride + MemoryLayout<V>.stride) + d.capacity / 6)
+    hashTableBytes(capacity: d.capacity, entryStride: MemoryLayout<K>.stride + MemoryLayout<V>.stride)
 }
 
 func stateCensus(_ path: String) throws {
@@ -40,7 +45,7 @@ func stateCensus(_ path: String) throws {
     let rareBox = malloced(16 + 2 * MemoryLayout<String?>.stride)
     for (_, st) in school.students {
         var boxedSeqs = Set<UInt64>()
-        itemsDict += arrayBytes(st.items.values) + (st.items.indexCapacity == 0 ? 0 : malloced(64 + st.items.indexCapacity * 4 / 3 * 20)); itemCount += st.items.count; 
+        itemsDict += arrayBytes(st.items.values) + hashTableBytes(capacity: st.items.indexCapacity, entryStride: MemoryLayout<String>.stride + MemoryLayout<Int32>.stride); itemCount += st.items.count; 
         for it in st.items {
             history += arrayBytes(it.history); historyEntries += it.history.count
             for h in it.history {
@@ -82,7 +87,7 @@ func stateCensus(_ path: String) throws {
     add("shared student index", sh.students.count, dictBytes(sh.students))
     add("awaiting certification", sh.awaitingCertification.count, awaiting)
     add("batches with item lists and receipts", sh.batches.count, batchLists)
-    add("frozen selections", sh.frozenSelections.count, malloced(sh.frozenSelections.capacity * 4 / 3 * 16))
+    add("frozen selections", sh.frozenSelections.count, hashTableBytes(capacity: sh.frozenSelections.capacity, entryStride: MemoryLayout<String>.stride))
     let total = rows.reduce(0) { $0 + $1.2 }
     print("state after \(events) events: \(school.students.count) students; estimated heap \(total >> 20) MiB, peak RSS \(Int(peakRSS()) >> 20) MiB")
     for (name, count, bytes) in rows.sorted(by: { $0.2 > $1.2 }) {
