@@ -72,6 +72,8 @@ public final class Engine: @unchecked Sendable {
     let studentCacheLimit: Int
     /// The snapshot `loadSnapshot` decoded last, per detail (see there).
     private var snapshotCache: [SharedState.Detail: Snapshot] = [:]
+    /// Why a damaged tables file's state could not be replayed (see `tablesRepairFailure`).
+    private var repairFailure: EngineError?
     private let snapshotCacheLock = NSLock()
 
     public struct Options: Sendable {
@@ -194,7 +196,9 @@ public final class Engine: @unchecked Sendable {
             let decided: Event
             do { decided = try decide(event, now: now, shared: school ?? core, student: student, lookup: lookup) } catch {
                 undo()
-                throw lookupError ?? .rejected(error, index: proposed.count > 1 ? index : nil)
+                // A rule that found nothing in damaged tables that could not be rebuilt would
+                // name the wrong cause.
+                throw tablesRepairFailure() ?? lookupError ?? .rejected(error, index: proposed.count > 1 ? index : nil)
             }
             school = nil
             if let lookupError { undo(); throw lookupError }
@@ -216,6 +220,7 @@ public final class Engine: @unchecked Sendable {
             results.append(decided)
         }
         guard !accepted.isEmpty else { return results }
+        if let failure = tablesRepairFailure() { undo(); throw failure }
         var records: [RecordInput] = []
         records.reserveCapacity(accepted.count)
         for e in accepted {
@@ -461,7 +466,7 @@ public final class Engine: @unchecked Sendable {
     /// The snapshot's large tables (staff, courses, courses per teacher, request IDs) live
     /// beside it in `<name>.tables`, stored as is and read in place (FORMAT.md §12).
     static let tablesKind: UInt32 = 3
-    static let tablesVersion: UInt32 = 1
+    static let tablesVersion: UInt32 = 2
 
     struct Snapshot: Codable {
         var storeID: String
@@ -507,9 +512,10 @@ public final class Engine: @unchecked Sendable {
 
     /// The byte ranges of the `count` tables in a tables file's body, when it was made for
     /// `digest` and `seq`.
-    static func tableRanges(_ buffer: ByteBuffer, body: Range<Int>, digest: String, seq: UInt64, count: Int) -> [Range<Int>]? {
+    static func tableRanges(_ buffer: ByteBuffer, body: Range<Int>, checks: ChunkChecks, digest: String, seq: UInt64, count: Int) -> [Range<Int>]? {
         let header = 64 + 8 + 4 + 8 * (count + 1)
-        guard body.count >= header, buffer.array(body.lowerBound..<(body.lowerBound + 64)) == Array(digest.utf8) else { return nil }
+        guard body.count >= header, checks.check(body.lowerBound, count: header),
+              buffer.array(body.lowerBound..<(body.lowerBound + 64)) == Array(digest.utf8) else { return nil }
         func u64(_ at: Int) -> UInt64 { buffer.raw.le(UInt64.self, at: body.lowerBound + at)! }
         guard u64(64) == seq, buffer.raw.le(UInt32.self, at: body.lowerBound + 72) == UInt32(count) else { return nil }
         let area = body.lowerBound + header
@@ -539,9 +545,9 @@ public final class Engine: @unchecked Sendable {
                                         requests.tableBytes], digest: digest.hex, seq: state.lastSeq)
         guard let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
                                                            shared: small, requests: LazyMap(),
-                                                           tablesChecksum: DerivedFile.storedChecksum(tables))),
-              (try? DerivedFile.write(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
-                                      version: Self.tablesVersion, compress: false)) != nil else { return }
+                                                           tablesChecksum: DerivedFile.chunkedChecksum(tables))),
+              (try? DerivedFile.writeChunked(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
+                                             version: Self.tablesVersion)) != nil else { return }
         try? DerivedFile.write(bytes, to: snapshotPath(state.detail, state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
         thinSnapshots(state.detail, keeping: state.lastSeq)
     }
@@ -597,13 +603,18 @@ public final class Engine: @unchecked Sendable {
                   var snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate,
                   snapshot.shared.detail == detail, digest == snapshot.digestAtLastSeq,
-                  let (buffer, body) = DerivedFile.readMapped(tablesPath(detail, candidate), kind: Self.tablesKind, version: Self.tablesVersion),
+                  let (buffer, body, checks) = DerivedFile.readChunked(tablesPath(detail, candidate), kind: Self.tablesKind, version: Self.tablesVersion),
                   DerivedFile.recordedChecksum(buffer) == snapshot.tablesChecksum,
-                  let ranges = Self.tableRanges(buffer, body: body, digest: snapshot.digestAtLastSeq, seq: candidate, count: 4),
-                  let staff = try? SnapshotTable<StaffAccount>(storage: buffer, range: ranges[0]),
-                  let courses = try? SnapshotTable<CourseInfo>(storage: buffer, range: ranges[1]),
-                  let byTeacher = try? SnapshotTable<[String]>(storage: buffer, range: ranges[2]),
-                  let requests = try? SnapshotTable<UInt64>(storage: buffer, range: ranges[3]) else { continue }
+                  let ranges = Self.tableRanges(buffer, body: body, checks: checks, digest: snapshot.digestAtLastSeq, seq: candidate, count: 4) else { continue }
+            let repair = tablesRepair(detail, seq: candidate)
+            guard let staff = try? SnapshotTable<StaffAccount>(storage: buffer, range: ranges[0], checks: checks,
+                                                                repair: RepairedTable(repair) { $0.shared.staff.dictionary }),
+                  let courses = try? SnapshotTable<CourseInfo>(storage: buffer, range: ranges[1], checks: checks,
+                                                               repair: RepairedTable(repair) { $0.shared.courses.dictionary }),
+                  let byTeacher = try? SnapshotTable<[String]>(storage: buffer, range: ranges[2], checks: checks,
+                                                               repair: RepairedTable(repair) { $0.shared.coursesByTeacher.dictionary }),
+                  let requests = try? SnapshotTable<UInt64>(storage: buffer, range: ranges[3], checks: checks,
+                                                            repair: RepairedTable(repair) { $0.requests.dictionary }) else { continue }
             snapshot.shared.staff = LazyMap(base: staff)
             snapshot.shared.courses = LazyMap(base: courses)
             snapshot.shared.coursesByTeacher = LazyMap(base: byTeacher)
@@ -616,11 +627,40 @@ public final class Engine: @unchecked Sendable {
         return nil
     }
 
-    /// Rebuilds the shared state as of `seq` from the nearest snapshot and the
-    /// events after it; saves a snapshot when that replay was long.
-    /// `keepRequests` also collects the request IDs of school-wide events (for a writer).
-    func replayShared(_ detail: SharedState.Detail, through seq: UInt64, keepRequests: Bool) throws(EngineError) -> (SharedState, LazyMap<UInt64>) {
-        let snapshot = loadSnapshot(detail, atOrBefore: seq)
+    /// What the tables of the snapshot at `seq` answer once a chunk of their file is found
+    /// damaged: the same state replayed from an older snapshot (or none) and the log. The
+    /// damaged snapshot is removed (the next long replay saves a new one).
+    func tablesRepair(_ detail: SharedState.Detail, seq: UInt64) -> TablesRepair {
+        TablesRepair { [weak self] () throws(EngineError) -> TablesRepair.State in
+            guard let self else { throw .storage(.notWritable(reason: "the store was closed")) }
+            try? FileManager.default.removeItem(atPath: self.snapshotPath(detail, seq))
+            try? FileManager.default.removeItem(atPath: self.tablesPath(detail, seq))
+            do throws(EngineError) {
+                return try self.replayShared(detail, through: seq, keepRequests: detail == .core, snapshotsBefore: seq)
+            } catch {
+                self.snapshotCacheLock.lock()
+                self.repairFailure = self.repairFailure ?? error
+                self.snapshotCacheLock.unlock()
+                throw error
+            }
+        }
+    }
+
+    /// The first failed replay of a damaged tables file's state, if any: tables that found
+    /// damage and could not be rebuilt answered nothing, so nothing may be decided from them.
+    func tablesRepairFailure() -> EngineError? {
+        snapshotCacheLock.lock()
+        defer { snapshotCacheLock.unlock() }
+        return repairFailure
+    }
+
+    /// Rebuilds the shared state as of `seq` from the nearest snapshot (before the snapshot at
+    /// `snapshotsBefore`, when given) and the events after it; saves a snapshot when that
+    /// replay was long. `keepRequests` also collects the request IDs of school-wide events
+    /// (for a writer).
+    func replayShared(_ detail: SharedState.Detail, through seq: UInt64, keepRequests: Bool,
+                      snapshotsBefore limit: UInt64? = nil) throws(EngineError) -> (SharedState, LazyMap<UInt64>) {
+        let snapshot = limit.map { $0 == 0 ? nil : loadSnapshot(detail, atOrBefore: min(seq, $0 - 1)) } ?? loadSnapshot(detail, atOrBefore: seq)
         var state = snapshot?.shared ?? SharedState(detail: detail)
         var requests = keepRequests ? (snapshot?.requests ?? LazyMap()) : LazyMap()
         let from = state.lastSeq + 1

@@ -80,6 +80,11 @@ public enum DerivedFile {
     /// offset 28), for binding a file to another one that names it.
     public static func storedChecksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { Hash.xxh3($0) } }
 
+    /// The checksum `writeChunked` records for `bytes` (that of its chunk table).
+    public static func chunkedChecksum(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBytes { ChunkChecks.table(for: $0) }.withUnsafeBytes { Hash.xxh3($0) }
+    }
+
     /// The checksum recorded in a mapped file's header (see `storedChecksum`).
     public static func recordedChecksum(_ buffer: ByteBuffer) -> UInt64? {
         buffer.raw.le(UInt64.self, at: 28)
