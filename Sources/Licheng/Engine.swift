@@ -121,7 +121,11 @@ public final class Engine: @unchecked Sendable {
         let log: Log
         do {
             log = try Log.open(at: path, mode: mode, options: options.log)
-            if mode == .write { log.signer = try StoreKeys.loadPrivate(store: path) }
+            // The key file's mode and form are checked now; the key is made (and matched
+            // against the public key) when a seal first needs it.
+            if mode == .write, try StoreKeys.privateSeed(store: path) != nil {
+                log.loadSignerWhenNeeded { () throws(LogError) in try StoreKeys.loadPrivate(store: path) }
+            }
         } catch { throw .storage(error) }
         let engine = Engine(path: path, log: log, options: options, core: SharedState(detail: .core), requests: [:])
         (engine.core, engine.requests) = try engine.replayShared(.core, through: log.lastSeq, keepRequests: true)

@@ -63,6 +63,12 @@ extension Log {
             do {
                 guard let active = segments.last else { throw LogError.poisoned(reason: "no active segment") }
                 if !active.isEmpty && active.end >= options.segmentTargetBytes {
+                    // The seal's key first: one that cannot be loaded fails these batches with
+                    // nothing changed (the log stays usable once the key is mended).
+                    do { _ = try signingKey() } catch {
+                        for b in queue { b.result = .failure(error) }
+                        return
+                    }
                     do { try rollSegment() } catch {
                         // A half-done roll is repaired only by reopening (recovery handles a
                         // torn footer or a sealed segment without a successor).

@@ -11,7 +11,7 @@ extension Log {
     @discardableResult
     public func checkpoint(time: Int64? = nil) throws(LogError) -> Checkpoint {
         guard mode == .write else { throw LogError.notWritable(reason: "it was opened for reading") }
-        guard let key = signer else {
+        guard let key = try signingKey() else {
             throw LogError.key(path: StoreKeys.privateKeyPath(store: path), reason: "the store has no signing key, so it cannot sign checkpoints")
         }
         // No append runs while the checkpoint is taken (the head is read once).

@@ -165,12 +165,15 @@ extension Log {
                     throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
                 }
                 // Exactly the one block the index names (its bytes, checksums and first seq).
-                var walker = BlockWalker(file: segment.file, from: block.offset, limit: block.end,
-                                         expectedSeq: block.firstSeq, decoder: decoder)
-                guard let (header, _) = try walker.next(in: segment.name) else {
+                // The walker borrows the decoder's buffer without sharing it: a shared buffer
+                // would be copied (128 KiB) by every decompression.
+                var walker = BlockWalker(file: segment.file, from: block.offset, limit: block.end, expectedSeq: block.firstSeq)
+                swap(&walker.decoder, &decoder)
+                let next = try walker.next(in: segment.name)
+                swap(&walker.decoder, &decoder)
+                guard let (header, _) = next else {
                     throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
                 }
-                decoder = walker.decoder
                 let problem = try decoder.forEachRecord(header) { r in
                     while position < seqs.count && seqs[position] < r.seq { position += 1 }
                     if position < seqs.count && seqs[position] == r.seq {

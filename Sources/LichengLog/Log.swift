@@ -167,11 +167,37 @@ public final class Log: @unchecked Sendable {
     var poisonReason: String?
     private var signerValue: SigningKey?
 
+    private var signerLoader: (@Sendable () throws(LogError) -> SigningKey?)?
+
     /// The key that signs each segment's footer when it is sealed (and
     /// `checkpoint()`); nil: seals are unsigned (a store without a key).
     public var signer: SigningKey? {
         get { stateLock.lock(); defer { stateLock.unlock() }; return signerValue }
-        set { stateLock.lock(); signerValue = newValue; stateLock.unlock() }
+        set { stateLock.lock(); signerValue = newValue; signerLoader = nil; stateLock.unlock() }
+    }
+
+    /// Makes the signer with `loader` when a seal or checkpoint first needs it: loading an
+    /// Ed25519 key (OpenSSL's first use in the process) costs more than a small command's
+    /// own work, and most commands seal nothing.
+    public func loadSignerWhenNeeded(_ loader: @escaping @Sendable () throws(LogError) -> SigningKey?) {
+        stateLock.lock()
+        signerValue = nil
+        signerLoader = loader
+        stateLock.unlock()
+    }
+
+    /// The signer, loaded now if it was left to load when needed; a key that cannot be
+    /// loaded throws (every time: nothing is sealed or signed with it).
+    func signingKey() throws(LogError) -> SigningKey? {
+        stateLock.lock()
+        let (key, loader) = (signerValue, signerLoader)
+        stateLock.unlock()
+        guard key == nil, let loader else { return key }
+        let loaded = try loader()
+        stateLock.lock()
+        if signerLoader != nil { signerValue = loaded; signerLoader = nil }
+        stateLock.unlock()
+        return loaded
     }
 
     // Group commit.
@@ -580,6 +606,8 @@ public final class Log: @unchecked Sendable {
     /// Seals the active segment with its footer and starts the next one.
     func rollSegment() throws {
         guard let active = segments.last, !active.isEmpty else { return }
+        // Before anything changes: a key that cannot be loaded leaves the segment as it was.
+        let signer = try signingKey()
         waitForIndexRefresh()  // the sealed index is written last
         let digest: Digest
         if let hasher = active.bodyHasher {

@@ -139,8 +139,23 @@ public enum StoreKeys {
     }
 
     /// The store's private key, or nil when it has none (stores made before keys
-    /// existed, or a backup copy). A key file readable by others is refused.
+    /// existed, or a backup copy). A key file readable by others is refused, and so is one
+    /// that does not match the store's public key.
     public static func loadPrivate(store: String) throws(LogError) -> SigningKey? {
+        guard let seed = try privateSeed(store: store) else { return nil }
+        let path = privateKeyPath(store: store)
+        guard let key = SigningKey(seed: seed) else { throw LogError.key(path: path, reason: "OpenSSL could not load it as an Ed25519 key") }
+        if let pub = try loadPublic(store: store), pub != key.publicKey {
+            throw LogError.key(path: path, reason: "it does not match the public key in \(publicKeyPath(store: store))")
+        }
+        return key
+    }
+
+    /// The seed in the store's private key file, or nil when it has none: the checks that
+    /// need no cryptography (the file's mode and form), cheap enough for every command that
+    /// opens a store for writing. `loadPrivate` makes the key (and checks it against the
+    /// public key) when a seal or checkpoint first needs it.
+    public static func privateSeed(store: String) throws(LogError) -> [UInt8]? {
         let path = privateKeyPath(store: store)
         guard FS.exists(path) else { return nil }
         var st = stat()
@@ -150,14 +165,10 @@ public enum StoreKeys {
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw LogError.key(path: path, reason: "it cannot be read") }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.hasPrefix(privatePrefix), let seed = Data(base64Encoded: String(text.dropFirst(privatePrefix.count))),
-              let key = SigningKey(seed: Array(seed)) else {
+        guard text.hasPrefix(privatePrefix), let seed = Data(base64Encoded: String(text.dropFirst(privatePrefix.count))), seed.count == 32 else {
             throw LogError.key(path: path, reason: "it is not a Licheng private key (expected one line '\(privatePrefix)<base64>')")
         }
-        if let pub = try loadPublic(store: store), pub != key.publicKey {
-            throw LogError.key(path: path, reason: "it does not match the public key in \(publicKeyPath(store: store))")
-        }
-        return key
+        return Array(seed)
     }
 
     /// The store's public key, or nil when it has none.

@@ -39,6 +39,43 @@ import TestSupport
         #expect(throws: LogError.self) { try StoreKeys.loadPrivate(store: dir.path) }
     }
 
+    /// A signer left to load when needed: nothing cryptographic happens until a seal or a
+    /// checkpoint needs the key; a key that does not match the public key then stops the
+    /// seal before anything changes (the append that needed it fails, the log stays as it was)
+    /// and the checkpoint, every time; a matching key signs as if loaded at once.
+    @Test func aSignerLoadedWhenNeededChecksTheKeyBeforeItsFirstSeal() throws {
+        let dir = TemporaryDirectory("lazy-signer"); defer { dir.remove() }
+        let store = dir.sub("store")
+        let options = LogOptions(segmentTargetBytes: 8 << 10, blockTargetBytes: 1 << 10)
+        let log = try Log.create(at: store, options: options)
+        try StoreKeys.create(store: store)
+        // Another key's public half: the pair no longer matches.
+        let original = try #require(try StoreKeys.loadPublic(store: store))
+        let stranger = try SigningKey.generate()
+        writeFileBytes(StoreKeys.publicKeyPath(store: store), Array((stranger.publicKey.text + "\n").utf8))
+        #expect(try StoreKeys.privateSeed(store: store) != nil)
+        log.loadSignerWhenNeeded { () throws(LogError) in try StoreKeys.loadPrivate(store: store) }
+        var appended = 0
+        var sealError: LogError?
+        for i in 0..<40 {
+            do { try log.append(makeRecords(10, from: i * 10)); appended += 10 } catch { sealError = error; break }
+        }
+        #expect("\(String(describing: sealError))".contains("does not match the public key"))
+        #expect(log.lastSeq == UInt64(appended))
+        #expect(throws: LogError.self) { try log.checkpoint() }
+        #expect(throws: LogError.self) { try log.append(makeRecords(10, from: appended)) }
+        #expect(log.lastSeq == UInt64(appended))
+        #expect(try log.verify().sealedSegments == 0)
+
+        // With the pair restored, the same log seals and signs.
+        writeFileBytes(StoreKeys.publicKeyPath(store: store), Array((original.text + "\n").utf8))
+        for i in 0..<20 { try log.append(makeRecords(10, from: appended + i * 10)) }
+        try log.checkpoint()
+        let report = try log.verify()
+        #expect(report.sealedSegments >= 1 && report.signedSegments == report.sealedSegments)
+        log.close()
+    }
+
     @Test func sealedSegmentsAndCheckpointsAreSignedAndVerified() throws {
         let dir = TemporaryDirectory("signed"); defer { dir.remove() }
         let store = dir.sub("store")
