@@ -437,7 +437,11 @@ extension ByteStorage {
 extension Array: BinaryCollection where Element: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
         if Element.self == String.self { return try decodeScalarArray(String.self, storage: storage, value: value, codingPath: codingPath) }
-        if let scalar = Element.self as? BinaryScalar.Type { return try decodeScalarArray(scalar, storage: storage, value: value, codingPath: codingPath) }
+        // The element's form from the table of known forms: a cast (`as? BinaryScalar.Type`)
+        // would scan the binary's conformance records the first time each type is met.
+        if case .scalar(let scalar) = storage.form(of: Element.self) {
+            return try decodeScalarArray(scalar, storage: storage, value: value, codingPath: codingPath)
+        }
         var out: [Element] = []
         try storage.forEachElement(of: value, codingPath: codingPath) { index, element in
             out.append(try decodeValue(Element.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(intValue: index)]))
@@ -449,7 +453,7 @@ extension Array: BinaryCollection where Element: Decodable {
 extension Set: BinaryCollection where Element: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
         if Element.self == String.self { return try decodeScalarSet(String.self, storage: storage, value: value, codingPath: codingPath) }
-        if let scalar = Element.self as? any (BinaryScalar & Hashable).Type {
+        if case .scalar = storage.form(of: Element.self), let scalar = Element.self as? any (BinaryScalar & Hashable).Type {
             return try decodeScalarSet(scalar, storage: storage, value: value, codingPath: codingPath)
         }
         var out = Set<Element>()
@@ -518,7 +522,7 @@ extension Dictionary: BinaryCollection where Key == String, Value: Decodable {
         if Value.self == StudentInfo.self { return try decodeScalarDictionary(StudentInfo.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == UInt64.self { return try decodeScalarDictionary(UInt64.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == String.self { return try decodeScalarDictionary(String.self, storage: storage, value: value, codingPath: codingPath) }
-        if let scalar = Value.self as? BinaryScalar.Type {
+        if case .scalar(let scalar) = storage.form(of: Value.self) {
             return try decodeScalarDictionary(scalar, storage: storage, value: value, codingPath: codingPath)
         }
         var out: [String: Value] = [:]
@@ -936,6 +940,223 @@ extension StudentInfo: BinaryScalar {
 }
 
 
+// The small values of the core state (calendar values, windows, the store, policies, staff
+// accounts, meetings, trainings, the working group, certification tallies): few, but each
+// type decoded through keyed coding made the runtime build its coding-key container types
+// (a scan of the binary's conformance records apiece) at every command that opens a snapshot.
+
+extension LocalDate: BinaryScalar {
+    func write(into out: inout [UInt8]) { days.write(into: &out) }
+    init(binary bytes: ArraySlice<UInt8>) throws { self.init(days: try Int32(binary: bytes)) }
+}
+
+extension AcademicYear: BinaryScalar {
+    func write(into out: inout [UInt8]) { Int32(value).write(into: &out) }
+    init(binary bytes: ArraySlice<UInt8>) throws { self.init(Int(try Int32(binary: bytes))) }
+}
+
+extension Term: BinaryScalar {
+    func write(into out: inout [UInt8]) { out.appendTerm(self) }
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        guard let term = try r.term() else { throw BinaryCodingError("a term has no semester") }
+        try r.finish("term")
+        self = term
+    }
+}
+
+extension FieldReader {
+    mutating func requiredTerm(_ what: String) throws -> Term {
+        guard let term = try term() else { throw BinaryCodingError("a \(what) has no term") }
+        return term
+    }
+
+    mutating func optionalInt64() throws -> Int64? { try byte() == 0 ? nil : try fixed(Int64.self) }
+    mutating func date() throws -> LocalDate { LocalDate(days: try fixed(Int32.self)) }
+    mutating func optionalDate() throws -> LocalDate? { try byte() == 0 ? nil : try date() }
+
+    mutating func choices<T: RawRepresentable>(_ type: T.Type) throws -> [T] where T.RawValue == String {
+        let count = try varint()
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count { out.append(try choice(type)) }
+        return out
+    }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendOptionalInt64(_ v: Int64?) { if let v { append(1); v.write(into: &self) } else { append(0) } }
+    mutating func appendDate(_ d: LocalDate?) { if let d { append(1); d.days.write(into: &self) } else { append(0) } }
+    mutating func appendChoices<T: RawRepresentable>(_ list: [T]) where T.RawValue == String {
+        appendVarint(list.count)
+        for c in list { appendText(c.rawValue) }
+    }
+}
+
+extension WindowKey: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendTerm(term)
+        out.appendText(kind.rawValue)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = SharedState.windowKey(try r.requiredTerm("window"), try r.choice(WindowKind.self))
+        try r.finish("window key")
+    }
+}
+
+extension WindowInfo: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendTerm(term)
+        out.appendText(kind.rawValue)
+        out.appendInt64(opensAt)
+        out.appendInt64(closesAt)
+        out.appendOptionalInt64(selfCheckAt)
+        out.appendUInt64(setSeq)
+        out.appendInt64(setAt)
+        out.appendOptionalInt64(deadline)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = .fields(term: try r.requiredTerm("window"), kind: try r.choice(WindowKind.self), opensAt: try r.fixed(Int64.self),
+                       closesAt: try r.fixed(Int64.self), selfCheckAt: try r.optionalInt64(), setSeq: try r.fixed(UInt64.self),
+                       setAt: try r.fixed(Int64.self), deadline: try r.optionalInt64())
+        try r.finish("window")
+    }
+}
+
+extension StoreInfo: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(schoolCode)
+        out.appendText(schoolName)
+        out.appendText(adminId)
+        out.appendInt64(initializedAt)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = .fields(schoolCode: try r.text(), schoolName: try r.text(), adminId: try r.text(), initializedAt: try r.fixed(Int64.self))
+        try r.finish("store")
+    }
+}
+
+extension Policy: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        for limit in [courseOutcomeUploads, performanceUploads, courseOutcomeSelections, performanceSelections, retentionYears,
+                      descriptionMaxChars, documentMaxBytes, mediaMaxBytes] { out.appendInt64(limit) }
+        out.appendUInt64(effectiveSeq)
+        out.appendInt64(effectiveAt)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self.init()
+        courseOutcomeUploads = try r.fixed(Int64.self)
+        performanceUploads = try r.fixed(Int64.self)
+        courseOutcomeSelections = try r.fixed(Int64.self)
+        performanceSelections = try r.fixed(Int64.self)
+        retentionYears = try r.fixed(Int64.self)
+        descriptionMaxChars = try r.fixed(Int64.self)
+        documentMaxBytes = try r.fixed(Int64.self)
+        mediaMaxBytes = try r.fixed(Int64.self)
+        effectiveSeq = try r.fixed(UInt64.self)
+        effectiveAt = try r.fixed(Int64.self)
+        try r.finish("policy")
+    }
+}
+
+extension StaffAccount: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(id)
+        out.appendText(name)
+        out.appendChoices(roles)
+        out.appendText(homeroomClass)
+        out.appendInt64(registeredAt)
+        out.appendDate(departedOn)
+        out.appendOptionalInt64(accountExpiresAt)
+        out.append(unavailable ? 1 : 0)
+        out.appendText(unavailableReason)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = .fields(id: try r.text(), name: try r.text(), roles: try r.choices(StaffRole.self), homeroomClass: try r.optionalText(),
+                       registeredAt: try r.fixed(Int64.self))
+        departedOn = try r.optionalDate()
+        accountExpiresAt = try r.optionalInt64()
+        unavailable = try r.byte() == 1
+        unavailableReason = try r.optionalText()
+        try r.finish("staff account")
+    }
+}
+
+extension WorkingGroupMember: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(name)
+        out.appendText(position)
+        out.appendText(staffId)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self.init(name: try r.text(), position: try r.text(), staffId: try r.optionalText())
+        try r.finish("working group member")
+    }
+}
+
+extension MeetingInfo: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        date.write(into: &out)
+        out.appendTerm(term)
+        out.appendText(decisions)
+        out.appendUInt64(seq)
+        out.appendText(by)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = .fields(date: try r.date(), term: try r.requiredTerm("meeting"), decisions: try r.optionalText(), seq: try r.fixed(UInt64.self),
+                       by: try r.text())
+        try r.finish("meeting")
+    }
+}
+
+extension TrainingInfo: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(kind.rawValue)
+        date.write(into: &out)
+        out.appendChoices(audience)
+        out.appendTexts(hosts)
+        out.appendText(title)
+        out.appendUInt64(seq)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self = .fields(kind: try r.choice(TrainingKind.self), date: try r.date(), audience: try r.choices(Audience.self), hosts: try r.texts(), title: try r.optionalText(),
+                       seq: try r.fixed(UInt64.self))
+        try r.finish("training")
+    }
+}
+
+extension CertificationTally: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        for n in [decisions, insideWindow, byProxy, late] { Int64(n).write(into: &out) }
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self.init()
+        decisions = Int(try r.fixed(Int64.self))
+        insideWindow = Int(try r.fixed(Int64.self))
+        byProxy = Int(try r.fixed(Int64.self))
+        late = Int(try r.fixed(Int64.self))
+        try r.finish("certification tally")
+    }
+}
+
 /// The decoding forms of the types the engine's snapshots hold, stated at compile time. Finding
 /// a form by casting (`as? BinaryScalar.Type`) makes the Swift runtime scan every conformance
 /// record of the statically linked binary the first time a type is met: ~17% of a CLI command
@@ -972,6 +1193,9 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     scalar(Int.self); scalar(Int8.self); scalar(Int16.self); scalar(Int32.self); scalar(Int64.self)
     scalar(UInt.self); scalar(UInt8.self); scalar(UInt16.self); scalar(UInt32.self); scalar(UInt64.self)
     scalar(ItemInfo.self); scalar(ReceiptRecord.self); scalar(Batch.self); scalar(CourseInfo.self); scalar(StudentInfo.self)
+    scalar(LocalDate.self); scalar(AcademicYear.self); scalar(Term.self); scalar(WindowKey.self); scalar(WindowInfo.self)
+    scalar(StoreInfo.self); scalar(Policy.self); scalar(StaffAccount.self); scalar(WorkingGroupMember.self); scalar(MeetingInfo.self)
+    scalar(TrainingInfo.self); scalar(CertificationTally.self)
     scalar(LazyMap<StaffAccount>.self); scalar(LazyMap<CourseInfo>.self); scalar(LazyMap<[String]>.self); scalar(LazyMap<UInt64>.self)
     collection([String].self); collection(Set<String>.self); collection([UInt64].self)
     collection([String: String].self); collection([String: [String]].self); collection([String: UInt64].self)
@@ -979,9 +1203,7 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     collection([String: [String: UInt64]].self); collection([String: CertificationTally].self); collection([String: ReceiptRecord].self)
     collection([Policy].self); collection([WorkingGroupMember].self); collection([MeetingInfo].self); collection([TrainingInfo].self)
     collection([StaffRole].self); collection([Audience].self)
-    keyed(Engine.Snapshot.self, SharedState.self, SharedState.Detail.self, StoreInfo.self, StaffAccount.self, WindowKey.self,
-          WindowInfo.self, Policy.self, WorkingGroupMember.self, MeetingInfo.self, TrainingInfo.self, CertificationTally.self,
-          Term.self, AcademicYear.self, LocalDate.self, StaffRole.self, WindowKind.self, TrainingKind.self, Audience.self,
+    keyed(Engine.Snapshot.self, SharedState.self, SharedState.Detail.self, StaffRole.self, WindowKind.self, TrainingKind.self, Audience.self,
           SubmissionKind.self, ReceiptMethod.self, ReceiptStatus.self, ItemKind.self, ItemStatus.self, DepartureReason.self,
           [StaffRole: [String]].self, [WindowKey: WindowInfo].self, [AcademicYear: Set<String>].self,
           [Term: [String: CertificationTally]].self)

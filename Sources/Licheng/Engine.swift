@@ -466,11 +466,11 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 14
+    static let snapshotVersion: UInt32 = 15
     /// The snapshot's large tables (staff, courses, courses per teacher, request IDs) live
     /// beside it in `<name>.tables`, stored as is and read in place (FORMAT.md §12).
     static let tablesKind: UInt32 = 3
-    static let tablesVersion: UInt32 = 2
+    static let tablesVersion: UInt32 = 3
 
     struct Snapshot: Codable {
         var storeID: String

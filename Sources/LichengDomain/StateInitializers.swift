@@ -28,3 +28,35 @@ extension StudentInfo {
         StudentInfo(id: id, name: name, class: `class`, enrolledSeq: enrolledSeq)
     }
 }
+
+extension StoreInfo {
+    public static func fields(schoolCode: String, schoolName: String, adminId: String, initializedAt: Timestamp) -> StoreInfo {
+        StoreInfo(schoolCode: schoolCode, schoolName: schoolName, adminId: adminId, initializedAt: initializedAt)
+    }
+}
+
+extension StaffAccount {
+    public static func fields(id: String, name: String, roles: [StaffRole], homeroomClass: String?, registeredAt: Timestamp) -> StaffAccount {
+        StaffAccount(id: id, name: name, roles: roles, homeroomClass: homeroomClass, registeredAt: registeredAt)
+    }
+}
+
+extension WindowInfo {
+    public static func fields(term: Term, kind: WindowKind, opensAt: Timestamp, closesAt: Timestamp, selfCheckAt: Timestamp?,
+                              setSeq: UInt64, setAt: Timestamp, deadline: Timestamp?) -> WindowInfo {
+        WindowInfo(term: term, kind: kind, opensAt: opensAt, closesAt: closesAt, selfCheckAt: selfCheckAt, setSeq: setSeq,
+                   setAt: setAt, deadline: deadline)
+    }
+}
+
+extension MeetingInfo {
+    public static func fields(date: LocalDate, term: Term, decisions: String?, seq: UInt64, by: String) -> MeetingInfo {
+        MeetingInfo(date: date, term: term, decisions: decisions, seq: seq, by: by)
+    }
+}
+
+extension TrainingInfo {
+    public static func fields(kind: TrainingKind, date: LocalDate, audience: [Audience], hosts: [String], title: String?, seq: UInt64) -> TrainingInfo {
+        TrainingInfo(kind: kind, date: date, audience: audience, hosts: hosts, title: title, seq: seq)
+    }
+}

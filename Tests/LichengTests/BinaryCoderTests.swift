@@ -88,6 +88,65 @@ import TestSupport
         #expect(Mirror(reflecting: ItemInfo(student: "S", kind: .performance, year: AcademicYear(113), status: .uploaded)).children.count == 8,
                 "ItemInfo changed: update its form")
         #expect(ItemInfo.statusCodes.count == ItemStatus.allCases.count, "an item status has no code in its form")
+        let small = smallStateValues()
+        for (value, fields) in [(small.store as Any, 4), (small.staff[0], 9), (small.window.1, 8), (small.window.0, 2), (Policy(), 10),
+                                (small.member, 3), (small.meeting, 5), (small.training, 6), (CertificationTally(), 4)] {
+            #expect(Mirror(reflecting: value).children.count == fields, "\(type(of: value)) changed: update its form in BinaryCoder.swift")
+        }
+    }
+
+    /// One of each small value of the core state, every optional field set in one and not in another.
+    func smallStateValues() -> (store: StoreInfo, staff: [StaffAccount], window: (WindowKey, WindowInfo), policy: Policy,
+                                member: WorkingGroupMember, meeting: MeetingInfo, training: TrainingInfo, tally: CertificationTally) {
+        let term = Term(year: AcademicYear(113), semester: 2)
+        var full = StaffAccount.fields(id: "T1", name: "林老師", roles: [.subjectTeacher, .homeroomTeacher], homeroomClass: "101", registeredAt: 1_700_000_000_000_000)
+        full.departedOn = LocalDate(days: 20_000)
+        full.accountExpiresAt = 1_800_000_000_000_000
+        full.unavailable = true
+        full.unavailableReason = "留職停薪"
+        let bare = StaffAccount.fields(id: "T2", name: "王", roles: [], homeroomClass: nil, registeredAt: -5)
+        var policy = Policy()
+        policy.courseOutcomeUploads = 12; policy.performanceUploads = 31; policy.courseOutcomeSelections = 5; policy.performanceSelections = 9
+        policy.retentionYears = 4; policy.descriptionMaxChars = 120; policy.documentMaxBytes = 5 << 20; policy.mediaMaxBytes = 11 << 20
+        policy.effectiveSeq = 77; policy.effectiveAt = 1_700_000_000_000_123
+        var tally = CertificationTally()
+        tally.decisions = 9; tally.insideWindow = 7; tally.byProxy = 2; tally.late = 1
+        return (StoreInfo.fields(schoolCode: "170301", schoolName: "中山高中", adminId: "A001", initializedAt: 42), [full, bare],
+                (SharedState.windowKey(term, .certification),
+                 WindowInfo.fields(term: term, kind: .certification, opensAt: 1, closesAt: 2, selfCheckAt: 3, setSeq: 4, setAt: 5, deadline: 6)),
+                policy, WorkingGroupMember(name: "陳", position: "組長", staffId: "T1"),
+                MeetingInfo.fields(date: LocalDate(days: 19_999), term: term, decisions: "決議", seq: 8, by: "T1"),
+                TrainingInfo.fields(kind: TrainingKind.allCases.first!, date: LocalDate(days: 19_000), audience: Audience.allCases, hosts: ["T1", "T2"], title: "研習", seq: 9),
+                tally)
+    }
+
+    /// The small values' hand-written forms read back what was written, optional fields set or
+    /// not, alone and inside a shared state; cut short or given stray bytes, they throw.
+    @Test func smallStateValuesRoundTrip() throws {
+        let v = smallStateValues()
+        func roundTrip<T: Codable & Equatable>(_ value: T) throws {
+            let bytes = try BinaryCoder.encode(value)
+            #expect(try BinaryCoder.decode(T.self, from: bytes) == value, "\(T.self)")
+            for cut in 1..<bytes.count { _ = try? BinaryCoder.decode(T.self, from: Array(bytes[0..<cut])) }
+            #expect(throws: (any Error).self, "\(T.self) with a stray byte") { try BinaryCoder.decode(T.self, from: bytes + [0]) }
+        }
+        try roundTrip(v.store); try roundTrip(v.staff); try roundTrip(v.window.0); try roundTrip(v.window.1)
+        try roundTrip(v.policy); try roundTrip(Policy()); try roundTrip(v.member); try roundTrip(WorkingGroupMember(name: "x", position: "", staffId: nil))
+        try roundTrip(v.meeting); try roundTrip(v.training); try roundTrip(v.tally)
+        try roundTrip(LocalDate(days: -3)); try roundTrip(AcademicYear(114)); try roundTrip(Term(year: AcademicYear(114), semester: 1))
+        var core = SharedState(detail: .school)
+        core.store = v.store
+        for a in v.staff { core.staff[a.id] = a }
+        core.windows[v.window.0] = v.window.1
+        core.policies = [Policy(), v.policy]
+        core.workingGroup = [v.member]
+        core.meetings = [v.meeting]
+        core.trainings = [v.training]
+        core.cadreStudents[AcademicYear(113)] = ["S1", "S2"]
+        core.certificationTally[v.window.0.term] = ["T1": v.tally]
+        let back = try BinaryCoder.decode(SharedState.self, from: try BinaryCoder.encode(core))
+        #expect(back == core)
+        #expect(back.staff["T1"] == v.staff[0] && back.windows[v.window.0] == v.window.1 && back.policy == v.policy)
     }
 
     /// A `LazyMap` read from a snapshot decodes only what is looked up; changes overlay it;
