@@ -515,6 +515,21 @@ func decodeScalarDictionary<S: BinaryScalar>(_ type: S.Type, storage: ByteStorag
     return out
 }
 
+/// `[String: [String]]` (proxies per account: one entry per departed or absent staff member),
+/// through code specialized for it rather than the generic path per entry.
+func decodeStringListDictionary(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+    var out: [String: [String]] = [:]
+    try forEachEntry(of: value, storage: storage, codingPath: codingPath) { count, key, element in
+        if out.isEmpty { out.reserveCapacity(count) }
+        var list: [String] = []
+        try storage.forEachElement(of: element, codingPath: codingPath) { index, item in
+            list.append(try scalar(String.self, storage, item, codingPath + [AnyKey(stringValue: key), AnyKey(intValue: index)]))
+        }
+        out[key] = list
+    }
+    return out
+}
+
 extension Dictionary: BinaryCollection where Key == String, Value: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
         // The large dictionaries of a snapshot, decoded by code specialized for their type.
@@ -522,6 +537,7 @@ extension Dictionary: BinaryCollection where Key == String, Value: Decodable {
         if Value.self == StudentInfo.self { return try decodeScalarDictionary(StudentInfo.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == UInt64.self { return try decodeScalarDictionary(UInt64.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == String.self { return try decodeScalarDictionary(String.self, storage: storage, value: value, codingPath: codingPath) }
+        if Value.self == [String].self { return try decodeStringListDictionary(storage: storage, value: value, codingPath: codingPath) }
         if case .scalar(let scalar) = storage.form(of: Value.self) {
             return try decodeScalarDictionary(scalar, storage: storage, value: value, codingPath: codingPath)
         }

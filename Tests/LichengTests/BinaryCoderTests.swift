@@ -143,6 +143,8 @@ import TestSupport
         core.meetings = [v.meeting]
         core.trainings = [v.training]
         core.cadreStudents[AcademicYear(113)] = ["S1", "S2"]
+        core.accountProxies = ["T1": ["T2", "T3"], "T9": [], "T甲": ["T1"]]
+        core.roleProxies = [.academicDirector: ["T1", "T2"]]
         core.certificationTally[v.window.0.term] = ["T1": v.tally]
         let back = try BinaryCoder.decode(SharedState.self, from: try BinaryCoder.encode(core))
         #expect(back == core)
