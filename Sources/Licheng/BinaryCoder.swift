@@ -988,6 +988,11 @@ extension FieldReader {
     }
 
     mutating func optionalInt64() throws -> Int64? { try byte() == 0 ? nil : try fixed(Int64.self) }
+    mutating func bool() throws -> Bool {
+        let b = try byte()
+        guard b <= 1 else { throw BinaryCodingError("a flag is \(b), not 0 or 1") }
+        return b == 1
+    }
     mutating func date() throws -> LocalDate { LocalDate(days: try fixed(Int32.self)) }
     mutating func optionalDate() throws -> LocalDate? { try byte() == 0 ? nil : try date() }
 
@@ -1102,7 +1107,7 @@ extension StaffAccount: BinaryScalar {
                        registeredAt: try r.fixed(Int64.self))
         departedOn = try r.optionalDate()
         accountExpiresAt = try r.optionalInt64()
-        unavailable = try r.byte() == 1
+        unavailable = try r.bool()
         unavailableReason = try r.optionalText()
         try r.finish("staff account")
     }

@@ -124,7 +124,13 @@ public final class Engine: @unchecked Sendable {
             // The key file's mode and form are checked now; the key is made (and matched
             // against the public key) when a seal first needs it.
             if mode == .write, try StoreKeys.privateSeed(store: path) != nil {
-                log.loadSignerWhenNeeded { () throws(LogError) in try StoreKeys.loadPrivate(store: path) }
+                log.loadSignerWhenNeeded { () throws(LogError) in
+                    guard let key = try StoreKeys.loadPrivate(store: path) else {
+                        throw LogError.key(path: StoreKeys.privateKeyPath(store: path),
+                                           reason: "it was removed after the store was opened; put it back from its backup")
+                    }
+                    return key
+                }
             }
         } catch { throw .storage(error) }
         let engine = Engine(path: path, log: log, options: options, core: SharedState(detail: .core), requests: [:])
@@ -317,6 +323,7 @@ public final class Engine: @unchecked Sendable {
     /// The core shared state as of `seq` (staff, courses, windows, policies, batches without
     /// their lists): what a student's question and every rule but a submission read.
     public func coreState(through seq: UInt64) throws(EngineError) -> SharedState {
+        if let failure = tablesRepairFailure() { throw failure }
         if seq == core.lastSeq { return core }
         // Request IDs are collected too, so that a snapshot saved on the way is complete.
         return try replayShared(.core, through: seq, keepRequests: true).0
@@ -327,6 +334,7 @@ public final class Engine: @unchecked Sendable {
     /// Costs a snapshot of the whole school and the events after it.
     public func schoolState(through seq: UInt64? = nil) throws(EngineError) -> SharedState {
         let seq = seq ?? log.lastSeq
+        if let failure = tablesRepairFailure() { throw failure }
         if let school = schoolCache, school.lastSeq == seq { return school }
         let school = try replayShared(.school, through: seq, keepRequests: false).0
         if seq == core.lastSeq { schoolCache = school }
@@ -547,11 +555,13 @@ public final class Engine: @unchecked Sendable {
         small.coursesByTeacher = LazyMap()
         let tables = Self.encodeTables([state.staff.tableBytes, state.courses.tableBytes, state.coursesByTeacher.tableBytes,
                                         requests.tableBytes], digest: digest.hex, seq: state.lastSeq)
-        guard let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
-                                                           shared: small, requests: LazyMap(),
-                                                           tablesChecksum: DerivedFile.chunkedChecksum(tables))),
-              (try? DerivedFile.writeChunked(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
-                                             version: Self.tablesVersion)) != nil else { return }
+        // Tables read from a damaged file whose state could not be replayed lack entries:
+        // such a state is never saved.
+        guard tablesRepairFailure() == nil,
+              let checksum = try? DerivedFile.writeChunked(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
+                                                           version: Self.tablesVersion),
+              let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
+                                                           shared: small, requests: LazyMap(), tablesChecksum: checksum)) else { return }
         try? DerivedFile.write(bytes, to: snapshotPath(state.detail, state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
         thinSnapshots(state.detail, keeping: state.lastSeq)
     }
@@ -632,15 +642,16 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// What the tables of the snapshot at `seq` answer once a chunk of their file is found
-    /// damaged: the same state replayed from an older snapshot (or none) and the log. The
-    /// damaged snapshot is removed (the next long replay saves a new one).
+    /// damaged: the same state replayed from an older snapshot (or none) and the log, then
+    /// saved in the damaged snapshot's place (an atomic rename: a process still reading the
+    /// damaged file keeps its mapping). A failed replay is recorded (`tablesRepairFailure`).
     func tablesRepair(_ detail: SharedState.Detail, seq: UInt64) -> TablesRepair {
         TablesRepair { [weak self] () throws(EngineError) -> TablesRepair.State in
-            guard let self else { throw .storage(.notWritable(reason: "the store was closed")) }
-            try? FileManager.default.removeItem(atPath: self.snapshotPath(detail, seq))
-            try? FileManager.default.removeItem(atPath: self.tablesPath(detail, seq))
+            guard let self else { throw .storage(.notWritable(reason: "the engine that read this snapshot was released")) }
             do throws(EngineError) {
-                return try self.replayShared(detail, through: seq, keepRequests: detail == .core, snapshotsBefore: seq)
+                let state = try self.replayShared(detail, through: seq, keepRequests: detail == .core, snapshotsBefore: seq, saving: false)
+                self.saveSnapshot(state.0, requests: detail == .core ? state.1 : [:])
+                return state
             } catch {
                 self.snapshotCacheLock.lock()
                 self.repairFailure = self.repairFailure ?? error
@@ -651,8 +662,10 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// The first failed replay of a damaged tables file's state, if any: tables that found
-    /// damage and could not be rebuilt answered nothing, so nothing may be decided from them.
-    func tablesRepairFailure() -> EngineError? {
+    /// damage and could not be rebuilt answered nothing, so nothing may be decided from them
+    /// (`submit` refuses), and what was answered from them may be incomplete (the
+    /// command-line tool fails the command).
+    public func tablesRepairFailure() -> EngineError? {
         snapshotCacheLock.lock()
         defer { snapshotCacheLock.unlock() }
         return repairFailure
@@ -660,11 +673,16 @@ public final class Engine: @unchecked Sendable {
 
     /// Rebuilds the shared state as of `seq` from the nearest snapshot (before the snapshot at
     /// `snapshotsBefore`, when given) and the events after it; saves a snapshot when that
-    /// replay was long. `keepRequests` also collects the request IDs of school-wide events
-    /// (for a writer).
+    /// replay was long (unless `saving` is false). `keepRequests` also collects the request
+    /// IDs of school-wide events (for a writer).
     func replayShared(_ detail: SharedState.Detail, through seq: UInt64, keepRequests: Bool,
-                      snapshotsBefore limit: UInt64? = nil) throws(EngineError) -> (SharedState, LazyMap<UInt64>) {
-        let snapshot = limit.map { $0 == 0 ? nil : loadSnapshot(detail, atOrBefore: min(seq, $0 - 1)) } ?? loadSnapshot(detail, atOrBefore: seq)
+                      snapshotsBefore limit: UInt64? = nil, saving: Bool = true) throws(EngineError) -> (SharedState, LazyMap<UInt64>) {
+        let snapshot: Snapshot?
+        if let limit {
+            snapshot = limit == 0 ? nil : loadSnapshot(detail, atOrBefore: min(seq, limit - 1))
+        } else {
+            snapshot = loadSnapshot(detail, atOrBefore: seq)
+        }
         var state = snapshot?.shared ?? SharedState(detail: detail)
         var requests = keepRequests ? (snapshot?.requests ?? LazyMap()) : LazyMap()
         let from = state.lastSeq + 1
@@ -688,7 +706,9 @@ public final class Engine: @unchecked Sendable {
         // kept too (thinning keeps one per stretch), for the next "as of" near it.
         let replayed = seq - (from - 1)
         let long = seq == log.lastSeq ? replayed >= min(snapshotInterval, Self.openTailLimit) : detail == .core && replayed >= snapshotInterval
-        if keepRequests || detail == .school, long {
+        // A state built on tables that met damage and could not be rebuilt lacks entries.
+        if let failure = tablesRepairFailure() { throw failure }
+        if saving, keepRequests || detail == .school, long {
             saveSnapshot(state, requests: requests)
         }
         return (state, requests)

@@ -199,3 +199,4 @@ extension LazyMap: BinaryScalar where Value: Codable & Equatable {
         self.init(base: try SnapshotTable<Value>(bytes))
     }
 }
+

@@ -78,14 +78,8 @@ public enum DerivedFile {
 
     /// The checksum a file written with `write` records for `bytes` stored as is (header
     /// offset 28), for binding a file to another one that names it.
-    public static func storedChecksum(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { Hash.xxh3($0) } }
-
-    /// The checksum `writeChunked` records for `bytes` (that of its chunk table).
-    public static func chunkedChecksum(_ bytes: [UInt8]) -> UInt64 {
-        bytes.withUnsafeBytes { ChunkChecks.table(for: $0) }.withUnsafeBytes { Hash.xxh3($0) }
-    }
-
-    /// The checksum recorded in a mapped file's header (see `storedChecksum`).
+    /// The checksum recorded in a mapped file's header (for a chunk-checked file, what
+    /// `writeChunked` returned).
     public static func recordedChecksum(_ buffer: ByteBuffer) -> UInt64? {
         buffer.raw.le(UInt64.self, at: 28)
     }
@@ -102,10 +96,13 @@ public enum DerivedFile {
     /// Writes `bytes` stored as is (codec 2) and checksummed per 4 KiB chunk: the header's
     /// checksum covers the chunk table that follows the body, and a reader checks each chunk
     /// the first time it reads it (`readChunked`), so a lookup touches a few pages.
-    public static func writeChunked(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32) throws(LogError) {
+    /// Returns the checksum it recorded (that of the chunk table).
+    @discardableResult
+    public static func writeChunked(_ bytes: [UInt8], to path: String, kind: UInt32, version: UInt32) throws(LogError) -> UInt64 {
         let table = bytes.withUnsafeBytes { ChunkChecks.table(for: $0) }
-        try store(kind: kind, version: version, length: bytes.count, codec: 2, checksum: table.withUnsafeBytes { Hash.xxh3($0) },
-                  [bytes, table], to: path)
+        let checksum = table.withUnsafeBytes { Hash.xxh3($0) }
+        try store(kind: kind, version: version, length: bytes.count, codec: 2, checksum: checksum, [bytes, table], to: path)
+        return checksum
     }
 
     /// The 36-byte header, then `parts`, written atomically.

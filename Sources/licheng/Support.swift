@@ -17,6 +17,8 @@ struct ToolError: Error, CustomStringConvertible, ExitCodeProviding {
 /// What every command reads from the global options.
 struct Context {
     let inv: Invocation
+    /// The engines this command opened (see `handler`).
+    let engines = OpenedEngines()
 
     init(_ inv: Invocation) { self.inv = inv }
 
@@ -45,11 +47,11 @@ struct Context {
     }
 
     func openWrite() throws(EngineError) -> Engine {
-        try Engine.open(at: store, mode: .write, options: Self.engineOptions())
+        engines.keep(try Engine.open(at: store, mode: .write, options: Self.engineOptions()))
     }
 
     func openRead() throws(EngineError) -> Engine {
-        try Engine.open(at: store, mode: .read, options: Self.engineOptions())
+        engines.keep(try Engine.open(at: store, mode: .read, options: Self.engineOptions()))
     }
 
     // MARK: Option values
@@ -168,11 +170,37 @@ extension JSONObject {
     }
 }
 
-/// Wraps a handler so that it gets a `Context`.
+/// Wraps a handler so that it gets a `Context`. A command whose engine met a damaged
+/// snapshot that could not be rebuilt from the log fails (exit 3) even when it printed an
+/// answer: that answer may be incomplete.
 func handler(_ body: @escaping @Sendable (Context) throws -> Void) -> Command.Handler {
     { inv in
-        try body(Context(inv))
+        let context = Context(inv)
+        try body(context)
+        if let failure = context.engines.tablesRepairFailure {
+            throw ToolError("A snapshot of the store was damaged and could not be rebuilt from the log (\(failure)); what this command printed may be incomplete.",
+                            exitCode: .storageFailure)
+        }
         return .success
+    }
+}
+
+/// The engines a command opened, kept so that `handler` can ask them afterwards.
+final class OpenedEngines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var engines: [Engine] = []
+
+    func keep(_ engine: Engine) -> Engine {
+        lock.lock()
+        engines.append(engine)
+        lock.unlock()
+        return engine
+    }
+
+    var tablesRepairFailure: EngineError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return engines.lazy.compactMap { $0.tablesRepairFailure() }.first
     }
 }
 

@@ -127,7 +127,9 @@ import TestSupport
         func roundTrip<T: Codable & Equatable>(_ value: T) throws {
             let bytes = try BinaryCoder.encode(value)
             #expect(try BinaryCoder.decode(T.self, from: bytes) == value, "\(T.self)")
-            for cut in 1..<bytes.count { _ = try? BinaryCoder.decode(T.self, from: Array(bytes[0..<cut])) }
+            for cut in 0..<bytes.count {
+                #expect(throws: (any Error).self, "\(T.self) cut to \(cut) bytes") { try BinaryCoder.decode(T.self, from: Array(bytes[0..<cut])) }
+            }
             #expect(throws: (any Error).self, "\(T.self) with a stray byte") { try BinaryCoder.decode(T.self, from: bytes + [0]) }
         }
         try roundTrip(v.store); try roundTrip(v.staff); try roundTrip(v.window.0); try roundTrip(v.window.1)

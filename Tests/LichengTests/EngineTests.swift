@@ -340,6 +340,45 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
             #expect("\(error)".contains("damaged"), "\(error)")
         }
         #expect(r.log.lastSeq == last)
+        // Nor is a state built on those tables saved, or handed out.
+        let before = try FileManager.default.contentsOfDirectory(atPath: snapshots).sorted()
+        r.saveSnapshot(r.core, requests: r.requests)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: snapshots).sorted() == before)
+        #expect(throws: EngineError.self) { try r.coreState(through: last) }
+        #expect(r.tablesRepairFailure() != nil)
+    }
+
+    /// A writer checks the signing key's file when it opens and makes the key when a seal first
+    /// needs it: a key file removed in between fails that append (nothing written, the log
+    /// not poisoned) instead of sealing unsigned from then on.
+    @Test func aSigningKeyRemovedAfterOpeningFailsTheSealThatNeedsIt() throws {
+        let dir = TemporaryDirectory("engine-key-removed"); defer { dir.remove() }
+        let clock = TestClock("2024-09-02T09:00:00+08:00")
+        var options = Engine.Options()
+        options.clock = { clock.now }
+        options.log.segmentTargetBytes = 4096
+        let engine = try Engine.create(at: dir.sub("store"), schoolCode: "170301", schoolName: "中山高中",
+                                       adminId: "A001", adminName: "試務組", options: options)
+        try seedSchool(engine, clock: clock, students: 6)
+        engine.close()
+        let r = try Engine.open(at: dir.sub("store"), options: options)
+        defer { r.close() }
+        let keyPath = StoreKeys.privateKeyPath(store: dir.sub("store"))
+        let key = readFileBytes(keyPath)
+        try FileManager.default.removeItem(atPath: keyPath)
+        var failure: EngineError?
+        for i in 0..<200 where failure == nil {
+            do { try r.submit([upload("S11200\(i % 6 + 1)", requestId: "k-\(i)")]) } catch { failure = error }
+            clock.advance(seconds: 1)
+        }
+        #expect("\(String(describing: failure))".contains("removed after the store was opened"))
+        let last = r.log.lastSeq
+        // Put back, the key seals the next append in the same process.
+        writeFileBytes(keyPath, key)
+        chmod(keyPath, 0o600)
+        try r.submit([upload("S112001", requestId: "k-after")])
+        #expect(r.log.lastSeq == last + 1)
+        #expect(try r.log.verify().signedSegments >= 1)
     }
 
     /// A snapshot made for one history must not be used for another with the same
