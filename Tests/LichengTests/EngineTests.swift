@@ -234,9 +234,9 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
 
     /// A tables file is checked per 4 KiB chunk as lookups read it: damage in its header chunk
     /// makes the snapshot unusable (an older one or the log is replayed), damage found later,
-    /// by a lookup, makes its tables answer from the same state replayed from the log (and
-    /// the damaged snapshot is removed). Every answer equals a full replay's, wherever the
-    /// damage lies.
+    /// by a lookup, makes its tables answer from the same state replayed from the log (saved
+    /// over the damaged snapshot). Every answer equals a full replay's, wherever the damage
+    /// lies.
     @Test func damageFoundByALookupInATablesFileIsRepairedFromTheLog() throws {
         let dir = TemporaryDirectory("engine-tables-chunks"); defer { dir.remove() }
         let clock = TestClock("2024-09-02T09:00:00+08:00")
@@ -282,8 +282,8 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
             #expect(r.core == reference, "offset \(offset)")
             #expect(r.requests.dictionary == schoolRequests, "offset \(offset)")
             r.close()
-            // A repair removes the damaged files (and its replay may save the same seq again);
-            // an unusable snapshot is left as it was.
+            // A repair saves the replayed state over the damaged files; an unusable snapshot
+            // is left as it was.
             let now = FileManager.default.fileExists(atPath: snapshots + "/" + tablesName) ? readFileBytes(snapshots + "/" + tablesName) : []
             let wasRepaired = now != damaged
             if wasRepaired { repaired += 1 }
