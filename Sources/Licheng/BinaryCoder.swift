@@ -23,6 +23,23 @@ enum BinaryCoder {
         guard value.end == bytes.count else { throw BinaryCodingError("trailing bytes after the value") }
         return try decodeValue(T.self, storage: storage, value: value, codingPath: [])
     }
+
+    /// `decode` of a scalar whose type is known here: the same bytes, read without looking
+    /// up the type's form (building the table of known forms costs more than a small
+    /// snapshot).
+    static func decodeScalar<T: BinaryScalar>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        let value = try ByteStorage(bytes).value(at: 0)
+        guard value.end == bytes.count else { throw BinaryCodingError("trailing bytes after the value") }
+        guard value.kind == 1 else { throw BinaryCodingError("expected a scalar value") }
+        return try T(binary: bytes[value.payload..<value.end])
+    }
+
+    /// `encode` of a scalar (the same bytes).
+    static func encodeScalar<T: BinaryScalar>(_ value: T) -> [UInt8] {
+        var payload: [UInt8] = []
+        value.write(into: &payload)
+        return wrapValue(kind: 1, payload)
+    }
 }
 
 struct BinaryCodingError: Error, CustomStringConvertible {
@@ -1178,6 +1195,163 @@ extension CertificationTally: BinaryScalar {
     }
 }
 
+// The shared state and the snapshot: field by field, each value in its own form behind
+// its length. Keyed coding of these two made the runtime build their container types and
+// decode the state's maps through the generic collection path, at every command.
+
+extension Array where Element == UInt8 {
+    mutating func appendNested<T: BinaryScalar>(_ value: T) {
+        var bytes: [UInt8] = []
+        value.write(into: &bytes)
+        appendVarint(bytes.count)
+        append(contentsOf: bytes)
+    }
+
+    mutating func appendNestedList<T: BinaryScalar>(_ list: [T]) {
+        appendVarint(list.count)
+        for v in list { appendNested(v) }
+    }
+
+    mutating func appendSeqs(_ map: [String: UInt64]) {
+        appendVarint(map.count)
+        for (k, v) in map { appendText(k); appendUInt64(v) }
+    }
+}
+
+extension FieldReader {
+    mutating func nested<T: BinaryScalar>(_ type: T.Type) throws -> T {
+        let length = try varint()
+        defer { position += length }
+        return try T(binary: bytes[position..<(position + length)])
+    }
+
+    mutating func nestedList<T: BinaryScalar>(_ type: T.Type) throws -> [T] {
+        let count = try varint()
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for _ in 0..<count { out.append(try nested(type)) }
+        return out
+    }
+
+    mutating func seqs() throws -> [String: UInt64] {
+        let count = try varint()
+        var out: [String: UInt64] = [:]
+        out.reserveCapacity(count)
+        for _ in 0..<count { out[try text()] = try fixed(UInt64.self) }
+        return out
+    }
+
+    /// A count of entries that each take at least `minimum` bytes: a damaged count cannot
+    /// make a reader reserve more than the record holds.
+    mutating func count(each minimum: Int) throws -> Int {
+        let n = try varint()
+        guard n <= (bytes.endIndex - position) / max(minimum, 1) else { throw BinaryCodingError("a count is larger than the record") }
+        return n
+    }
+}
+
+extension SharedState: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.append(detail.rawValue)
+        out.appendUInt64(lastSeq)
+        out.appendInt64(lastRecordedAt)
+        if let store { out.append(1); out.appendNested(store) } else { out.append(0) }
+        out.appendNested(staff)
+        out.appendVarint(accountProxies.count)
+        for (account, proxies) in accountProxies { out.appendText(account); out.appendTexts(proxies) }
+        out.appendVarint(roleProxies.count)
+        for (role, proxies) in roleProxies { out.appendText(role.rawValue); out.appendTexts(proxies) }
+        out.appendNested(courses)
+        out.appendNested(coursesByTeacher)
+        out.appendVarint(windows.count)
+        for (key, window) in windows { out.appendNested(key); out.appendNested(window) }
+        out.appendNestedList(policies)
+        out.appendVarint(batches.count)
+        for (id, batch) in batches { out.appendText(id); out.appendNested(batch) }
+        out.appendTexts(batchOrder)
+        out.appendNestedList(workingGroup)
+        out.appendNestedList(meetings)
+        out.appendNestedList(trainings)
+        out.appendVarint(trustedSchools.count)
+        for (code, key) in trustedSchools { out.appendText(code); out.appendText(key) }
+        guard detail == .school else { return }
+        out.appendVarint(students.count)
+        for (id, student) in students { out.appendText(id); out.appendNested(student) }
+        out.appendVarint(items.count)
+        for (id, item) in items { out.appendText(id); out.appendNested(item) }
+        out.appendVarint(awaitingCertification.count)
+        for (course, waiting) in awaitingCertification { out.appendText(course); out.appendSeqs(waiting) }
+        out.appendVarint(cadreStudents.count)
+        for (year, students) in cadreStudents { year.write(into: &out); out.appendTexts(Array(students)) }
+        out.appendTexts(Array(frozenSelections))
+        out.appendVarint(certificationTally.count)
+        for (term, tallies) in certificationTally {
+            out.appendTerm(term)
+            out.appendVarint(tallies.count)
+            for (teacher, tally) in tallies { out.appendText(teacher); out.appendNested(tally) }
+        }
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        guard let detail = Detail(rawValue: try r.byte()) else { throw BinaryCodingError("a state has an unknown detail") }
+        self.init(detail: detail)
+        lastSeq = try r.fixed(UInt64.self)
+        lastRecordedAt = try r.fixed(Int64.self)
+        if try r.bool() { store = try r.nested(StoreInfo.self) }
+        staff = try r.nested(LazyMap<StaffAccount>.self)
+        for _ in 0..<(try r.count(each: 2)) { accountProxies[try r.text()] = try r.texts() }
+        for _ in 0..<(try r.count(each: 2)) { roleProxies[try r.choice(StaffRole.self)] = try r.texts() }
+        courses = try r.nested(LazyMap<CourseInfo>.self)
+        coursesByTeacher = try r.nested(LazyMap<[String]>.self)
+        for _ in 0..<(try r.count(each: 2)) { windows[try r.nested(WindowKey.self)] = try r.nested(WindowInfo.self) }
+        policies = try r.nestedList(Policy.self)
+        let batchCount = try r.count(each: 2)
+        batches.reserveCapacity(batchCount)
+        for _ in 0..<batchCount { batches[try r.text()] = try r.nested(Batch.self) }
+        batchOrder = try r.texts()
+        workingGroup = try r.nestedList(WorkingGroupMember.self)
+        meetings = try r.nestedList(MeetingInfo.self)
+        trainings = try r.nestedList(TrainingInfo.self)
+        for _ in 0..<(try r.count(each: 2)) { trustedSchools[try r.text()] = try r.text() }
+        if detail == .school {
+            let studentCount = try r.count(each: 2)
+            students.reserveCapacity(studentCount)
+            for _ in 0..<studentCount { students[try r.text()] = try r.nested(StudentInfo.self) }
+            let itemCount = try r.count(each: 2)
+            items.reserveCapacity(itemCount)
+            for _ in 0..<itemCount { items[try r.text()] = try r.nested(ItemInfo.self) }
+            for _ in 0..<(try r.count(each: 2)) { awaitingCertification[try r.text()] = try r.seqs() }
+            for _ in 0..<(try r.count(each: 5)) { cadreStudents[AcademicYear(Int(try r.fixed(Int32.self)))] = Set(try r.texts()) }
+            frozenSelections = Set(try r.texts())
+            for _ in 0..<(try r.count(each: 2)) {
+                let term = try r.requiredTerm("tally")
+                var tallies: [String: CertificationTally] = [:]
+                for _ in 0..<(try r.count(each: 2)) { tallies[try r.text()] = try r.nested(CertificationTally.self) }
+                certificationTally[term] = tallies
+            }
+        }
+        try r.finish("shared state")
+    }
+}
+
+extension Engine.Snapshot: BinaryScalar {
+    func write(into out: inout [UInt8]) {
+        out.appendText(storeID)
+        out.appendText(digestAtLastSeq)
+        out.appendNested(shared)
+        out.appendNested(requests)
+        out.appendUInt64(tablesChecksum)
+    }
+
+    init(binary bytes: ArraySlice<UInt8>) throws {
+        var r = FieldReader(bytes)
+        self.init(storeID: try r.text(), digestAtLastSeq: try r.text(), shared: try r.nested(SharedState.self),
+                  requests: try r.nested(LazyMap<UInt64>.self), tablesChecksum: try r.fixed(UInt64.self))
+        try r.finish("snapshot")
+    }
+}
+
 /// The decoding forms of the types the engine's snapshots hold, stated at compile time. Finding
 /// a form by casting (`as? BinaryScalar.Type`) makes the Swift runtime scan every conformance
 /// record of the statically linked binary the first time a type is met: ~17% of a CLI command
@@ -1224,7 +1398,8 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     collection([String: [String: UInt64]].self); collection([String: CertificationTally].self); collection([String: ReceiptRecord].self)
     collection([Policy].self); collection([WorkingGroupMember].self); collection([MeetingInfo].self); collection([TrainingInfo].self)
     collection([StaffRole].self); collection([Audience].self)
-    keyed(Engine.Snapshot.self, SharedState.self, SharedState.Detail.self, StaffRole.self, WindowKind.self, TrainingKind.self, Audience.self,
+    scalar(Engine.Snapshot.self); scalar(SharedState.self)
+    keyed(SharedState.Detail.self, StaffRole.self, WindowKind.self, TrainingKind.self, Audience.self,
           SubmissionKind.self, ReceiptMethod.self, ReceiptStatus.self, ItemKind.self, ItemStatus.self, DepartureReason.self,
           [StaffRole: [String]].self, [WindowKey: WindowInfo].self, [AcademicYear: Set<String>].self,
           [Term: [String: CertificationTally]].self)

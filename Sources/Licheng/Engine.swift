@@ -474,7 +474,7 @@ public final class Engine: @unchecked Sendable {
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
     /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 15
+    static let snapshotVersion: UInt32 = 16
     /// The snapshot's large tables (staff, courses, courses per teacher, request IDs) live
     /// beside it in `<name>.tables`, stored as is and read in place (FORMAT.md §12).
     static let tablesKind: UInt32 = 3
@@ -560,8 +560,8 @@ public final class Engine: @unchecked Sendable {
         guard tablesRepairFailure() == nil,
               let checksum = try? DerivedFile.writeChunked(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
                                                            version: Self.tablesVersion),
-              let bytes = try? BinaryCoder.encode(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
-                                                           shared: small, requests: LazyMap(), tablesChecksum: checksum)) else { return }
+              case let bytes = BinaryCoder.encodeScalar(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
+                                                                 shared: small, requests: LazyMap(), tablesChecksum: checksum)) else { return }
         try? DerivedFile.write(bytes, to: snapshotPath(state.detail, state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
         thinSnapshots(state.detail, keeping: state.lastSeq)
     }
@@ -614,7 +614,7 @@ public final class Engine: @unchecked Sendable {
             snapshotCacheLock.unlock()
             if let cached, cached.shared.lastSeq == candidate, digest == cached.digestAtLastSeq { return cached }
             guard let bytes = DerivedFile.read(snapshotPath(detail, candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
-                  var snapshot = try? BinaryCoder.decode(Snapshot.self, from: bytes),
+                  var snapshot = try? BinaryCoder.decodeScalar(Snapshot.self, from: bytes),
                   snapshot.storeID == hexString(log.storeID), snapshot.shared.lastSeq == candidate,
                   snapshot.shared.detail == detail, digest == snapshot.digestAtLastSeq,
                   let (buffer, body, checks) = DerivedFile.readChunked(tablesPath(detail, candidate), kind: Self.tablesKind, version: Self.tablesVersion),

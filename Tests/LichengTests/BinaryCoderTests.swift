@@ -148,9 +148,31 @@ import TestSupport
         core.accountProxies = ["T1": ["T2", "T3"], "T9": [], "T甲": ["T1"]]
         core.roleProxies = [.academicDirector: ["T1", "T2"]]
         core.certificationTally[v.window.0.term] = ["T1": v.tally]
-        let back = try BinaryCoder.decode(SharedState.self, from: try BinaryCoder.encode(core))
+        core.lastSeq = 99
+        core.lastRecordedAt = 1_725_238_980_000_000
+        core.trustedSchools = ["180301": "ed25519:abc"]
+        let (batches, courses, students) = handWritten()
+        for b in batches { core.batches[b.batchId] = b; core.batchOrder.append(b.batchId) }
+        for c in courses { core.courses[c.key] = c }
+        core.coursesByTeacher["T1"] = ["C1@113-2"]
+        for st in students { core.students[st.id] = st }
+        core.items["S1-C1"] = ItemInfo(student: "S1", kind: .courseOutcome, year: AcademicYear(113), term: v.window.0.term, courseId: "C1",
+                                       status: .certified, selected: true, submittedIn: "B1")
+        core.awaitingCertification["C1@113-2"] = ["S1-C2": 17, "S2-C1": 18]
+        core.frozenSelections = ["S1|113|course-outcome"]
+        let encoded = try BinaryCoder.encode(core)
+        let back = try BinaryCoder.decode(SharedState.self, from: encoded)
         #expect(back == core)
         #expect(back.staff["T1"] == v.staff[0] && back.windows[v.window.0] == v.window.1 && back.policy == v.policy)
+        for cut in stride(from: 0, to: encoded.count, by: 7) {
+            #expect(throws: (any Error).self, "a shared state cut to \(cut) bytes") { try BinaryCoder.decode(SharedState.self, from: Array(encoded[0..<cut])) }
+        }
+        // A core state's form leaves the school index out.
+        var coreOnly = core
+        coreOnly.detail = .core
+        let coreBack = try BinaryCoder.decode(SharedState.self, from: try BinaryCoder.encode(coreOnly))
+        #expect(coreBack.items.isEmpty && coreBack.students.isEmpty && coreBack.batches == core.batches && coreBack.policies == core.policies)
+        #expect(Mirror(reflecting: core).children.count == 23, "SharedState changed: update its form in BinaryCoder.swift")
     }
 
     /// A `LazyMap` read from a snapshot decodes only what is looked up; changes overlay it;
