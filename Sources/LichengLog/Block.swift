@@ -188,6 +188,13 @@ struct BlockEncoder {
 /// reused buffer and walks the records. Reuse one decoder per reading loop.
 struct BlockDecoder {
     private(set) var raw: [UInt8] = []
+    /// How many bytes of the last loaded block's records are in `raw` (all of them unless
+    /// `prefixTarget` was set).
+    private(set) var decoded = 0
+    /// When set, a compressed block is decoded only up to about this many bytes (the walk
+    /// then reports `RecordProblem.needsWholeBlock` if it needs more). The payload's
+    /// checksum is checked whole either way.
+    var prefixTarget: Int?
 
     /// Checks and decompresses `stored`; on failure returns the reason.
     mutating func load(_ header: BlockHeader, stored: UnsafeRawBufferPointer) -> String? {
@@ -207,14 +214,26 @@ struct BlockDecoder {
         if raw.count < header.uncompressedLength {
             raw = [UInt8](repeating: 0, count: max(header.uncompressedLength, raw.count * 2))
         }
+        decoded = 0
         if header.codec == Format.codecStored {
             raw.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: stored.baseAddress!, byteCount: stored.count) }
+            decoded = header.uncompressedLength
+            return nil
+        }
+        if let target = prefixTarget, target < header.uncompressedLength {
+            let n = raw.withUnsafeMutableBytes {
+                LZ4Codec.decompressPrefix(stored, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<header.uncompressedLength]), target: target)
+            }
+            guard let n else { return "the block payload does not decompress" }
+            decoded = n
             return nil
         }
         let ok = raw.withUnsafeMutableBytes {
             LZ4Codec.decompress(stored, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<header.uncompressedLength]))
         }
-        return ok ? nil : "the block payload does not decompress"
+        guard ok else { return "the block payload does not decompress" }
+        decoded = header.uncompressedLength
+        return nil
     }
 
     /// Walks the records of the last loaded block. `body` returns false to stop.
@@ -222,10 +241,12 @@ struct BlockDecoder {
     /// problem (a record that does not fit, a wrong seq).
     func forEachRecord(_ header: BlockHeader, _ body: (RecordView) throws -> Bool) rethrows -> RecordProblem? {
         try raw.withUnsafeBytes { all in
-            let b = UnsafeRawBufferPointer(rebasing: all[0..<header.uncompressedLength])
+            let whole = decoded >= header.uncompressedLength
+            let b = UnsafeRawBufferPointer(rebasing: all[0..<min(decoded, header.uncompressedLength)])
             var offset = 0
             var previousTimestamp = header.firstTimestamp
             for i in 0..<header.count {
+                guard whole || offset + Format.recordHeaderLength <= b.count else { return .needsWholeBlock }
                 guard offset + Format.recordHeaderLength <= b.count else { return RecordProblem(index: i, reason: "record header runs past the block end") }
                 let flags = b[offset]
                 let seq = b.leUnchecked(UInt64.self, at: offset + 1)
@@ -233,6 +254,7 @@ struct BlockDecoder {
                 let keyLength = Int(b.leUnchecked(UInt16.self, at: offset + 17))
                 let payloadLength = Int(b.leUnchecked(UInt32.self, at: offset + 19))
                 let end = offset + Format.recordHeaderLength + keyLength + payloadLength
+                guard whole || end <= b.count else { return .needsWholeBlock }
                 guard end <= b.count else { return RecordProblem(index: i, reason: "record runs past the block end") }
                 guard seq == header.firstSeq + UInt64(i) else { return RecordProblem(index: i, reason: "record has seq \(seq), expected \(header.firstSeq + UInt64(i))") }
                 guard i > 0 || timestamp == header.firstTimestamp else { return RecordProblem(index: i, reason: "the first record's time differs from the block header") }
@@ -260,6 +282,10 @@ struct BlockDecoder {
 struct RecordProblem: Error {
     var index: Int
     var reason: String
+
+    /// Not damage: the walk reached the end of a partly decoded block (`prefixTarget`).
+    static let needsWholeBlock = RecordProblem(index: -1, reason: "the walk needs the whole block")
+    var isNeedsWholeBlock: Bool { index == -1 }
 
     /// The problem as damage of the block at `offset` of `segment`.
     func corrupt(segment: String, offset: Int64) -> LogError {

@@ -164,24 +164,37 @@ extension Log {
                 guard let block = blockContaining(seqs[position], in: blocks) else {
                     throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
                 }
-                // Exactly the one block the index names (its bytes, checksums and first seq).
-                // The walker borrows the decoder's buffer without sharing it: a shared buffer
-                // would be copied (128 KiB) by every decompression.
-                var walker = BlockWalker(file: segment.file, from: block.offset, limit: block.end, expectedSeq: block.firstSeq)
-                swap(&walker.decoder, &decoder)
-                let next = try walker.next(in: segment.name)
-                swap(&walker.decoder, &decoder)
-                guard let (header, _) = next else {
-                    throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
-                }
-                let problem = try decoder.forEachRecord(header) { r in
-                    while position < seqs.count && seqs[position] < r.seq { position += 1 }
-                    if position < seqs.count && seqs[position] == r.seq {
-                        try body(r)
-                        position += 1
+                // Only the start of the block up to the last wanted record is decoded, estimated
+                // from its place among the block's records (the walk asks for the whole block
+                // when the estimate falls short: records differ in size).
+                var lastWanted = position
+                while lastWanted + 1 < seqs.count && seqs[lastWanted + 1] <= block.lastSeq { lastWanted += 1 }
+                let share = Double(seqs[lastWanted] - block.firstSeq + 1) / Double(block.count)
+                var target: Int? = share < 0.7 ? Int(Double(block.uncompressedLength) * share * 1.25) + 2048 : nil
+                var problem: RecordProblem?
+                repeat {
+                    // Exactly the one block the index names (its bytes, checksums and first
+                    // seq). The walker borrows the decoder's buffer without sharing it: a
+                    // shared buffer would be copied (128 KiB) by every decompression.
+                    decoder.prefixTarget = target
+                    var walker = BlockWalker(file: segment.file, from: block.offset, limit: block.end, expectedSeq: block.firstSeq)
+                    swap(&walker.decoder, &decoder)
+                    let next = try walker.next(in: segment.name)
+                    swap(&walker.decoder, &decoder)
+                    guard let (header, _) = next else {
+                        throw LogError.seqOutOfRange(seq: seqs[position], lastSeq: last)
                     }
-                    return position < seqs.count && seqs[position] <= block.lastSeq
-                }
+                    // A second walk over the whole block passes the records already given.
+                    problem = try decoder.forEachRecord(header) { r in
+                        while position < seqs.count && seqs[position] < r.seq { position += 1 }
+                        if position < seqs.count && seqs[position] == r.seq {
+                            try body(r)
+                            position += 1
+                        }
+                        return position < seqs.count && seqs[position] <= block.lastSeq
+                    }
+                    if problem?.isNeedsWholeBlock == true, target != nil { target = nil } else { break }
+                } while true
                 if let problem { throw problem.corrupt(segment: segment.name, offset: block.offset) }
                 while position < seqs.count && seqs[position] <= block.lastSeq { position += 1 }
             }
