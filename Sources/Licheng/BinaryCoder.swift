@@ -1226,7 +1226,7 @@ extension FieldReader {
     }
 
     mutating func nestedList<T: BinaryScalar>(_ type: T.Type) throws -> [T] {
-        let count = try varint()
+        let count = try count(each: 1)
         var out: [T] = []
         out.reserveCapacity(count)
         for _ in 0..<count { out.append(try nested(type)) }
@@ -1234,7 +1234,7 @@ extension FieldReader {
     }
 
     mutating func seqs() throws -> [String: UInt64] {
-        let count = try varint()
+        let count = try count(each: 9)
         var out: [String: UInt64] = [:]
         out.reserveCapacity(count)
         for _ in 0..<count { out[try text()] = try fixed(UInt64.self) }

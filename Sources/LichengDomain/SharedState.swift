@@ -254,7 +254,9 @@ public struct SharedState: Codable, Sendable, Equatable {
     }
 
     /// A core state's form leaves out the school index (always empty there): decoding it
-    /// would only cost the runtime work of its types for nothing.
+    /// would only cost the runtime work of its types for nothing. (The engine's snapshots
+    /// use a hand-written binary form of the same fields instead: `BinaryCoder.swift` in
+    /// the engine; this `Codable` form serves other coders.)
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         detail = try c.decode(Detail.self, forKey: .detail)

@@ -272,6 +272,7 @@ struct BlockDecoder {
                 offset = end
                 if try !body(view) { return nil }
             }
+            guard whole else { return .needsWholeBlock }
             guard offset == b.count else { return RecordProblem(index: header.count, reason: "\(b.count - offset) stray bytes after the last record") }
             guard previousTimestamp == header.lastTimestamp else { return RecordProblem(index: header.count - 1, reason: "the last record's time differs from the block header") }
             return nil

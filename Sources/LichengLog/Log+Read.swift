@@ -145,10 +145,12 @@ extension Log {
         }
     }
 
-    /// Calls `body` for each of `seqs` (ascending), reading each block once and
-    /// only the blocks that hold a wanted seq.
-    public func forEach(seqs: [UInt64], _ body: (RecordView) throws -> Void) throws {
-        guard !seqs.isEmpty else { return }
+    /// Calls `body` for each of `seqs` in ascending order (once each, however given),
+    /// reading each block once and only the blocks that hold a wanted seq.
+    public func forEach(seqs wanted: [UInt64], _ body: (RecordView) throws -> Void) throws {
+        guard !wanted.isEmpty else { return }
+        // Given out of order (or twice), they are read in ascending order, once each.
+        let seqs = zip(wanted, wanted.dropFirst()).allSatisfy({ $0 < $1 }) ? wanted : Array(Set(wanted)).sorted()
         let snapshot = snapshotSegments()
         let last = lastSeq
         var decoder = BlockDecoder()

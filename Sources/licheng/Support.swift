@@ -17,7 +17,7 @@ struct ToolError: Error, CustomStringConvertible, ExitCodeProviding {
 /// What every command reads from the global options.
 struct Context {
     let inv: Invocation
-    /// The engines this command opened (see `handler`).
+    /// The engines opened in this process (see `handler`).
     var engines: OpenedEngines { OpenedEngines.ofThisProcess }
 
     init(_ inv: Invocation) { self.inv = inv }
@@ -176,8 +176,9 @@ extension JSONObject {
 func handler(_ body: @escaping @Sendable (Context) throws -> Void) -> Command.Handler {
     { inv in
         let context = Context(inv)
+        let before = context.engines.count
         try body(context)
-        if let failure = context.engines.tablesRepairFailure {
+        if let failure = context.engines.tablesRepairFailure(since: before) {
             throw ToolError("A snapshot of the store was damaged and could not be rebuilt from the log (\(failure)); what this command printed may be incomplete.",
                             exitCode: .storageFailure)
         }
@@ -201,10 +202,17 @@ final class OpenedEngines: @unchecked Sendable {
         return engine
     }
 
-    var tablesRepairFailure: EngineError? {
+    var count: Int {
         lock.lock()
         defer { lock.unlock() }
-        return engines.lazy.compactMap { $0.tablesRepairFailure() }.first
+        return engines.count
+    }
+
+    /// The first repair failure of the engines opened after the first `since`.
+    func tablesRepairFailure(since start: Int) -> EngineError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return engines[min(start, engines.count)...].lazy.compactMap { $0.tablesRepairFailure() }.first
     }
 }
 

@@ -176,6 +176,10 @@ func segmentFiles(_ store: String) -> [String] {
             #expect(read.map(\.seq) == wanted, "trial \(trial)")
             #expect(read == wanted.map { all[Int($0) - 1] }, "trial \(trial)")
         }
+        // Out of order or repeated, they are read in order, once each.
+        var read: [UInt64] = []
+        try log.forEach(seqs: [900, 2, 2, 1800, 151]) { read.append($0.seq) }
+        #expect(read == [2, 151, 900, 1800])
         log.close()
     }
 }
