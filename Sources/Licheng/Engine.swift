@@ -473,7 +473,8 @@ public final class Engine: @unchecked Sendable {
     static let snapshotKind: UInt32 = 1
     /// Opening replays at most about this many events before it saves a new snapshot.
     static let openTailLimit: UInt64 = 4096
-    /// Bump when SharedState's Codable form changes: older snapshots are then ignored and rebuilt.
+    /// Bump when the snapshot's binary form changes (`BinaryCoder.swift`): older snapshots are
+    /// then ignored and rebuilt.
     static let snapshotVersion: UInt32 = 16
     /// The snapshot's large tables (staff, courses, courses per teacher, request IDs) live
     /// beside it in `<name>.tables`, stored as is and read in place (FORMAT.md §12).
@@ -559,9 +560,9 @@ public final class Engine: @unchecked Sendable {
         // such a state is never saved.
         guard tablesRepairFailure() == nil,
               let checksum = try? DerivedFile.writeChunked(tables, to: tablesPath(state.detail, state.lastSeq), kind: Self.tablesKind,
-                                                           version: Self.tablesVersion),
-              case let bytes = BinaryCoder.encodeScalar(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
-                                                                 shared: small, requests: LazyMap(), tablesChecksum: checksum)) else { return }
+                                                           version: Self.tablesVersion) else { return }
+        let bytes = BinaryCoder.encodeScalar(Snapshot(storeID: hexString(log.storeID), digestAtLastSeq: digest.hex,
+                                                      shared: small, requests: LazyMap(), tablesChecksum: checksum))
         try? DerivedFile.write(bytes, to: snapshotPath(state.detail, state.lastSeq), kind: Self.snapshotKind, version: Self.snapshotVersion)
         thinSnapshots(state.detail, keeping: state.lastSeq)
     }
