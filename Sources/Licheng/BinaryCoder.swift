@@ -28,10 +28,10 @@ enum BinaryCoder {
     /// up the type's form (building the table of known forms costs more than a small
     /// snapshot).
     static func decodeScalar<T: BinaryScalar>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        let value = try ByteStorage(bytes).value(at: 0)
+        let storage = ByteStorage(bytes)
+        let value = try storage.value(at: 0)
         guard value.end == bytes.count else { throw BinaryCodingError("trailing bytes after the value") }
-        guard value.kind == 1 else { throw BinaryCodingError("expected a scalar value") }
-        return try T(binary: bytes[value.payload..<value.end])
+        return try scalar(T.self, storage, value, [])
     }
 
     /// `encode` of a scalar (the same bytes).
@@ -941,7 +941,7 @@ extension CourseInfo: BinaryScalar {
     init(binary bytes: ArraySlice<UInt8>) throws {
         var r = FieldReader(bytes)
         let courseId = try r.text()
-        guard let term = try r.term() else { throw BinaryCodingError("a course has no term") }
+        let term = try r.requiredTerm("course")
         self = .fields(courseId: courseId, term: term, name: try r.text(), teachers: try r.texts(), class: try r.optionalText())
         try r.finish("course")
     }
@@ -953,9 +953,9 @@ extension StudentInfo: BinaryScalar {
         out.appendText(name)
         out.appendText(`class`)
         out.appendUInt64(enrolledSeq)
-        if let departedOn { out.append(1); departedOn.days.write(into: &out) } else { out.append(0) }
+        out.appendDate(departedOn)
         out.appendText(departureReason?.rawValue)
-        if let departureRecordedOn { out.append(1); departureRecordedOn.days.write(into: &out) } else { out.append(0) }
+        out.appendDate(departureRecordedOn)
         out.append(purged ? 1 : 0)
         if let purgedSeq { out.append(1); out.appendUInt64(purgedSeq) } else { out.append(0) }
     }
@@ -963,9 +963,9 @@ extension StudentInfo: BinaryScalar {
     init(binary bytes: ArraySlice<UInt8>) throws {
         var r = FieldReader(bytes)
         self = .fields(id: try r.text(), name: try r.text(), class: try r.text(), enrolledSeq: try r.fixed(UInt64.self))
-        if try r.byte() == 1 { departedOn = LocalDate(days: try r.fixed(Int32.self)) }
+        departedOn = try r.optionalDate()
         departureReason = try r.optionalChoice(DepartureReason.self)
-        if try r.byte() == 1 { departureRecordedOn = LocalDate(days: try r.fixed(Int32.self)) }
+        departureRecordedOn = try r.optionalDate()
         purged = try r.byte() == 1
         if try r.byte() == 1 { purgedSeq = try r.fixed(UInt64.self) }
         try r.finish("student")
