@@ -2,13 +2,16 @@
 
 /// The items of one student in upload order, looked up by item ID. A `[String: Item]` keeps
 /// a hash table of whole `Item`s (about 200 bytes each) at most three-quarters full, and a
-/// separate list for the order; here the items sit once, in order, and the hash table holds
-/// only positions.
+/// separate list for the order; here the items sit once, in order. A student has a few dozen
+/// items: up to `scanLimit` of them are found by comparing IDs from the newest back (no hash
+/// table to allocate, grow and hash into); a larger table keeps a hash table of positions.
 public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// The items in upload order.
     public private(set) var values: [Item] = []
-    /// Item ID → position in `values`.
+    /// Item ID → position in `values`; empty while `values` has at most `scanLimit` items.
     private var positions: [String: Int32] = [:]
+    /// The most items found by a scan.
+    static let scanLimit = 64
 
     public init() {}
 
@@ -26,22 +29,35 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// How many positions the index has room for before it grows (for memory estimates).
     public var indexCapacity: Int { positions.capacity }
 
-    public func contains(_ id: String) -> Bool { positions[id] != nil }
+    /// Where the item with this ID is in `values`.
+    private func position(_ id: String) -> Int? {
+        guard values.count > ItemTable.scanLimit else { return values.lastIndex { $0.itemId == id } }
+        return positions[id].map { Int($0) }
+    }
+
+    /// Builds or rebuilds the positions of a table larger than `scanLimit` (drops them below).
+    private mutating func reindex() {
+        positions = [:]
+        guard values.count > ItemTable.scanLimit else { return }
+        positions.reserveCapacity(values.count * 2)
+        for (i, item) in values.enumerated() { positions[item.itemId] = Int32(i) }
+    }
+
+    public func contains(_ id: String) -> Bool { position(id) != nil }
 
     /// The item with this ID. Setting an item of a new ID adds it at the end of the upload
     /// order; setting nil removes it.
     public subscript(id: String) -> Item? {
-        get { positions[id].map { values[Int($0)] } }
+        get { position(id).map { values[$0] } }
         set {
-            switch (positions[id], newValue) {
+            switch (position(id), newValue) {
             case (let p?, let item?):
-                values[Int(p)] = item
+                values[p] = item
             case (nil, let item?):
                 add(item)
             case (let p?, nil):
-                values.remove(at: Int(p))
-                positions[id] = nil
-                for i in Int(p)..<values.count { positions[values[i].itemId] = Int32(i) }
+                values.remove(at: p)
+                reindex()
             case (nil, nil):
                 break
             }
@@ -50,11 +66,15 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
 
     /// Adds an item at the end of the upload order (replaces the item of its ID, if any).
     public mutating func add(_ item: Item) {
-        if let p = positions.updateValue(Int32(values.count), forKey: item.itemId) {
-            positions[item.itemId] = p
-            values[Int(p)] = item
-        } else {
-            values.append(item)
+        if let p = position(item.itemId) {
+            values[p] = item
+            return
+        }
+        values.append(item)
+        if values.count == ItemTable.scanLimit + 1 {
+            reindex()
+        } else if values.count > ItemTable.scanLimit + 1 {
+            positions[item.itemId] = Int32(values.count - 1)
         }
     }
 
@@ -62,8 +82,8 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// (nil when there is no such item). The item's ID must not change.
     @discardableResult
     public mutating func modifyValue<R>(forKey id: String, _ body: (inout Item) throws -> R) rethrows -> R? {
-        guard let p = positions[id] else { return nil }
-        return try body(&values[Int(p)])
+        guard let p = position(id) else { return nil }
+        return try body(&values[p])
     }
 
     /// Every item, changed in place (their IDs must not change).

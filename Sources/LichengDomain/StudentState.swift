@@ -137,16 +137,15 @@ public struct ItemHistoryEntry: Codable, Sendable, Equatable {
 }
 
 /// A portfolio item: a course outcome (課程學習成果) or a diverse performance (多元表現).
-public struct Item: Codable, Sendable, Equatable {
+public struct Item: Sendable, Equatable {
     public var itemId: String
     public var kind: ItemKind
     public var term: Term?
     public var year: AcademicYear
     public var courseId: String?
     public var category: PerformanceCategory?
-    public var title: String
-    public var description: String
-    public var files: [FileEntry]
+    /// The title, description and files, in one buffer (see `ItemContent`).
+    public var content: ItemContent
     public var startedOn: LocalDate?
     public var endedOn: LocalDate?
     public var status: ItemStatus
@@ -159,6 +158,69 @@ public struct Item: Codable, Sendable, Equatable {
     public var importedFrom: String? = nil
     /// The last batch (`submission.made`) that carried the item, nil when never submitted.
     public var submittedIn: String? = nil
+
+    public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
+                category: PerformanceCategory? = nil, title: String, description: String, files: [FileEntry],
+                startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, selected: Bool = false,
+                returnReason: ReturnReason? = nil, uploadSeq: UInt64, uploadedAt: Timestamp, history: [ItemHistoryEntry] = [],
+                importedFrom: String? = nil, submittedIn: String? = nil) {
+        self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
+        self.category = category; content = ItemContent(title: title, description: description, files: files)
+        self.startedOn = startedOn; self.endedOn = endedOn; self.status = status; self.selected = selected
+        self.returnReason = returnReason; self.uploadSeq = uploadSeq; self.uploadedAt = uploadedAt; self.history = history
+        self.importedFrom = importedFrom; self.submittedIn = submittedIn
+    }
+
+    public var title: String {
+        get { content.title }
+        set { content = ItemContent(title: newValue, description: content.description, files: content.files) }
+    }
+    public var description: String {
+        get { content.description }
+        set { content = ItemContent(title: content.title, description: newValue, files: content.files) }
+    }
+    public var files: [FileEntry] {
+        get { content.files }
+        set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
+    }
+}
+
+/// The `Codable` form names the content's fields one by one, as the item had them before
+/// they shared a buffer.
+extension Item: Codable {
+    enum CodingKeys: String, CodingKey {
+        case itemId, kind, term, year, courseId, category, title, description, files, startedOn, endedOn, status, selected
+        case returnReason, uploadSeq, uploadedAt, history, importedFrom, submittedIn
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(itemId: try c.decode(String.self, forKey: .itemId), kind: try c.decode(ItemKind.self, forKey: .kind),
+                  term: try c.decodeIfPresent(Term.self, forKey: .term), year: try c.decode(AcademicYear.self, forKey: .year),
+                  courseId: try c.decodeIfPresent(String.self, forKey: .courseId),
+                  category: try c.decodeIfPresent(PerformanceCategory.self, forKey: .category),
+                  title: try c.decode(String.self, forKey: .title), description: try c.decode(String.self, forKey: .description),
+                  files: try c.decode([FileEntry].self, forKey: .files),
+                  startedOn: try c.decodeIfPresent(LocalDate.self, forKey: .startedOn),
+                  endedOn: try c.decodeIfPresent(LocalDate.self, forKey: .endedOn), status: try c.decode(ItemStatus.self, forKey: .status),
+                  selected: try c.decode(Bool.self, forKey: .selected),
+                  returnReason: try c.decodeIfPresent(ReturnReason.self, forKey: .returnReason),
+                  uploadSeq: try c.decode(UInt64.self, forKey: .uploadSeq), uploadedAt: try c.decode(Timestamp.self, forKey: .uploadedAt),
+                  history: try c.decode([ItemHistoryEntry].self, forKey: .history),
+                  importedFrom: try c.decodeIfPresent(String.self, forKey: .importedFrom),
+                  submittedIn: try c.decodeIfPresent(String.self, forKey: .submittedIn))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(itemId, forKey: .itemId); try c.encode(kind, forKey: .kind); try c.encodeIfPresent(term, forKey: .term)
+        try c.encode(year, forKey: .year); try c.encodeIfPresent(courseId, forKey: .courseId)
+        try c.encodeIfPresent(category, forKey: .category); try c.encode(title, forKey: .title)
+        try c.encode(description, forKey: .description); try c.encode(files, forKey: .files)
+        try c.encodeIfPresent(startedOn, forKey: .startedOn); try c.encodeIfPresent(endedOn, forKey: .endedOn)
+        try c.encode(status, forKey: .status); try c.encode(selected, forKey: .selected)
+        try c.encodeIfPresent(returnReason, forKey: .returnReason); try c.encode(uploadSeq, forKey: .uploadSeq)
+        try c.encode(uploadedAt, forKey: .uploadedAt); try c.encode(history, forKey: .history)
+        try c.encodeIfPresent(importedFrom, forKey: .importedFrom); try c.encodeIfPresent(submittedIn, forKey: .submittedIn)
+    }
 }
 
 /// What one `submission.made` holds of one student: whether the batch names the student,
@@ -332,7 +394,8 @@ public struct StudentState: Codable, Sendable, Equatable {
             guard let itemId = d.itemId else { return }
             let reUploaded: Void? = items.modifyValue(forKey: itemId) { old in
                 // Re-upload of a returned outcome: same slot, new content.
-                old.courseId = d.courseId; old.title = d.title; old.description = d.description; old.files = d.files
+                old.courseId = d.courseId
+                old.content = ItemContent(title: d.title, description: d.description, files: d.files)
                 old.status = .uploaded; old.returnReason = nil
                 old.history.append(StudentState.entry(e, .reUploaded))
             }

@@ -81,7 +81,7 @@ let portfolioCommand = Command(
         var table = Table(columns: [.init("項目 Item"), .init("類別 Kind"), .init("學期 Term"), .init("標題 Title"), .init("狀態 State"), .init("檔案 Files", alignment: .right)])
         for item in p.items {
             let i = item.item
-            table.addRow([i.itemId, kindLabel(i.kind), i.term?.description ?? String(i.year.value), i.title, item.state, "\(i.files.count)"])
+            table.addRow([i.itemId, kindLabel(i.kind), i.term?.description ?? String(i.year.value), i.title, item.state, "\(i.content.fileCount)"])
         }
         out += "\n" + (p.items.isEmpty ? "No items.\n" : table.render())
         ctx.console.writeOutput(out)

@@ -32,6 +32,71 @@ import Testing
         #expect(t.modifyValue(forKey: "A-2") { _ in 1 } == nil)
     }
 
+    /// Tables larger than `scanLimit` find items through a hash table of positions, built when
+    /// the table grows past the limit and rebuilt on a removal: each size on both sides of it,
+    /// against a plain dictionary.
+    @Test func largeTablesFindTheSameItemsAsSmallOnes() {
+        let limit = ItemTable.scanLimit
+        var t = ItemTable(), plain: [String: Int] = [:], order: [String] = []
+        for n in 0..<(limit * 2 + 5) {
+            let id = "S1-P\(n)"
+            t.add(item(id, "v\(n)")); plain[id] = n; order.append(id)
+            // A replacement keeps the position, across the limit too.
+            if n % 7 == 0 { t.add(item("S1-P\(n / 2)", "w\(n)")) }
+        }
+        #expect(t.keys == order && t.count == limit * 2 + 5)
+        for id in order { #expect(t[id]?.itemId == id) }
+        #expect(t["S1-P\(limit * 3)"] == nil && !t.contains("S1-P-1"))
+        // Remove from the middle until the table is small again; every lookup still agrees.
+        var n = 0
+        while t.count > limit - 3 {
+            let id = order.remove(at: order.count / 2)
+            t[id] = nil
+            #expect(t[id] == nil && t.keys == order)
+            n += 1
+            if n % 5 == 0 { for id in order { #expect(t[id]?.itemId == id) } }
+        }
+        for id in order { #expect(t[id]?.itemId == id && t.modifyValue(forKey: id) { $0.itemId } == id) }
+        // Growing past the limit again rebuilds the positions.
+        for k in 0..<(limit + 2) { let id = "S2-C\(k)"; t.add(item(id)); order.append(id) }
+        for id in order { #expect(t[id]?.itemId == id) }
+        #expect(t.keys == order)
+    }
+
+    /// An item's title, description and files read back from their one buffer as they were
+    /// given: empty and long texts (varint lengths of one to three bytes), Chinese, digests held
+    /// compactly and as text, sizes at the varint's edges; the item's setters change one part.
+    @Test func itemContentReadsBackWhatItWasGiven() throws {
+        let hex = String(repeating: "0123456789abcdef", count: 4)
+        let files = [
+            FileEntry(name: "報告.pdf", mediaType: "application/pdf", size: 0, sha256: hex),
+            FileEntry(name: "", mediaType: "", size: 127, sha256: "not a digest"),
+            FileEntry(name: "a", mediaType: "image/png", size: 128, sha256: String(hex.reversed())),
+            FileEntry(name: String(repeating: "x", count: 200), mediaType: "video/mp4", size: 1 << 40, sha256: hex.uppercased()),
+            FileEntry(name: "n", mediaType: "m", size: -1, sha256: ""),
+        ]
+        for (title, description) in [("", ""), ("數學小論文", String(repeating: "說明", count: 100)),
+                                     (String(repeating: "t", count: 20_000), "d\u{0}e")] {
+            for n in 0...files.count {
+                let c = ItemContent(title: title, description: description, files: Array(files.prefix(n)))
+                #expect(c.title == title && c.description == description && c.fileCount == n)
+                #expect(c.files == Array(files.prefix(n)))
+                #expect(c.files.map(\.digest.isCompact) == files.prefix(n).map(\.digest.isCompact))
+                #expect(c.files.map(\.sha256) == files.prefix(n).map(\.sha256))
+            }
+        }
+        #expect(ItemContent(title: "a", description: "b", files: []) != ItemContent(title: "a", description: "", files: []))
+        var it = item("S1-C1", "old")
+        it.files = Array(files.prefix(2))
+        it.description = "new description"
+        it.title = "new"
+        #expect(it.title == "new" && it.description == "new description" && it.files == Array(files.prefix(2)))
+        let back = try JSONDecoder().decode(Item.self, from: JSONEncoder().encode(it))
+        #expect(back == it)
+        let keys = try JSONSerialization.jsonObject(with: JSONEncoder().encode(it)) as? [String: Any]
+        #expect(keys?["title"] as? String == "new" && (keys?["files"] as? [Any])?.count == 2 && keys?["content"] == nil)
+    }
+
     @Test func equalityAndCodableFollowTheOrder() throws {
         let a = ItemTable([item("A-1"), item("A-2")]), b = ItemTable([item("A-2"), item("A-1")])
         #expect(a != b && a == ItemTable([item("A-1"), item("A-2")]))

@@ -32,7 +32,7 @@ func stateCensus(_ path: String) throws {
     func add(_ name: String, _ count: Int, _ bytes: Int) { rows.append((name, count, bytes)) }
 
     var itemsDict = 0, itemCount = 0, history = 0, historyEntries = 0, historyStrings = 0
-    var texts = 0, files = 0, fileCount = 0, fileStrings = 0, records = 0, recordCount = 0, recordStrings = 0
+    var texts = 0, fileCount = 0, records = 0, recordCount = 0, recordStrings = 0
     var studentOther = 0
     func recorded<T>(_ list: [Recorded<T>], _ strings: (T) -> Int) {
         records += arrayBytes(list); recordCount += list.count
@@ -53,9 +53,8 @@ func stateCensus(_ path: String) throws {
                 // One box per event: a receipt's entry is shared by the items of its batch.
                 if h.onBehalfOf != nil || h.detail != nil, boxedSeqs.insert(h.seq).inserted { historyStrings += rareBox }
             }
-            texts += heapBytes(it.title) + heapBytes(it.description) + heapBytes(it.itemId) + heapBytes(it.courseId)
-            files += arrayBytes(it.files); fileCount += it.files.count
-            for f in it.files { fileStrings += heapBytes(f.name) + heapBytes(f.mediaType) + (f.digest.isCompact ? 0 : heapBytes(f.sha256)) }
+            texts += malloced(32 + it.content.encodedCount) + heapBytes(it.itemId) + heapBytes(it.courseId)
+            fileCount += it.content.fileCount
         }
         recorded(st.grades) { heapBytes($0.courseId) }
         recorded(st.cadres) { _ in 0 }
@@ -71,9 +70,7 @@ func stateCensus(_ path: String) throws {
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
     add("item histories (entry \(MemoryLayout<ItemHistoryEntry>.stride) B)", historyEntries, history)
     add("strings and boxes of item histories", historyEntries, historyStrings)
-    add("item titles, descriptions, IDs", itemCount, texts)
-    add("item file lists (FileEntry \(MemoryLayout<FileEntry>.stride) B)", fileCount, files)
-    add("strings of file entries", fileCount, fileStrings)
+    add("item contents (title, description, \(fileCount) files), IDs", itemCount, texts)
     add("student records (grades \(MemoryLayout<Recorded<GradeRecorded>>.stride) B, ...)", recordCount, records)
     add("strings and boxes of student records", recordCount, recordStrings)
     add("receipts, submissions, request IDs, counters", school.students.count, studentOther)
