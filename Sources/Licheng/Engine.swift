@@ -464,7 +464,7 @@ public final class Engine: @unchecked Sendable {
         membersCacheLock.unlock()
         // As for snapshots: a reader saves only what the store still holds.
         guard save, !(log.mode == .read && log.filesChangedOnDisk) else { return }
-        try? DerivedFile.writeChunked(members.encoded(storeID: log.storeID), to: membersPath(members.seq),
+        _ = try? DerivedFile.writeChunked(members.encoded(storeID: log.storeID), to: membersPath(members.seq),
                                       kind: BatchMembers.fileKind, version: BatchMembers.fileVersion)
     }
 

@@ -16,68 +16,34 @@ public struct ItemContent: Sendable, Equatable {
     private let bytes: [UInt8]
 
     public init(title: String, description: String, files: [FileEntry]) {
-        func size(_ v: UInt64) -> Int { (64 - v.leadingZeroBitCount + 6) / 7 + (v == 0 ? 1 : 0) }
-        func text(_ s: String) -> Int { let n = s.utf8.count; return size(UInt64(n)) + n }
-        var n = text(title) + text(description) + size(UInt64(files.count))
+        var n = RawWriter.size(title) + RawWriter.size(description) + RawWriter.size(UInt64(files.count))
         for f in files {
-            n += text(f.name) + text(f.mediaType) + size(UInt64(bitPattern: f.size)) + 1
-            n += f.digest.words == nil ? text(f.digest.text) : 32
+            n += RawWriter.size(f.name) + RawWriter.size(f.mediaType) + RawWriter.size(UInt64(bitPattern: f.size)) + 1
+            n += f.digest.words == nil ? RawWriter.size(f.digest.text) : 32
         }
-        var b: [UInt8] = []
-        b.reserveCapacity(n)
-        func varint(_ v0: UInt64) {
-            var v = v0
-            while v >= 0x80 { b.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
-            b.append(UInt8(v))
-        }
-        func string(_ s: String) { varint(UInt64(s.utf8.count)); b.append(contentsOf: s.utf8) }
-        func word(_ w: UInt64) { for k in 0..<8 { b.append(UInt8(truncatingIfNeeded: w >> (56 - 8 * UInt64(k)))) } }
-        string(title)
-        string(description)
-        varint(UInt64(files.count))
-        for f in files {
-            string(f.name)
-            string(f.mediaType)
-            varint(UInt64(bitPattern: f.size))
-            if let (w0, w1, w2, w3) = f.digest.words {
-                b.append(0)
-                word(w0); word(w1); word(w2); word(w3)
-            } else {
-                b.append(1)
-                string(f.digest.text)
+        bytes = [UInt8](unsafeUninitializedCapacity: n) { out, count in
+            var w = RawWriter(out)
+            w.string(title)
+            w.string(description)
+            w.varint(UInt64(files.count))
+            for f in files {
+                w.string(f.name)
+                w.string(f.mediaType)
+                w.varint(UInt64(bitPattern: f.size))
+                if let (w0, w1, w2, w3) = f.digest.words {
+                    w.byte(0)
+                    w.word(w0); w.word(w1); w.word(w2); w.word(w3)
+                } else {
+                    w.byte(1)
+                    w.string(f.digest.text)
+                }
             }
+            count = w.at
         }
-        bytes = b
     }
 
     /// Bytes the buffer holds (for memory estimates).
     public var encodedCount: Int { bytes.count }
-
-    /// Reads the buffer from the start; the reads trust it (only `init` writes it).
-    private struct Cursor {
-        let bytes: [UInt8]
-        var at = 0
-        mutating func varint() -> UInt64 {
-            var v: UInt64 = 0, shift: UInt64 = 0
-            while true {
-                let b = bytes[at]; at += 1
-                v |= UInt64(b & 0x7F) << shift
-                if b < 0x80 { return v }
-                shift += 7
-            }
-        }
-        mutating func string() -> String {
-            let n = Int(varint())
-            defer { at += n }
-            return String(decoding: bytes[at..<at + n], as: UTF8.self)
-        }
-        mutating func skipString() { let n = Int(varint()); at += n }
-        mutating func word() -> UInt64 {
-            var w: UInt64 = 0
-            for _ in 0..<8 { w = w << 8 | UInt64(bytes[at]); at += 1 }
-            return w
-        }
-    }
 
     public var title: String {
         var c = Cursor(bytes: bytes)

@@ -86,7 +86,7 @@ public struct Registry: Codable, Sendable, Equatable {
 }
 
 /// What happened to an item (its history's `action`; the raw values are the JSON form).
-public enum ItemAction: String, Codable, Sendable {
+public enum ItemAction: String, Codable, Sendable, CaseIterable {
     case uploaded, reUploaded = "re-uploaded", withdrawn, certified, returned, selected, deselected
     case receiptConfirmed = "receipt-confirmed", receiptDisputed = "receipt-disputed", disputeResolved = "dispute-resolved"
 }
@@ -153,7 +153,8 @@ public struct Item: Sendable, Equatable {
     public var returnReason: ReturnReason?
     public var uploadSeq: UInt64
     public var uploadedAt: Timestamp
-    public var history: [ItemHistoryEntry] = []
+    /// What happened to the item, in order (see `ItemHistory`; `history` gives the entries).
+    public var historyLog = ItemHistory()
     /// The school code this item was imported from (a transfer), nil when uploaded here.
     public var importedFrom: String? = nil
     /// The last batch (`submission.made`) that carried the item, nil when never submitted.
@@ -167,7 +168,8 @@ public struct Item: Sendable, Equatable {
         self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
         self.category = category; content = ItemContent(title: title, description: description, files: files)
         self.startedOn = startedOn; self.endedOn = endedOn; self.status = status; self.selected = selected
-        self.returnReason = returnReason; self.uploadSeq = uploadSeq; self.uploadedAt = uploadedAt; self.history = history
+        self.returnReason = returnReason; self.uploadSeq = uploadSeq; self.uploadedAt = uploadedAt
+        historyLog = ItemHistory(history)
         self.importedFrom = importedFrom; self.submittedIn = submittedIn
     }
 
@@ -182,6 +184,10 @@ public struct Item: Sendable, Equatable {
     public var files: [FileEntry] {
         get { content.files }
         set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
+    }
+    public var history: [ItemHistoryEntry] {
+        get { historyLog.entries }
+        set { historyLog = ItemHistory(newValue) }
     }
 }
 
@@ -397,7 +403,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 old.courseId = d.courseId
                 old.content = ItemContent(title: d.title, description: d.description, files: d.files)
                 old.status = .uploaded; old.returnReason = nil
-                old.history.append(StudentState.entry(e, .reUploaded))
+                old.historyLog.append(StudentState.entry(e, .reUploaded))
             }
             guard reUploaded == nil else { return }
             items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
@@ -418,7 +424,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 item.status = .withdrawn
                 let wasSelected = item.selected
                 item.selected = false
-                item.history.append(StudentState.entry(e, .withdrawn, d.reason))
+                item.historyLog.append(StudentState.entry(e, .withdrawn, d.reason))
                 return (item.kind, item.term, item.year, wasSelected)
             }) ?? nil else { return }
             if kind == .courseOutcome, let t = term { courseOutcomeUploads[t, default: 0] -= 1 } else { performanceUploads[year, default: 0] -= 1 }
@@ -433,13 +439,13 @@ public struct StudentState: Codable, Sendable, Equatable {
                 case (nil, let c?): c.isEmpty ? nil : c
                 case (let r?, let c?): r + ": " + c
                 }
-                item.history.append(StudentState.entry(e, ItemAction(d.decision), detail))
+                item.historyLog.append(StudentState.entry(e, ItemAction(d.decision), detail))
             }
         case .itemSelected(let d):
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
                 guard !item.selected else { return nil }
                 item.selected = true
-                item.history.append(StudentState.entry(e, .selected))
+                item.historyLog.append(StudentState.entry(e, .selected))
                 return (item.kind, item.year)
             }) ?? nil else { return }
             countSelection(kind, year, 1)
@@ -447,7 +453,7 @@ public struct StudentState: Codable, Sendable, Equatable {
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
                 guard item.selected else { return nil }
                 item.selected = false
-                item.history.append(StudentState.entry(e, .deselected))
+                item.historyLog.append(StudentState.entry(e, .deselected))
                 return (item.kind, item.year)
             }) ?? nil else { return }
             countSelection(kind, year, -1)
@@ -474,6 +480,6 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// Adds `entry` to the history of each of this student's items in the batch.
     private mutating func addToBatchItems(_ batchId: String, _ entry: ItemHistoryEntry) {
         guard let i = submissions.index(forKey: batchId) else { return }
-        for itemId in submissions.values[i].items { items.modifyValue(forKey: itemId) { $0.history.append(entry) } }
+        for itemId in submissions.values[i].items { items.modifyValue(forKey: itemId) { $0.historyLog.append(entry) } }
     }
 }

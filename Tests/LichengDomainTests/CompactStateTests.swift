@@ -97,6 +97,31 @@ import Testing
         #expect(keys?["title"] as? String == "new" && (keys?["files"] as? [Any])?.count == 2 && keys?["content"] == nil)
     }
 
+    /// An item's history reads back entry by entry: every action, the first entry's actor
+    /// repeated and not, proxies and details in each combination, seqs and times before the
+    /// first entry's (an imported history) and far from it.
+    @Test func itemHistoryReadsBackEveryEntry() {
+        var entries: [ItemHistoryEntry] = []
+        let actors = ["S1130001", "T001", "S1130001", "", "教師甲"]
+        for (n, action) in ItemAction.allCases.enumerated() {
+            for k in 0..<4 {
+                let seq: UInt64 = n == 0 && k == 0 ? 1_000 : [UInt64(3), 999, 1_001, UInt64.max, 1 << 40][(n + k) % 5]
+                let at: Int64 = [1_700_000_000_000_000, -5, 0, Int64.max, Int64.min][(n * 3 + k) % 5]
+                entries.append(ItemHistoryEntry(seq: seq, at: at, action: action, actor: actors[(n + k) % actors.count],
+                                                onBehalfOf: k & 1 == 0 ? nil : "T00\(n)", detail: k & 2 == 0 ? nil : "錯誤檔案 \(k)"))
+            }
+        }
+        var log = ItemHistory()
+        for (i, e) in entries.enumerated() {
+            log.append(e)
+            #expect(log.entries == Array(entries.prefix(i + 1)) && log.count == i + 1)
+        }
+        #expect(ItemHistory(entries) == log && ItemHistory() != log && ItemHistory().entries.isEmpty)
+        var it = item("S1-C1")
+        it.history = entries
+        #expect(it.history == entries && it.history.map(\.detail) == entries.map(\.detail))
+    }
+
     @Test func equalityAndCodableFollowTheOrder() throws {
         let a = ItemTable([item("A-1"), item("A-2")]), b = ItemTable([item("A-2"), item("A-1")])
         #expect(a != b && a == ItemTable([item("A-1"), item("A-2")]))

@@ -31,7 +31,7 @@ func stateCensus(_ path: String) throws {
     var rows: [(String, Int, Int)] = []  // name, count, bytes
     func add(_ name: String, _ count: Int, _ bytes: Int) { rows.append((name, count, bytes)) }
 
-    var itemsDict = 0, itemCount = 0, history = 0, historyEntries = 0, historyStrings = 0
+    var itemsDict = 0, itemCount = 0, history = 0, historyEntries = 0
     var texts = 0, fileCount = 0, records = 0, recordCount = 0, recordStrings = 0
     var studentOther = 0
     func recorded<T>(_ list: [Recorded<T>], _ strings: (T) -> Int) {
@@ -44,15 +44,10 @@ func stateCensus(_ path: String) throws {
     /// A `RareStrings` box: an object header and two optional strings.
     let rareBox = malloced(16 + 2 * MemoryLayout<String?>.stride)
     for (_, st) in school.students {
-        var boxedSeqs = Set<UInt64>()
         itemsDict += arrayBytes(st.items.values) + hashTableBytes(capacity: st.items.indexCapacity, entryStride: MemoryLayout<String>.stride + MemoryLayout<Int32>.stride); itemCount += st.items.count; 
         for it in st.items {
-            history += arrayBytes(it.history); historyEntries += it.history.count
-            for h in it.history {
-                historyStrings += heapBytes(h.actor) + heapBytes(h.onBehalfOf) + heapBytes(h.detail)
-                // One box per event: a receipt's entry is shared by the items of its batch.
-                if h.onBehalfOf != nil || h.detail != nil, boxedSeqs.insert(h.seq).inserted { historyStrings += rareBox }
-            }
+            let h = it.historyLog.encodedCapacity
+            history += h == 0 ? 0 : malloced(32 + h); historyEntries += it.historyLog.count
             texts += malloced(32 + it.content.encodedCount) + heapBytes(it.itemId) + heapBytes(it.courseId)
             fileCount += it.content.fileCount
         }
@@ -68,8 +63,7 @@ func stateCensus(_ path: String) throws {
         for (_, s) in st.submissions { studentOther += arrayBytes(s.items) }
     }
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
-    add("item histories (entry \(MemoryLayout<ItemHistoryEntry>.stride) B)", historyEntries, history)
-    add("strings and boxes of item histories", historyEntries, historyStrings)
+    add("item histories (encoded)", historyEntries, history)
     add("item contents (title, description, \(fileCount) files), IDs", itemCount, texts)
     add("student records (grades \(MemoryLayout<Recorded<GradeRecorded>>.stride) B, ...)", recordCount, records)
     add("strings and boxes of student records", recordCount, recordStrings)

@@ -11,7 +11,7 @@ func fingerprint(_ s: SchoolState) -> String {
     var items = 0, history = 0, records = 0
     for (_, st) in s.students {
         items += st.items.count
-        for it in st.items { history += it.history.count }
+        for it in st.items { history += it.historyLog.count }
         records += st.grades.count + st.cadres.count + st.counseling.count + st.coursePlans.count
             + st.electives.count + st.attendance.count + st.services.count
     }

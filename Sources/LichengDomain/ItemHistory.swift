@@ -1,0 +1,179 @@
+// What happened to an item, kept as bytes.
+
+/// An item's history (`ItemHistoryEntry`s in the order they happened) in one growing byte
+/// buffer. As an array of entries it was a heap block an item with a 32-byte header and
+/// 48 bytes an entry, plus a shared block for every entry with a detail or a proxy (a
+/// receipt's batch ID, a return reason); here an entry is about a dozen bytes.
+///
+/// Each entry starts with a byte: the action's number (`ItemAction.allCases` order) in bits
+/// 0–3; bit 4 set when `onBehalfOf` follows, bit 5 when `detail` follows, bit 6 when the actor
+/// is the first entry's (and is not written). The first entry then holds its seq (LEB128
+/// varint) and time (zigzag varint of the microseconds); a later entry the differences of its
+/// own from the first entry's (zigzag varints: imported entries may carry another store's seqs).
+/// Then the actor, `onBehalfOf` and `detail` as present: each a varint length and UTF-8.
+public struct ItemHistory: Sendable, Equatable {
+    private var bytes: [UInt8] = []
+
+    public init() {}
+
+    public init(_ entries: [ItemHistoryEntry]) {
+        for e in entries { append(e) }
+    }
+
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// Bytes the buffer holds and has room for (for memory estimates).
+    public var encodedCapacity: Int { bytes.capacity }
+
+    private static let actions = ItemAction.allCases
+
+    /// Adds an entry at the end. The buffer grows to exactly its new size (an item has a few
+    /// entries: room for doublings would be a third of the buffer).
+    public mutating func append(_ e: ItemHistoryEntry) {
+        var flags = UInt8(ItemHistory.actions.firstIndex(of: e.action)!)
+        if e.onBehalfOf != nil { flags |= 0x10 }
+        if e.detail != nil { flags |= 0x20 }
+        let seq: UInt64, at: UInt64
+        if let first = firstEntry() {
+            var actor = e.actor
+            let sameActor = actor.withUTF8 { a in bytes.withUnsafeBufferPointer { b in first.actor.count == a.count && b[first.actor].elementsEqual(a) } }
+            if sameActor { flags |= 0x40 }
+            seq = zigzag(Int64(bitPattern: e.seq &- first.seq))
+            at = zigzag(e.at &- first.at)
+        } else {
+            seq = e.seq
+            at = zigzag(e.at)
+        }
+        let actor = flags & 0x40 == 0 ? e.actor : nil
+        let old = bytes.count
+        let n = 1 + RawWriter.size(seq) + RawWriter.size(at) + RawWriter.size(actor) + RawWriter.size(e.onBehalfOf) + RawWriter.size(e.detail)
+        bytes = [UInt8](unsafeUninitializedCapacity: old + n) { out, count in
+            var w = RawWriter(out)
+            w.bytes(bytes)
+            w.byte(flags)
+            w.varint(seq)
+            w.varint(at)
+            if let v = actor { w.string(v) }
+            if let v = e.onBehalfOf { w.string(v) }
+            if let v = e.detail { w.string(v) }
+            count = w.at
+        }
+    }
+
+    /// How many entries there are, without making them.
+    public var count: Int {
+        var c = Cursor(bytes: bytes)
+        var n = 0
+        while c.at < bytes.count {
+            let flags = c.byte()
+            _ = c.varint(); _ = c.varint()
+            if n == 0 || flags & 0x40 == 0 { c.skipString() }
+            if flags & 0x10 != 0 { c.skipString() }
+            if flags & 0x20 != 0 { c.skipString() }
+            n += 1
+        }
+        return n
+    }
+
+    public var entries: [ItemHistoryEntry] {
+        var out: [ItemHistoryEntry] = []
+        var c = Cursor(bytes: bytes)
+        var firstSeq: UInt64 = 0, firstAt: Int64 = 0, firstActor = ""
+        while c.at < bytes.count {
+            let flags = c.byte()
+            let action = ItemHistory.actions[Int(flags & 0x0F)]
+            let seq: UInt64, at: Int64, actor: String
+            if out.isEmpty {
+                seq = c.varint(); at = unzigzag(c.varint()); actor = c.string()
+                firstSeq = seq; firstAt = at; firstActor = actor
+            } else {
+                seq = firstSeq &+ UInt64(bitPattern: unzigzag(c.varint()))
+                at = firstAt &+ unzigzag(c.varint())
+                actor = flags & 0x40 != 0 ? firstActor : c.string()
+            }
+            let onBehalfOf = flags & 0x10 != 0 ? c.string() : nil
+            let detail = flags & 0x20 != 0 ? c.string() : nil
+            out.append(ItemHistoryEntry(seq: seq, at: at, action: action, actor: actor, onBehalfOf: onBehalfOf, detail: detail))
+        }
+        return out
+    }
+
+    /// The first entry's seq, time and where its actor's UTF-8 sits; nil when there is none.
+    private func firstEntry() -> (seq: UInt64, at: Int64, actor: Range<Int>)? {
+        guard !bytes.isEmpty else { return nil }
+        var c = Cursor(bytes: bytes, at: 1)
+        let seq = c.varint(), at = unzigzag(c.varint())
+        let n = Int(c.varint())
+        return (seq, at, c.at..<c.at + n)
+    }
+
+    private func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+}
+
+private func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
+
+/// Writes into memory sized beforehand with `size` (the item buffers are made at their exact size).
+struct RawWriter {
+    let out: UnsafeMutableBufferPointer<UInt8>
+    var at = 0
+    init(_ out: UnsafeMutableBufferPointer<UInt8>) { self.out = out }
+
+    static func size(_ v: UInt64) -> Int { (64 - v.leadingZeroBitCount + 6) / 7 + (v == 0 ? 1 : 0) }
+    /// A string's length (varint) and UTF-8; nothing for nil.
+    static func size(_ s: String?) -> Int { s.map { size(UInt64($0.utf8.count)) + $0.utf8.count } ?? 0 }
+
+    mutating func byte(_ b: UInt8) { out[at] = b; at += 1 }
+    mutating func varint(_ v0: UInt64) {
+        var v = v0
+        while v >= 0x80 { out[at] = UInt8(v & 0x7F) | 0x80; at += 1; v >>= 7 }
+        out[at] = UInt8(v); at += 1
+    }
+    mutating func bytes(_ b: [UInt8]) {
+        b.withUnsafeBufferPointer { src in
+            guard let base = src.baseAddress, !src.isEmpty else { return }
+            UnsafeMutableBufferPointer(rebasing: out[at..<at + src.count]).baseAddress!.initialize(from: base, count: src.count)
+        }
+        at += b.count
+    }
+    mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { u in
+            varint(UInt64(u.count))
+            if let base = u.baseAddress, !u.isEmpty {
+                UnsafeMutableBufferPointer(rebasing: out[at..<at + u.count]).baseAddress!.initialize(from: base, count: u.count)
+            }
+            at += u.count
+        }
+    }
+    mutating func word(_ w: UInt64) { for k in 0..<8 { byte(UInt8(truncatingIfNeeded: w >> (56 - 8 * UInt64(k)))) } }
+}
+
+/// Reads a buffer that this module wrote; the reads trust it (nothing else writes it).
+struct Cursor {
+    let bytes: [UInt8]
+    var at = 0
+    mutating func byte() -> UInt8 {
+        defer { at += 1 }
+        return bytes[at]
+    }
+    mutating func varint() -> UInt64 {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            let b = bytes[at]; at += 1
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+    mutating func string() -> String {
+        let n = Int(varint())
+        defer { at += n }
+        return String(decoding: bytes[at..<at + n], as: UTF8.self)
+    }
+    mutating func skipString() { let n = Int(varint()); at += n }
+    mutating func word() -> UInt64 {
+        var w: UInt64 = 0
+        for _ in 0..<8 { w = w << 8 | UInt64(bytes[at]); at += 1 }
+        return w
+    }
+}
