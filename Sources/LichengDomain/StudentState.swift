@@ -240,13 +240,22 @@ public struct StudentSubmission: Codable, Sendable, Equatable {
 public struct StudentState: Codable, Sendable, Equatable {
     public let id: String
     public var registry: Registry?
-    public var grades: [Recorded<GradeRecorded>] = []
-    public var cadres: [Recorded<CadreRecorded>] = []
-    public var counseling: [Recorded<CounselingRecorded>] = []
-    public var coursePlans: [Recorded<CoursePlanRecorded>] = []
-    public var electives: [Recorded<ElectiveRegistered>] = []
-    public var attendance: [Recorded<AttendanceRecorded>] = []
-    public var services: [Recorded<ServiceRecorded>] = []
+    /// The student's records of each kind, as bytes (see `RecordLog`; `grades`, `cadres`, …
+    /// give the records).
+    public var gradeLog = RecordLog<GradeRecorded>()
+    public var cadreLog = RecordLog<CadreRecorded>()
+    public var counselingLog = RecordLog<CounselingRecorded>()
+    public var coursePlanLog = RecordLog<CoursePlanRecorded>()
+    public var electiveLog = RecordLog<ElectiveRegistered>()
+    public var attendanceLog = RecordLog<AttendanceRecorded>()
+    public var serviceLog = RecordLog<ServiceRecorded>()
+    public var grades: [Recorded<GradeRecorded>] { gradeLog.records }
+    public var cadres: [Recorded<CadreRecorded>] { cadreLog.records }
+    public var counseling: [Recorded<CounselingRecorded>] { counselingLog.records }
+    public var coursePlans: [Recorded<CoursePlanRecorded>] { coursePlanLog.records }
+    public var electives: [Recorded<ElectiveRegistered>] { electiveLog.records }
+    public var attendance: [Recorded<AttendanceRecorded>] { attendanceLog.records }
+    public var services: [Recorded<ServiceRecorded>] { serviceLog.records }
     public var autobiography: Recorded<AutobiographyRecorded>?
     /// The items in upload order, by ID.
     public var items = ItemTable()
@@ -349,8 +358,9 @@ public struct StudentState: Codable, Sendable, Equatable {
         for e in events { apply(e) }
         requests = ownRequests
         receipts = ownReceipts
-        func mark<T>(_ list: inout [Recorded<T>]) { for i in list.indices where list[i].importedFrom == nil { list[i].importedFrom = school } }
-        mark(&grades); mark(&cadres); mark(&counseling); mark(&coursePlans); mark(&electives); mark(&attendance); mark(&services)
+        gradeLog.markImported(from: school); cadreLog.markImported(from: school); counselingLog.markImported(from: school)
+        coursePlanLog.markImported(from: school); electiveLog.markImported(from: school)
+        attendanceLog.markImported(from: school); serviceLog.markImported(from: school)
         if autobiography?.importedFrom == nil { autobiography?.importedFrom = school }
         items.updateEach { item in if item.importedFrom == nil { item.importedFrom = school } }
     }
@@ -388,13 +398,13 @@ public struct StudentState: Codable, Sendable, Equatable {
             self = StudentState(id: keepId)
             purgedSeq = e.seq
             lastSeq = e.seq
-        case .electiveRegistered(let d): electives.append(rec(e, d))
-        case .gradeRecorded(let d): grades.append(rec(e, d))
-        case .counselingRecorded(let d): counseling.append(rec(e, d))
-        case .coursePlanRecorded(let d): coursePlans.append(rec(e, d))
-        case .cadreRecorded(let d): cadres.append(rec(e, d))
-        case .attendanceRecorded(let d): attendance.append(rec(e, d))
-        case .serviceRecorded(let d): services.append(rec(e, d))
+        case .electiveRegistered(let d): electiveLog.append(rec(e, d))
+        case .gradeRecorded(let d): gradeLog.append(rec(e, d))
+        case .counselingRecorded(let d): counselingLog.append(rec(e, d))
+        case .coursePlanRecorded(let d): coursePlanLog.append(rec(e, d))
+        case .cadreRecorded(let d): cadreLog.append(rec(e, d))
+        case .attendanceRecorded(let d): attendanceLog.append(rec(e, d))
+        case .serviceRecorded(let d): serviceLog.append(rec(e, d))
         case .autobiographyRecorded(let d): autobiography = rec(e, d)
         case .courseOutcomeUploaded(let d):
             guard let itemId = d.itemId else { return }

@@ -122,6 +122,35 @@ import Testing
         #expect(it.history == entries && it.history.map(\.detail) == entries.map(\.detail))
     }
 
+    /// A student's records read back from their bytes as they were recorded: proxies and
+    /// imports in each combination, extreme seqs and times, Chinese text, fractional scores;
+    /// marking imported touches only the unmarked ones.
+    @Test func recordLogsReadBackEveryRecord() throws {
+        var grades: [Recorded<GradeRecorded>] = [], talks: [Recorded<CounselingRecorded>] = []
+        for k in 0..<12 {
+            let seq: UInt64 = [1, 127, 128, UInt64.max][k % 4]
+            let at: Int64 = [0, -1, Int64.max, Int64.min, 1_700_000_000_000_000][k % 5]
+            grades.append(Recorded(seq: seq, at: at, by: k % 3 == 0 ? "" : "T00\(k)", onBehalfOf: k & 1 == 0 ? nil : "T999",
+                                   data: GradeRecorded(courseId: "MATH-\(k)", term: Term(113, k % 2 + 1), score: 59.5 + Double(k), credits: Int64(k)),
+                                   importedFrom: k & 2 == 0 ? nil : "170301"))
+            talks.append(Recorded(seq: seq, at: at, by: "C01", onBehalfOf: nil,
+                                  data: CounselingRecorded(heldAt: Instant(1_700_000_000_000_000 + Int64(k)), place: "輔導室 \(k)", content: String(repeating: "談", count: k * 40), opinion: ""),
+                                  importedFrom: nil))
+        }
+        var g = RecordLog<GradeRecorded>(), c = RecordLog<CounselingRecorded>()
+        for (i, r) in grades.enumerated() {
+            g.append(r)
+            #expect(g.records == Array(grades.prefix(i + 1)) && g.count == i + 1)
+        }
+        for r in talks { c.append(r) }
+        #expect(c.records == talks && RecordLog(talks) == c && RecordLog<CounselingRecorded>().records.isEmpty)
+        g.markImported(from: "999999")
+        #expect(g.records.map(\.importedFrom) == grades.map { $0.importedFrom ?? "999999" })
+        #expect(g.records.map(\.data) == grades.map(\.data))
+        let back = try JSONDecoder().decode(RecordLog<GradeRecorded>.self, from: JSONEncoder().encode(g))
+        #expect(back == g)
+    }
+
     @Test func equalityAndCodableFollowTheOrder() throws {
         let a = ItemTable([item("A-1"), item("A-2")]), b = ItemTable([item("A-2"), item("A-1")])
         #expect(a != b && a == ItemTable([item("A-1"), item("A-2")]))

@@ -32,17 +32,11 @@ func stateCensus(_ path: String) throws {
     func add(_ name: String, _ count: Int, _ bytes: Int) { rows.append((name, count, bytes)) }
 
     var itemsDict = 0, itemCount = 0, history = 0, historyEntries = 0
-    var texts = 0, fileCount = 0, records = 0, recordCount = 0, recordStrings = 0
+    var texts = 0, fileCount = 0, records = 0, recordCount = 0
     var studentOther = 0
-    func recorded<T>(_ list: [Recorded<T>], _ strings: (T) -> Int) {
-        records += arrayBytes(list); recordCount += list.count
-        for r in list {
-            recordStrings += heapBytes(r.by) + heapBytes(r.onBehalfOf) + heapBytes(r.importedFrom) + strings(r.data)
-            if r.onBehalfOf != nil || r.importedFrom != nil { recordStrings += rareBox }
-        }
+    func recorded<T>(_ log: RecordLog<T>) {
+        records += log.encodedCapacity == 0 ? 0 : malloced(32 + log.encodedCapacity); recordCount += log.count
     }
-    /// A `RareStrings` box: an object header and two optional strings.
-    let rareBox = malloced(16 + 2 * MemoryLayout<String?>.stride)
     for (_, st) in school.students {
         itemsDict += arrayBytes(st.items.values) + hashTableBytes(capacity: st.items.indexCapacity, entryStride: MemoryLayout<String>.stride + MemoryLayout<Int32>.stride); itemCount += st.items.count; 
         for it in st.items {
@@ -51,13 +45,8 @@ func stateCensus(_ path: String) throws {
             texts += malloced(32 + it.content.encodedCount) + heapBytes(it.itemId) + heapBytes(it.courseId)
             fileCount += it.content.fileCount
         }
-        recorded(st.grades) { heapBytes($0.courseId) }
-        recorded(st.cadres) { _ in 0 }
-        recorded(st.counseling) { heapBytes($0.place) + heapBytes($0.content) + heapBytes($0.opinion) }
-        recorded(st.coursePlans) { _ in 0 }
-        recorded(st.electives) { _ in 0 }
-        recorded(st.attendance) { heapBytes($0.notes) }
-        recorded(st.services) { heapBytes($0.organization) + heapBytes($0.description) }
+        recorded(st.gradeLog); recorded(st.cadreLog); recorded(st.counselingLog); recorded(st.coursePlanLog)
+        recorded(st.electiveLog); recorded(st.attendanceLog); recorded(st.serviceLog)
         studentOther += dictBytes(st.receipts) + dictBytes(st.submissions) + dictBytes(st.requests) + dictBytes(st.courseOutcomeUploads)
             + dictBytes(st.performanceUploads) + dictBytes(st.courseOutcomeSelections) + dictBytes(st.performanceSelections)
         for (_, s) in st.submissions { studentOther += arrayBytes(s.items) }
@@ -65,8 +54,7 @@ func stateCensus(_ path: String) throws {
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
     add("item histories (encoded)", historyEntries, history)
     add("item contents (title, description, \(fileCount) files), IDs", itemCount, texts)
-    add("student records (grades \(MemoryLayout<Recorded<GradeRecorded>>.stride) B, ...)", recordCount, records)
-    add("strings and boxes of student records", recordCount, recordStrings)
+    add("student records (encoded)", recordCount, records)
     add("receipts, submissions, request IDs, counters", school.students.count, studentOther)
     add("student table (StudentState \(MemoryLayout<StudentState>.stride) B)", school.students.count, dictBytes(school.students))
     let sh = school.shared

@@ -12,8 +12,8 @@ func fingerprint(_ s: SchoolState) -> String {
     for (_, st) in s.students {
         items += st.items.count
         for it in st.items { history += it.historyLog.count }
-        records += st.grades.count + st.cadres.count + st.counseling.count + st.coursePlans.count
-            + st.electives.count + st.attendance.count + st.services.count
+        records += st.gradeLog.count + st.cadreLog.count + st.counselingLog.count + st.coursePlanLog.count
+            + st.electiveLog.count + st.attendanceLog.count + st.serviceLog.count
     }
     return "seq\(s.shared.lastSeq)-students\(s.students.count)-items\(items)-history\(history)-records\(records)"
 }

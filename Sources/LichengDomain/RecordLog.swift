@@ -1,0 +1,79 @@
+// A student's records of one kind (grades, cadres, …), kept as bytes.
+
+/// Records of one kind in the order they were recorded, in one byte buffer of exactly their
+/// encoded size. As `[Recorded<T>]` they were 80 bytes or more a record (a grade: seq, time,
+/// recorder, the record's fields) plus room for doublings; a full replay holds every record of
+/// every student, and only a query that shows them reads them back.
+///
+/// Each record: a flags byte (bit 0: `onBehalfOf` follows, bit 1: `importedFrom` follows), its
+/// seq (LEB128 varint), its time (zigzag varint of the microseconds), the recorder, then
+/// `onBehalfOf` and `importedFrom` as flagged (each a varint length and UTF-8), then the data in
+/// the event log's stored form of its fields (`FieldRecord.write`), read back as this build's
+/// newest form.
+public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
+    private var bytes: [UInt8] = []
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init(_ records: [Recorded<T>]) {
+        for r in records { append(r) }
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Bytes the buffer has room for (for memory estimates).
+    public var encodedCapacity: Int { bytes.capacity }
+
+    public mutating func append(_ r: Recorded<T>) {
+        var w = ByteWriter()
+        w.u8((r.onBehalfOf == nil ? 0 : 1) | (r.importedFrom == nil ? 0 : 2))
+        w.varint(r.seq)
+        w.zigzag(r.at)
+        w.string(r.by)
+        if let v = r.onBehalfOf { w.string(v) }
+        if let v = r.importedFrom { w.string(v) }
+        r.data.write(to: &w)
+        let old = bytes
+        bytes = [UInt8](unsafeUninitializedCapacity: old.count + w.bytes.count) { out, n in
+            var raw = RawWriter(out)
+            raw.bytes(old)
+            raw.bytes(w.bytes)
+            n = raw.at
+        }
+        count += 1
+    }
+
+    /// The records, in order.
+    public var records: [Recorded<T>] {
+        var out: [Recorded<T>] = []
+        out.reserveCapacity(count)
+        bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw)
+            func next() throws(StoredDecodeError) -> Recorded<T> {
+                let flags = try r.u8(), seq = try r.varint(), at = try r.zigzag(), by = try r.string()
+                let onBehalfOf = flags & 1 == 0 ? nil : try r.string()
+                let importedFrom = flags & 2 == 0 ? nil : try r.string()
+                return Recorded(seq: seq, at: at, by: by, onBehalfOf: onBehalfOf, data: try T.read(from: &r, version: .max),
+                                importedFrom: importedFrom)
+            }
+            while r.offset < raw.count {
+                // Only `append` writes these bytes, in this build's form: a failed read is a bug here.
+                do { out.append(try next()) } catch { preconditionFailure("RecordLog: \(error)") }
+            }
+        }
+        return out
+    }
+
+    /// Marks every record not yet marked as imported from `school`.
+    public mutating func markImported(from school: String) {
+        var all = records
+        for i in all.indices where all[i].importedFrom == nil { all[i].importedFrom = school }
+        self = RecordLog(all)
+    }
+}
+
+extension RecordLog: Codable {
+    public init(from decoder: Decoder) throws { self.init(try [Recorded<T>](from: decoder)) }
+    public func encode(to encoder: Encoder) throws { try records.encode(to: encoder) }
+}
