@@ -13,7 +13,10 @@
 /// read finds what it expects. Equal contents are equal bytes (a `String` written in another
 /// Unicode normalization is a different content here, as it is in the log).
 public struct ItemContent: Sendable, Equatable {
-    private let bytes: [UInt8]
+    let bytes: [UInt8]
+
+    /// The content held in these bytes (written by `init(title:description:files:)`).
+    init(bytes: [UInt8]) { self.bytes = bytes }
 
     public init(title: String, description: String, files: [FileEntry]) {
         var n = RawWriter.size(title) + RawWriter.size(description) + RawWriter.size(UInt64(files.count))

@@ -12,7 +12,7 @@
 /// own from the first entry's (zigzag varints: imported entries may carry another store's seqs).
 /// Then the actor, `onBehalfOf` and `detail` as present: each a varint length and UTF-8.
 public struct ItemHistory: Sendable, Equatable {
-    private var bytes: [UInt8] = []
+    private(set) var bytes: [UInt8] = []
 
     public init() {}
 
@@ -20,21 +20,32 @@ public struct ItemHistory: Sendable, Equatable {
         for e in entries { append(e) }
     }
 
+    /// The history held in these bytes (written by `append`).
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
     public var isEmpty: Bool { bytes.isEmpty }
 
     /// Bytes the buffer holds and has room for (for memory estimates).
     public var encodedCapacity: Int { bytes.capacity }
 
+    public mutating func append(_ e: ItemHistoryEntry) { ItemHistory.append(e, to: &bytes, start: 0) }
+    /// How many entries there are, without making them.
+    public var count: Int { ItemHistory.count(bytes, start: 0) }
+    public var entries: [ItemHistoryEntry] { ItemHistory.entries(bytes, start: 0) }
+
     private static let actions = ItemAction.allCases
+
+    // The history's bytes may follow other bytes in one buffer (an item's content: see `Item`):
+    // these read and write `bytes[start...]`.
 
     /// Adds an entry at the end. The buffer grows to exactly its new size (an item has a few
     /// entries: room for doublings would be a third of the buffer).
-    public mutating func append(_ e: ItemHistoryEntry) {
+    static func append(_ e: ItemHistoryEntry, to bytes: inout [UInt8], start: Int) {
         var flags = UInt8(ItemHistory.actions.firstIndex(of: e.action)!)
         if e.onBehalfOf != nil { flags |= 0x10 }
         if e.detail != nil { flags |= 0x20 }
         let seq: UInt64, at: UInt64
-        if let first = firstEntry() {
+        if let first = firstEntry(bytes, start: start) {
             var actor = e.actor
             let sameActor = actor.withUTF8 { a in bytes.withUnsafeBufferPointer { b in first.actor.count == a.count && b[first.actor].elementsEqual(a) } }
             if sameActor { flags |= 0x40 }
@@ -60,9 +71,8 @@ public struct ItemHistory: Sendable, Equatable {
         }
     }
 
-    /// How many entries there are, without making them.
-    public var count: Int {
-        var c = Cursor(bytes: bytes)
+    static func count(_ bytes: [UInt8], start: Int) -> Int {
+        var c = Cursor(bytes: bytes, at: start)
         var n = 0
         while c.at < bytes.count {
             let flags = c.byte()
@@ -75,9 +85,9 @@ public struct ItemHistory: Sendable, Equatable {
         return n
     }
 
-    public var entries: [ItemHistoryEntry] {
+    static func entries(_ bytes: [UInt8], start: Int) -> [ItemHistoryEntry] {
         var out: [ItemHistoryEntry] = []
-        var c = Cursor(bytes: bytes)
+        var c = Cursor(bytes: bytes, at: start)
         var firstSeq: UInt64 = 0, firstAt: Int64 = 0, firstActor = ""
         while c.at < bytes.count {
             let flags = c.byte()
@@ -99,15 +109,15 @@ public struct ItemHistory: Sendable, Equatable {
     }
 
     /// The first entry's seq, time and where its actor's UTF-8 sits; nil when there is none.
-    private func firstEntry() -> (seq: UInt64, at: Int64, actor: Range<Int>)? {
-        guard !bytes.isEmpty else { return nil }
-        var c = Cursor(bytes: bytes, at: 1)
+    private static func firstEntry(_ bytes: [UInt8], start: Int) -> (seq: UInt64, at: Int64, actor: Range<Int>)? {
+        guard bytes.count > start else { return nil }
+        var c = Cursor(bytes: bytes, at: start + 1)
         let seq = c.varint(), at = unzigzag(c.varint())
         let n = Int(c.varint())
         return (seq, at, c.at..<c.at + n)
     }
 
-    private func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+    private static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
 }
 
 private func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
@@ -128,7 +138,8 @@ struct RawWriter {
         while v >= 0x80 { out[at] = UInt8(v & 0x7F) | 0x80; at += 1; v >>= 7 }
         out[at] = UInt8(v); at += 1
     }
-    mutating func bytes(_ b: [UInt8]) {
+    mutating func bytes(_ b: [UInt8]) { bytes(b[...]) }
+    mutating func bytes(_ b: ArraySlice<UInt8>) {
         b.withUnsafeBufferPointer { src in
             guard let base = src.baseAddress, !src.isEmpty else { return }
             UnsafeMutableBufferPointer(rebasing: out[at..<at + src.count]).baseAddress!.initialize(from: base, count: src.count)

@@ -70,6 +70,9 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
             values[p] = item
             return
         }
+        // Grown by a quarter (at least 4), not doubled: a full replay holds every student's
+        // table, and doubling leaves a quarter of them empty on average.
+        if values.count == values.capacity { values.reserveCapacity(values.count + Swift.max(4, values.count / 4)) }
         values.append(item)
         if values.count == ItemTable.scanLimit + 1 {
             reindex()

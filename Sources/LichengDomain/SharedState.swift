@@ -517,8 +517,11 @@ public struct SharedState: Codable, Sendable, Equatable {
     }
 
     /// Removes an item from its course's certification queue.
+    /// A course with nothing left to certify leaves the index (its table would keep its room).
     private mutating func stopAwaiting(_ itemId: String, course: String, term: Term) {
-        awaitingCertification.modifyValue(forKey: SharedState.courseKey(course, term)) { $0[itemId] = nil }
+        guard let i = awaitingCertification.index(forKey: SharedState.courseKey(course, term)) else { return }
+        awaitingCertification.values[i][itemId] = nil
+        if awaitingCertification.values[i].isEmpty { awaitingCertification.remove(at: i) }
     }
 
     /// The per-student and per-item index (`Detail.school`).

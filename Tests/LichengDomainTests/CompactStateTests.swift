@@ -120,6 +120,13 @@ import Testing
         var it = item("S1-C1")
         it.history = entries
         #expect(it.history == entries && it.history.map(\.detail) == entries.map(\.detail))
+        // Content and history share the item's buffer: changing one keeps the other.
+        it.files = [FileEntry(name: "a.pdf", mediaType: "application/pdf", size: 9, sha256: "x")]
+        it.title = String(repeating: "長", count: 300)
+        #expect(it.history == entries && it.historyCount == entries.count)
+        it.appendHistory(entries[0])
+        #expect(it.history == entries + [entries[0]] && it.title == String(repeating: "長", count: 300) && it.files.count == 1)
+        #expect(it.historyLog.entries == it.history && it.content.fileCount == 1)
     }
 
     /// A student's records read back from their bytes as they were recorded: proxies and

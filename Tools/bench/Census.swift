@@ -31,31 +31,35 @@ func stateCensus(_ path: String) throws {
     var rows: [(String, Int, Int)] = []  // name, count, bytes
     func add(_ name: String, _ count: Int, _ bytes: Int) { rows.append((name, count, bytes)) }
 
-    var itemsDict = 0, itemCount = 0, history = 0, historyEntries = 0
+    var itemsDict = 0, itemCount = 0, historyEntries = 0
     var texts = 0, fileCount = 0, records = 0, recordCount = 0
-    var studentOther = 0
+    var receipts = 0, submissions = 0, requests = 0, requestCount = 0, counters = 0
     func recorded<T>(_ log: RecordLog<T>) {
         records += log.encodedCapacity == 0 ? 0 : malloced(32 + log.encodedCapacity); recordCount += log.count
     }
     for (_, st) in school.students {
         itemsDict += arrayBytes(st.items.values) + hashTableBytes(capacity: st.items.indexCapacity, entryStride: MemoryLayout<String>.stride + MemoryLayout<Int32>.stride); itemCount += st.items.count; 
         for it in st.items {
-            let h = it.historyLog.encodedCapacity
-            history += h == 0 ? 0 : malloced(32 + h); historyEntries += it.historyLog.count
-            texts += malloced(32 + it.content.encodedCount) + heapBytes(it.itemId) + heapBytes(it.courseId)
+            historyEntries += it.historyCount
+            texts += malloced(32 + it.storageCapacity) + heapBytes(it.itemId) + heapBytes(it.courseId)
             fileCount += it.content.fileCount
         }
         recorded(st.gradeLog); recorded(st.cadreLog); recorded(st.counselingLog); recorded(st.coursePlanLog)
         recorded(st.electiveLog); recorded(st.attendanceLog); recorded(st.serviceLog)
-        studentOther += dictBytes(st.receipts) + dictBytes(st.submissions) + dictBytes(st.requests) + dictBytes(st.courseOutcomeUploads)
-            + dictBytes(st.performanceUploads) + dictBytes(st.courseOutcomeSelections) + dictBytes(st.performanceSelections)
-        for (_, s) in st.submissions { studentOther += arrayBytes(s.items) }
+        receipts += dictBytes(st.receipts)
+        submissions += dictBytes(st.submissions)
+        for (_, s) in st.submissions { submissions += arrayBytes(s.items) }
+        requests += dictBytes(st.requests); requestCount += st.requests.count
+        counters += dictBytes(st.courseOutcomeUploads) + dictBytes(st.performanceUploads) + dictBytes(st.courseOutcomeSelections)
+            + dictBytes(st.performanceSelections) + hashTableBytes(capacity: st.frozenSelections.capacity, entryStride: MemoryLayout<String>.stride)
     }
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
-    add("item histories (encoded)", historyEntries, history)
-    add("item contents (title, description, \(fileCount) files), IDs", itemCount, texts)
+    add("item contents (title, description, \(fileCount) files) and \(historyEntries) history entries", itemCount, texts)
     add("student records (encoded)", recordCount, records)
-    add("receipts, submissions, request IDs, counters", school.students.count, studentOther)
+    add("students' receipts", school.students.count, receipts)
+    add("students' submissions (batch → items)", school.students.count, submissions)
+    add("students' request IDs", requestCount, requests)
+    add("students' quota counters, frozen selections", school.students.count, counters)
     add("student table (StudentState \(MemoryLayout<StudentState>.stride) B)", school.students.count, dictBytes(school.students))
     let sh = school.shared
     var awaiting = dictBytes(sh.awaitingCertification)

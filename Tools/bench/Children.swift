@@ -11,7 +11,7 @@ func fingerprint(_ s: SchoolState) -> String {
     var items = 0, history = 0, records = 0
     for (_, st) in s.students {
         items += st.items.count
-        for it in st.items { history += it.historyLog.count }
+        for it in st.items { history += it.historyCount }
         records += st.gradeLog.count + st.cadreLog.count + st.counselingLog.count + st.coursePlanLog.count
             + st.electiveLog.count + st.attendanceLog.count + st.serviceLog.count
     }
