@@ -763,7 +763,7 @@ extension ItemInfo: BinaryScalar {
         out.appendField(courseId)
         out.append(ItemInfo.statusCodes[status]!)
         out.append(selected ? 1 : 0)
-        out.appendField(submittedIn)
+        out.append(submitted ? 1 : 0)
     }
 
     init(binary bytes: ArraySlice<UInt8>) throws {
@@ -782,10 +782,11 @@ extension ItemInfo: BinaryScalar {
         let status = Int(try r.byte())
         guard status < statuses.count else { throw BinaryCodingError("an item has status \(status)") }
         let selected = try r.byte() == 1
-        let submittedIn = try r.optionalString()
+        let submitted = try r.byte()
+        guard submitted <= 1 else { throw BinaryCodingError("an item has submitted flag \(submitted)") }
         guard r.position == bytes.endIndex else { throw BinaryCodingError("an item record has stray bytes") }
         self.init(student: student, kind: kind, year: year, term: term, courseId: courseId, status: statuses[status],
-                  selected: selected, submittedIn: submittedIn)
+                  selected: selected, submitted: submitted == 1)
     }
 }
 

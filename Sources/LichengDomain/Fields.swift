@@ -84,6 +84,8 @@ extension FieldRecord {
 
     public func write(to w: inout ByteWriter) {
         var v = BinaryEncodeVisitor(writer: w)
+        // The visitor's writer holds the only reference to the bytes: its appends do not copy them.
+        w.bytes = []
         var copy = self
         try? copy.visit(&v)
         w = v.writer

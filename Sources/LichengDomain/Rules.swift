@@ -475,7 +475,7 @@ private struct DecideContext {
                 if let k = itemKind {
                     d.items = shared.items.filter { (id, i) in
                         i.kind == k && i.year == d.year && i.selected && (d.term == nil || i.term == d.term)
-                            && (i.submittedIn == nil || replacedItems.contains(id))
+                            && (!i.submitted || replacedItems.contains(id))
                     }.map(\.key).sorted()
                     d.students = Array(Set(d.items.compactMap { shared.items[$0]?.student })).sorted()
                 } else if d.kind == .cadres {
@@ -489,8 +489,8 @@ private struct DecideContext {
                     if itemKind == nil || info.kind != itemKind! || !info.selected {
                         throw reject(.state, "item \(i) is not a selected \(itemKind?.rawValue ?? "item") and cannot be carried by a \(d.kind.rawValue) batch")
                     }
-                    if info.submittedIn != nil && !replacedItems.contains(i) {
-                        throw reject(.state, "item \(i) was already submitted in batch \(info.submittedIn!)")
+                    if info.submitted && !replacedItems.contains(i) {
+                        throw reject(.state, "item \(i) was already submitted in batch \(shared.lastBatch(carrying: i) ?? "?")")
                     }
                 }
                 for s in d.students where shared.students[s] == nil { throw reject(.reference, "student \(s) does not exist") }

@@ -148,20 +148,22 @@ public enum ItemStatus: String, Codable, Sendable, CaseIterable { case uploaded,
 
 /// School-wide summary of one item (its full record lives in the student's state).
 public struct ItemInfo: Codable, Sendable, Equatable {
-    // Strings first, then the small fields: 64 bytes, one per uploaded item of the school.
+    // Strings first, then the small fields: 48 bytes, one per uploaded item of the school.
+    // (Which batch carried an item is the student's `Item.submittedIn`; here only whether one did.)
     public var student: String
     public var courseId: String?
-    public var submittedIn: String?
     public var year: AcademicYear
     public var term: Term?
     public var kind: ItemKind
     public var status: ItemStatus
     public var selected = false
+    /// Carried by a submission (`submission.made`).
+    public var submitted = false
 
     public init(student: String, kind: ItemKind, year: AcademicYear, term: Term? = nil, courseId: String? = nil,
-                status: ItemStatus, selected: Bool = false, submittedIn: String? = nil) {
+                status: ItemStatus, selected: Bool = false, submitted: Bool = false) {
         self.student = student; self.kind = kind; self.year = year; self.term = term
-        self.courseId = courseId; self.status = status; self.selected = selected; self.submittedIn = submittedIn
+        self.courseId = courseId; self.status = status; self.selected = selected; self.submitted = submitted
     }
 }
 
@@ -509,19 +511,35 @@ public struct SharedState: Codable, Sendable, Equatable {
     private mutating func indexSubmission(_ d: SubmissionMade, _ id: String) {
         for i in d.items {
             guard let key = items.modifyValue(forKey: i, { info in
-                info.submittedIn = id
+                info.submitted = true
                 return SharedState.frozenKey(info.student, info.year, info.kind)
             }) else { continue }
             frozenSelections.insert(key)
         }
     }
 
+    /// The last batch that carried this item (from the batches' item lists: a school index).
+    public func lastBatch(carrying itemId: String) -> String? {
+        batchOrder.last { id in
+            guard let items = batches[id]?.items else { return false }
+            var low = 0, high = items.count
+            while low < high {
+                let mid = (low + high) / 2
+                if items[mid] < itemId { low = mid + 1 } else { high = mid }
+            }
+            return low < items.count && items[low] == itemId
+        }
+    }
+
     /// Removes an item from its course's certification queue.
     /// A course with nothing left to certify leaves the index (its table would keep its room).
     private mutating func stopAwaiting(_ itemId: String, course: String, term: Term) {
-        guard let i = awaitingCertification.index(forKey: SharedState.courseKey(course, term)) else { return }
-        awaitingCertification.values[i][itemId] = nil
-        if awaitingCertification.values[i].isEmpty { awaitingCertification.remove(at: i) }
+        let key = SharedState.courseKey(course, term)
+        let empty = awaitingCertification.modifyValue(forKey: key) { items -> Bool in
+            items[itemId] = nil
+            return items.isEmpty
+        }
+        if empty == true { awaitingCertification[key] = nil }
     }
 
     /// The per-student and per-item index (`Detail.school`).

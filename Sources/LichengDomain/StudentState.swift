@@ -138,27 +138,34 @@ public struct ItemHistoryEntry: Codable, Sendable, Equatable {
 
 /// A portfolio item: a course outcome (課程學習成果) or a diverse performance (多元表現).
 public struct Item: Sendable, Equatable {
+    // Fields ordered by alignment, 8-byte ones first: 112 bytes an item (a replay holds every one).
     public var itemId: String
-    public var kind: ItemKind
-    public var term: Term?
-    public var year: AcademicYear
     public var courseId: String?
-    public var category: PerformanceCategory?
+    /// The last batch (`submission.made`) that carried the item, nil when never submitted.
+    public var submittedIn: String? = nil
     /// The content and the history in one heap buffer: the content's length (LEB128 varint),
     /// the content (`ItemContent`), then the history's entries (`ItemHistory`). One block an
     /// item instead of two saves a block header and malloc's rounding, 40 bytes or more.
     private var storage: [UInt8]
+    /// `importedFrom`, nearly always nil, out of line.
+    private var rare: RareStrings
+    public var uploadSeq: UInt64
+    public var uploadedAt: Timestamp
+    public var term: Term?
+    public var year: AcademicYear
     public var startedOn: LocalDate?
     public var endedOn: LocalDate?
+    public var kind: ItemKind
+    public var category: PerformanceCategory?
     public var status: ItemStatus
     public var selected = false
     public var returnReason: ReturnReason?
-    public var uploadSeq: UInt64
-    public var uploadedAt: Timestamp
+
     /// The school code this item was imported from (a transfer), nil when uploaded here.
-    public var importedFrom: String? = nil
-    /// The last batch (`submission.made`) that carried the item, nil when never submitted.
-    public var submittedIn: String? = nil
+    public var importedFrom: String? {
+        get { rare.first }
+        set { rare.first = newValue }
+    }
 
     public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
                 category: PerformanceCategory? = nil, title: String, description: String, files: [FileEntry],
@@ -170,7 +177,7 @@ public struct Item: Sendable, Equatable {
         storage = Item.storage(ItemContent(title: title, description: description, files: files), ItemHistory(history).bytes[...])
         self.startedOn = startedOn; self.endedOn = endedOn; self.status = status; self.selected = selected
         self.returnReason = returnReason; self.uploadSeq = uploadSeq; self.uploadedAt = uploadedAt
-        self.importedFrom = importedFrom; self.submittedIn = submittedIn
+        rare = RareStrings(importedFrom, nil); self.submittedIn = submittedIn
     }
 
     public var title: String {

@@ -67,6 +67,8 @@ import Testing
     /// given: empty and long texts (varint lengths of one to three bytes), Chinese, digests held
     /// compactly and as text, sizes at the varint's edges; the item's setters change one part.
     @Test func itemContentReadsBackWhatItWasGiven() throws {
+        // A replay holds one of each per item of the school: their sizes are part of the design.
+        #expect(MemoryLayout<Item>.stride <= 112 && MemoryLayout<ItemInfo>.stride <= 48)
         let hex = String(repeating: "0123456789abcdef", count: 4)
         let files = [
             FileEntry(name: "報告.pdf", mediaType: "application/pdf", size: 0, sha256: hex),

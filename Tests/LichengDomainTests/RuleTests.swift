@@ -347,6 +347,9 @@ import Testing
         let m = w.rejects(.state, "S1130001", .itemDeselected(ItemRef(itemId: a)))
         #expect(m.contains("submitted selection cannot be changed"))
         w.rejects(.state, "S1130001", .itemSelected(ItemRef(itemId: b)))
+        // A batch naming an item another batch carried is refused, naming that batch.
+        let again = w.rejects(.state, "A001", .submissionMade(SubmissionMade(kind: .courseOutcomes, year: AcademicYear(113), items: [a])))
+        #expect(again.contains("item \(a) was already submitted in batch 113-course-outcomes-1"), "\(again)")
         // Another student's selections are not frozen.
         let c = try w.upload("S1130002"); try w.certify("T001", c); try w.select("S1130002", c)
         try w.append("S1130002", .itemDeselected(ItemRef(itemId: c)))

@@ -23,7 +23,7 @@ import TestSupport
         Sample(name: "學習歷程 ✓", count: -42, ratio: 0.25, flag: true, missing: nil, present: 7, list: [1, 2, 3],
                map: ["a": [1], "": [], "長": [-1, 0]], terms: [Term("113-1")!: "first", Term("113-2")!: "second"],
                item: ItemInfo(student: "S1", kind: .courseOutcome, year: AcademicYear(113), term: Term("113-2"),
-                              courseId: "MATH", status: .certified, selected: true, submittedIn: "113-course-outcomes-1"),
+                              courseId: "MATH", status: .certified, selected: true, submitted: true),
                nested: [Sample(name: "", count: 0, ratio: -1, flag: false, missing: "x", present: nil, list: [], map: [:],
                                terms: [:], item: ItemInfo(student: "S2", kind: .performance, year: AcademicYear(114), status: .uploaded),
                                nested: nil)], set: ["甲", "乙", ""])
@@ -157,7 +157,7 @@ import TestSupport
         core.coursesByTeacher["T1"] = ["C1@113-2"]
         for st in students { core.students[st.id] = st }
         core.items["S1-C1"] = ItemInfo(student: "S1", kind: .courseOutcome, year: AcademicYear(113), term: v.window.0.term, courseId: "C1",
-                                       status: .certified, selected: true, submittedIn: "B1")
+                                       status: .certified, selected: true, submitted: true)
         core.awaitingCertification["C1@113-2"] = ["S1-C2": 17, "S2-C1": 18]
         core.frozenSelections = ["S1|113|course-outcome"]
         let encoded = try BinaryCoder.encode(core)
