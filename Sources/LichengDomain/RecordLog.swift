@@ -5,14 +5,14 @@
 /// recorder, the record's fields) plus room for doublings; a full replay holds every record of
 /// every student, and only a query that shows them reads them back.
 ///
-/// Each record: a flags byte (bit 0: `onBehalfOf` follows, bit 1: `importedFrom` follows), its
+/// The buffer starts with the number of records (LEB128 varint; kept in the buffer, which every
+/// append makes anew, rather than beside it in every student's state). Each record: a flags byte (bit 0: `onBehalfOf` follows, bit 1: `importedFrom` follows), its
 /// seq (LEB128 varint), its time (zigzag varint of the microseconds), the recorder, then
 /// `onBehalfOf` and `importedFrom` as flagged (each a varint length and UTF-8), then the data in
 /// the event log's stored form of its fields (`FieldRecord.write`), read back as this build's
 /// newest form.
 public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
     private var bytes: [UInt8] = []
-    public private(set) var count = 0
 
     public init() {}
 
@@ -20,7 +20,22 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         for r in records { append(r) }
     }
 
-    public var isEmpty: Bool { count == 0 }
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// How many records there are.
+    public var count: Int {
+        guard !bytes.isEmpty else { return 0 }
+        var c = Cursor(bytes: bytes)
+        return Int(c.varint())
+    }
+
+    /// Where the first record starts.
+    private var recordsStart: Int {
+        guard !bytes.isEmpty else { return 0 }
+        var c = Cursor(bytes: bytes)
+        _ = c.varint()
+        return c.at
+    }
 
     /// Bytes the buffer has room for (for memory estimates).
     public var encodedCapacity: Int { bytes.capacity }
@@ -34,14 +49,14 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         if let v = r.onBehalfOf { w.string(v) }
         if let v = r.importedFrom { w.string(v) }
         r.data.write(to: &w)
-        let old = bytes
-        bytes = [UInt8](unsafeUninitializedCapacity: old.count + w.bytes.count) { out, n in
+        let old = bytes[recordsStart...], n = UInt64(count + 1)
+        bytes = [UInt8](unsafeUninitializedCapacity: RawWriter.size(n) + old.count + w.bytes.count) { out, size in
             var raw = RawWriter(out)
+            raw.varint(n)
             raw.bytes(old)
             raw.bytes(w.bytes)
-            n = raw.at
+            size = raw.at
         }
-        count += 1
     }
 
     /// The records, in order.
@@ -49,7 +64,7 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         var out: [Recorded<T>] = []
         out.reserveCapacity(count)
         bytes.withUnsafeBytes { raw in
-            var r = ByteReader(raw)
+            var r = ByteReader(raw, offset: recordsStart)
             func next() throws(StoredDecodeError) -> Recorded<T> {
                 let flags = try r.u8(), seq = try r.varint(), at = try r.zigzag(), by = try r.string()
                 let onBehalfOf = flags & 1 == 0 ? nil : try r.string()

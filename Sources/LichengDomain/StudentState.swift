@@ -306,11 +306,11 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// The items in upload order, by ID.
     public var items = ItemTable()
     /// Course-outcome uploads that count against the quota (not withdrawn), per term.
-    public var courseOutcomeUploads: [Term: Int] = [:]
+    public var courseOutcomeUploads = SmallCounts<Term>()
     /// Performance uploads that count (not withdrawn), per academic year.
-    public var performanceUploads: [AcademicYear: Int] = [:]
-    public var courseOutcomeSelections: [AcademicYear: Int] = [:]
-    public var performanceSelections: [AcademicYear: Int] = [:]
+    public var performanceUploads = SmallCounts<AcademicYear>()
+    public var courseOutcomeSelections = SmallCounts<AcademicYear>()
+    public var performanceSelections = SmallCounts<AcademicYear>()
     /// This student's receipt per batch.
     public var receipts: [String: ReceiptRecord] = [:]
     /// The batches that carry this student or their items, by batch ID.

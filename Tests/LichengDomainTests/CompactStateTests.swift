@@ -160,6 +160,24 @@ import Testing
         #expect(back == g)
     }
 
+    /// Quota counters kept as sorted pairs answer like the dictionaries they replaced: any
+    /// insertion order, counts going down to zero and below, the same Codable form.
+    @Test func smallCountsAnswerLikeADictionary() throws {
+        var small = SmallCounts<Term>(), plain: [Term: Int] = [:], other = SmallCounts<Term>()
+        let terms = [Term(114, 2), Term(113, 1), Term(115, 1), Term(113, 2), Term(113, 1), Term(114, 2)]
+        for (n, t) in terms.enumerated() {
+            small[t, default: 0] += n % 2 == 0 ? 1 : -1
+            plain[t, default: 0] += n % 2 == 0 ? 1 : -1
+        }
+        for t in terms.reversed() { other[t, default: 0] = plain[t]! }
+        for t in terms + [Term(112, 1), Term(116, 2)] { #expect(small[t] == plain[t]) }
+        #expect(small == other && small.pairs.map(\.key) == plain.keys.sorted() && !small.isEmpty && SmallCounts<Term>().isEmpty)
+        #expect(small[Term(116, 1), default: 7] == 7 && small[Term(116, 1)] == nil)
+        let json = try JSONEncoder().encode(small)
+        #expect(try JSONDecoder().decode([Term: Int].self, from: json) == plain)
+        #expect(try JSONDecoder().decode(SmallCounts<Term>.self, from: json) == small)
+    }
+
     @Test func equalityAndCodableFollowTheOrder() throws {
         let a = ItemTable([item("A-1"), item("A-2")]), b = ItemTable([item("A-2"), item("A-1")])
         #expect(a != b && a == ItemTable([item("A-1"), item("A-2")]))

@@ -50,8 +50,9 @@ func stateCensus(_ path: String) throws {
         submissions += dictBytes(st.submissions)
         for (_, s) in st.submissions { submissions += arrayBytes(s.items) }
         requests += dictBytes(st.requests); requestCount += st.requests.count
-        counters += dictBytes(st.courseOutcomeUploads) + dictBytes(st.performanceUploads) + dictBytes(st.courseOutcomeSelections)
-            + dictBytes(st.performanceSelections) + hashTableBytes(capacity: st.frozenSelections.capacity, entryStride: MemoryLayout<String>.stride)
+        for c in [st.courseOutcomeUploads.capacityBytes, st.performanceUploads.capacityBytes, st.courseOutcomeSelections.capacityBytes,
+                  st.performanceSelections.capacityBytes] where c > 0 { counters += malloced(32 + c) }
+        counters += hashTableBytes(capacity: st.frozenSelections.capacity, entryStride: MemoryLayout<String>.stride)
     }
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
     add("item contents (title, description, \(fileCount) files) and \(historyEntries) history entries", itemCount, texts)
