@@ -8,7 +8,8 @@
 ///
 /// The buffer holds, in order: the title's and the description's UTF-8, each after its length
 /// (LEB128 varint); the number of files (varint); then for each file its name and media type
-/// (length, UTF-8), its size (varint) and its digest: byte 0 and the 32 bytes of a digest held
+/// (length, UTF-8; a media type the rules accept as its number in `mediaTypes` plus one, in one
+/// byte, any other as byte 0 then length and UTF-8), its size (varint) and its digest: byte 0 and the 32 bytes of a digest held
 /// compactly, or byte 1 and the digest's text (length, UTF-8). Only `init` writes it, so every
 /// read finds what it expects. Equal contents are equal bytes (a `String` written in another
 /// Unicode normalization is a different content here, as it is in the log).
@@ -18,10 +19,17 @@ public struct ItemContent: Sendable, Equatable {
     /// The content held in these bytes (written by `init(title:description:files:)`).
     init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// The media types the rules accept (SPEC §4's file kinds), each stored as one byte.
+    static let mediaTypes = ["application/pdf", "image/jpeg", "image/jpg", "image/png", "audio/mpeg", "audio/mp3", "video/mp4", "audio/mp4"]
+    private static func mediaTypeCode(_ t: String) -> UInt8 {
+        mediaTypes.firstIndex(of: t).map { UInt8($0 + 1) } ?? 0
+    }
+
     public init(title: String, description: String, files: [FileEntry]) {
         var n = RawWriter.size(title) + RawWriter.size(description) + RawWriter.size(UInt64(files.count))
         for f in files {
-            n += RawWriter.size(f.name) + RawWriter.size(f.mediaType) + RawWriter.size(UInt64(bitPattern: f.size)) + 1
+            n += RawWriter.size(f.name) + 1 + (ItemContent.mediaTypeCode(f.mediaType) == 0 ? RawWriter.size(f.mediaType) : 0)
+            n += RawWriter.size(UInt64(bitPattern: f.size)) + 1
             n += f.digest.words == nil ? RawWriter.size(f.digest.text) : 32
         }
         bytes = [UInt8](unsafeUninitializedCapacity: n) { out, count in
@@ -31,7 +39,9 @@ public struct ItemContent: Sendable, Equatable {
             w.varint(UInt64(files.count))
             for f in files {
                 w.string(f.name)
-                w.string(f.mediaType)
+                let code = ItemContent.mediaTypeCode(f.mediaType)
+                w.byte(code)
+                if code == 0 { w.string(f.mediaType) }
                 w.varint(UInt64(bitPattern: f.size))
                 if let (w0, w1, w2, w3) = f.digest.words {
                     w.byte(0)
@@ -67,7 +77,10 @@ public struct ItemContent: Sendable, Equatable {
         var files: [FileEntry] = []
         files.reserveCapacity(count)
         for _ in 0..<count {
-            var f = FileEntry(name: c.string(), mediaType: c.string(), size: Int64(bitPattern: c.varint()))
+            let name = c.string()
+            let code = Int(c.byte())
+            let mediaType = code == 0 ? c.string() : ItemContent.mediaTypes[code - 1]
+            var f = FileEntry(name: name, mediaType: mediaType, size: Int64(bitPattern: c.varint()))
             let form = c.bytes[c.at]
             c.at += 1
             if form == 0 {
