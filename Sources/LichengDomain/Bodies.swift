@@ -50,7 +50,7 @@ public struct FileDigest: Hashable, Sendable, FieldValue {
         storage = t.withUTF8 { FileDigest.parse(UnsafeRawBufferPointer($0)) } ?? .text(text)
     }
     private init(_ storage: Storage) { self.storage = storage }
-    /// The digest held as these four words (big-endian halves of the 32 bytes).
+    /// The digest held as these four words (the 32 bytes, eight at a time, the first byte highest).
     init(words w: (UInt64, UInt64, UInt64, UInt64)) { storage = .bytes(w.0, w.1, w.2, w.3) }
     /// The four words of a compact digest; nil for one kept as text.
     var words: (UInt64, UInt64, UInt64, UInt64)? {

@@ -22,7 +22,8 @@ public struct ItemContent: Sendable, Equatable {
     /// The media types the rules accept (SPEC §4's file kinds), each stored as one byte.
     static let mediaTypes = ["application/pdf", "image/jpeg", "image/jpg", "image/png", "audio/mpeg", "audio/mp3", "video/mp4", "audio/mp4"]
     private static func mediaTypeCode(_ t: String) -> UInt8 {
-        mediaTypes.firstIndex(of: t).map { UInt8($0 + 1) } ?? 0
+        // By bytes, as the content is compared (`String ==` would also match other normalizations).
+        mediaTypes.firstIndex { $0.utf8.elementsEqual(t.utf8) }.map { UInt8($0 + 1) } ?? 0
     }
 
     public init(title: String, description: String, files: [FileEntry]) {
@@ -51,6 +52,7 @@ public struct ItemContent: Sendable, Equatable {
                     w.string(f.digest.text)
                 }
             }
+            precondition(w.at == n, "ItemContent: \(w.at) bytes written, sized as \(n)")
             count = w.at
         }
     }

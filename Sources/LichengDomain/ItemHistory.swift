@@ -33,7 +33,8 @@ public struct ItemHistory: Sendable, Equatable {
     public var count: Int { ItemHistory.count(bytes, start: 0) }
     public var entries: [ItemHistoryEntry] { ItemHistory.entries(bytes, start: 0) }
 
-    private static let actions = ItemAction.allCases
+    /// The actions by number (bits 0–3 of an entry's first byte: at most 16).
+    static let actions = ItemAction.allCases
 
     // The history's bytes may follow other bytes in one buffer (an item's content: see `Item`):
     // these read and write `bytes[start...]`.
@@ -56,18 +57,22 @@ public struct ItemHistory: Sendable, Equatable {
             at = zigzag(e.at)
         }
         let actor = flags & 0x40 == 0 ? e.actor : nil
-        let old = bytes.count
         let n = 1 + RawWriter.size(seq) + RawWriter.size(at) + RawWriter.size(actor) + RawWriter.size(e.onBehalfOf) + RawWriter.size(e.detail)
-        bytes = [UInt8](unsafeUninitializedCapacity: old + n) { out, count in
+        // Room for this entry and a sixteenth of the history more: a short history grows to
+        // about its exact size, a long one (an item selected and deselected many times) is not
+        // copied whole at every entry.
+        let needed = bytes.count + n
+        if bytes.capacity < needed { bytes.reserveCapacity(needed + (needed - start) / 16) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out in
             var w = RawWriter(out)
-            w.bytes(bytes)
             w.byte(flags)
             w.varint(seq)
             w.varint(at)
             if let v = actor { w.string(v) }
             if let v = e.onBehalfOf { w.string(v) }
             if let v = e.detail { w.string(v) }
-            count = w.at
+            precondition(w.at == n, "ItemHistory: an entry of \(w.at) bytes sized as \(n)")
+            bytes.append(contentsOf: UnsafeBufferPointer(out))
         }
     }
 
@@ -122,24 +127,29 @@ public struct ItemHistory: Sendable, Equatable {
 
 private func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
 
-/// Writes into memory sized beforehand with `size` (the item buffers are made at their exact size).
+/// Writes into memory sized beforehand with `size`. Every write checks that it stays inside
+/// (a size computed wrong must stop the program, not overwrite the heap).
 struct RawWriter {
     let out: UnsafeMutableBufferPointer<UInt8>
     var at = 0
     init(_ out: UnsafeMutableBufferPointer<UInt8>) { self.out = out }
 
+    private func room(_ n: Int) { precondition(n <= out.count - at, "RawWriter: \(n) bytes at \(at) of \(out.count)") }
+
     static func size(_ v: UInt64) -> Int { (64 - v.leadingZeroBitCount + 6) / 7 + (v == 0 ? 1 : 0) }
     /// A string's length (varint) and UTF-8; nothing for nil.
     static func size(_ s: String?) -> Int { s.map { size(UInt64($0.utf8.count)) + $0.utf8.count } ?? 0 }
 
-    mutating func byte(_ b: UInt8) { out[at] = b; at += 1 }
+    mutating func byte(_ b: UInt8) { room(1); out[at] = b; at += 1 }
     mutating func varint(_ v0: UInt64) {
+        room(RawWriter.size(v0))
         var v = v0
         while v >= 0x80 { out[at] = UInt8(v & 0x7F) | 0x80; at += 1; v >>= 7 }
         out[at] = UInt8(v); at += 1
     }
     mutating func bytes(_ b: [UInt8]) { bytes(b[...]) }
     mutating func bytes(_ b: ArraySlice<UInt8>) {
+        room(b.count)
         b.withUnsafeBufferPointer { src in
             guard let base = src.baseAddress, !src.isEmpty else { return }
             UnsafeMutableBufferPointer(rebasing: out[at..<at + src.count]).baseAddress!.initialize(from: base, count: src.count)
@@ -150,6 +160,7 @@ struct RawWriter {
         var s = s
         s.withUTF8 { u in
             varint(UInt64(u.count))
+            room(u.count)
             if let base = u.baseAddress, !u.isEmpty {
                 UnsafeMutableBufferPointer(rebasing: out[at..<at + u.count]).baseAddress!.initialize(from: base, count: u.count)
             }

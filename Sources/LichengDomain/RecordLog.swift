@@ -1,16 +1,18 @@
 // A student's records of one kind (grades, cadres, …), kept as bytes.
 
-/// Records of one kind in the order they were recorded, in one byte buffer of exactly their
-/// encoded size. As `[Recorded<T>]` they were 80 bytes or more a record (a grade: seq, time,
-/// recorder, the record's fields) plus room for doublings; a full replay holds every record of
-/// every student, and only a query that shows them reads them back.
+/// Records of one kind in the order they were recorded, in one byte buffer. As
+/// `[Recorded<T>]` they were 80 bytes or more a record (a grade: seq, time, recorder, the
+/// record's fields) plus room for doublings; a full replay holds every record of every
+/// student, and only a query that shows them reads them back.
 ///
-/// The buffer starts with the number of records (LEB128 varint; kept in the buffer, which every
-/// append makes anew, rather than beside it in every student's state). Each record: a flags byte (bit 0: `onBehalfOf` follows, bit 1: `importedFrom` follows), its
-/// seq (LEB128 varint), its time (zigzag varint of the microseconds), the recorder, then
-/// `onBehalfOf` and `importedFrom` as flagged (each a varint length and UTF-8), then the data in
-/// the event log's stored form of its fields (`FieldRecord.write`), read back as this build's
-/// newest form.
+/// The buffer starts with the number of records (u32, little-endian). Each record: a flags
+/// byte (bit 0: `onBehalfOf` follows, bit 1: `importedFrom` follows), its seq (LEB128 varint),
+/// its time (zigzag varint of the microseconds), the recorder, then `onBehalfOf` and
+/// `importedFrom` as flagged (each a varint length and UTF-8), then the data in the event
+/// log's stored form of its fields (`FieldRecord.write`), read back with the same visitor
+/// version the writer uses (0: this build's form). The buffer grows by the record and a
+/// sixteenth more, so that a student with many records of one kind is not copied whole at
+/// every one.
 public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
     private var bytes: [UInt8] = []
 
@@ -24,17 +26,8 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
 
     /// How many records there are.
     public var count: Int {
-        guard !bytes.isEmpty else { return 0 }
-        var c = Cursor(bytes: bytes)
-        return Int(c.varint())
-    }
-
-    /// Where the first record starts.
-    private var recordsStart: Int {
-        guard !bytes.isEmpty else { return 0 }
-        var c = Cursor(bytes: bytes)
-        _ = c.varint()
-        return c.at
+        guard bytes.count >= 4 else { return 0 }
+        return Int(UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
     }
 
     /// Bytes the buffer has room for (for memory estimates).
@@ -49,14 +42,13 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         if let v = r.onBehalfOf { w.string(v) }
         if let v = r.importedFrom { w.string(v) }
         r.data.write(to: &w)
-        let old = bytes[recordsStart...], n = UInt64(count + 1)
-        bytes = [UInt8](unsafeUninitializedCapacity: RawWriter.size(n) + old.count + w.bytes.count) { out, size in
-            var raw = RawWriter(out)
-            raw.varint(n)
-            raw.bytes(old)
-            raw.bytes(w.bytes)
-            size = raw.at
-        }
+        let n = count + 1
+        precondition(n <= Int(UInt32.max), "RecordLog: too many records")
+        let needed = Swift.max(bytes.count, 4) + w.bytes.count
+        if bytes.capacity < needed { bytes.reserveCapacity(needed + needed / 16) }
+        if bytes.isEmpty { bytes.append(contentsOf: repeatElement(0, count: 4)) }
+        bytes.append(contentsOf: w.bytes)
+        for k in 0..<4 { bytes[k] = UInt8(truncatingIfNeeded: n >> (8 * k)) }
     }
 
     /// The records, in order.
@@ -64,12 +56,12 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         var out: [Recorded<T>] = []
         out.reserveCapacity(count)
         bytes.withUnsafeBytes { raw in
-            var r = ByteReader(raw, offset: recordsStart)
+            var r = ByteReader(raw, offset: Swift.min(4, raw.count))
             func next() throws(StoredDecodeError) -> Recorded<T> {
                 let flags = try r.u8(), seq = try r.varint(), at = try r.zigzag(), by = try r.string()
                 let onBehalfOf = flags & 1 == 0 ? nil : try r.string()
                 let importedFrom = flags & 2 == 0 ? nil : try r.string()
-                return Recorded(seq: seq, at: at, by: by, onBehalfOf: onBehalfOf, data: try T.read(from: &r, version: .max),
+                return Recorded(seq: seq, at: at, by: by, onBehalfOf: onBehalfOf, data: try T.read(from: &r, version: 0),
                                 importedFrom: importedFrom)
             }
             while r.offset < raw.count {

@@ -226,12 +226,13 @@ public struct Item: Sendable, Equatable {
     }
 
     private static func storage(_ content: ItemContent, _ history: ArraySlice<UInt8>) -> [UInt8] {
-        let n = content.bytes.count
-        return [UInt8](unsafeUninitializedCapacity: RawWriter.size(UInt64(n)) + n + history.count) { out, count in
+        let n = content.bytes.count, size = RawWriter.size(UInt64(n)) + n + history.count
+        return [UInt8](unsafeUninitializedCapacity: size) { out, count in
             var w = RawWriter(out)
             w.varint(UInt64(n))
             w.bytes(content.bytes)
             w.bytes(history)
+            precondition(w.at == size)
             count = w.at
         }
     }
@@ -325,6 +326,14 @@ public struct StudentState: Codable, Sendable, Equatable {
     public var lastSeq: UInt64 = 0
 
     public init(id: String) { self.id = id }
+
+    /// The `Codable` form keeps the names the records had as arrays (`grades`, …).
+    enum CodingKeys: String, CodingKey {
+        case id, registry, gradeLog = "grades", cadreLog = "cadres", counselingLog = "counseling", coursePlanLog = "coursePlans"
+        case electiveLog = "electives", attendanceLog = "attendance", serviceLog = "services", autobiography, items
+        case courseOutcomeUploads, performanceUploads, courseOutcomeSelections, performanceSelections, receipts, submissions
+        case frozenSelections, requests, purgedSeq, nextCourseOutcome, nextPerformance, lastSeq
+    }
 
     /// Enrolled here (now or before a departure) and not purged.
     public var isEnrolled: Bool { registry != nil && purgedSeq == nil }

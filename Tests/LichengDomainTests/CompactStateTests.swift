@@ -178,6 +178,43 @@ import Testing
         #expect(try JSONDecoder().decode(SmallCounts<Term>.self, from: json) == small)
     }
 
+    /// Every kind of record a student keeps reads back from its log as recorded: the values
+    /// the rules accept, at their edges, with and without the optional fields.
+    @Test func everyRecordKindReadsBackFromItsLog() {
+        func roundTrip<T: FieldRecord>(_ values: [T]) {
+            let records = values.enumerated().map { n, v in
+                Recorded(seq: UInt64(n + 1), at: 1_700_000_000_000_000 + Int64(n), by: "T00\(n)", onBehalfOf: n == 1 ? "T999" : nil,
+                         data: v, importedFrom: n == 2 ? "170301" : nil)
+            }
+            #expect(RecordLog(records).records == records, "\(T.self)")
+        }
+        let day = LocalDate(days: 19_700)
+        roundTrip([GradeRecorded(courseId: "MATH-1", term: Term(113, 1), score: 0, credits: 0),
+                   GradeRecorded(courseId: "數學甲", term: Term(199, 2), score: 100, credits: 20),
+                   GradeRecorded(courseId: "C", term: Term(113, 2), score: 59.95, credits: 3)])
+        roundTrip([CadreRecorded(level: .school, title: "班長", term: Term(113, 1)),
+                   CadreRecorded(level: .club, title: "", term: Term(113, 2), unit: "學生會")])
+        roundTrip([CounselingRecorded(heldAt: Instant(1_700_000_000_000_000), place: "輔導室", content: String(repeating: "談", count: 4000), opinion: "")])
+        roundTrip([CoursePlanRecorded(term: Term(113, 1), groupExploration: "自然組", careerPlan: ""),
+                   CoursePlanRecorded(term: Term(114, 2), groupExploration: "", careerPlan: String(repeating: "x", count: 300))])
+        roundTrip([ElectiveRegistered(term: Term(113, 1), courseIds: []), ElectiveRegistered(term: Term(113, 2), courseIds: ["A", "B", "程式設計"])])
+        roundTrip([AttendanceRecorded(term: Term(113, 1), excusedPeriods: 0, unexcusedPeriods: 0),
+                   AttendanceRecorded(term: Term(113, 2), excusedPeriods: 999, unexcusedPeriods: 3, notes: "病假")])
+        roundTrip([ServiceRecorded(date: day, organization: "醫院", hours: 2.5), ServiceRecorded(date: day, organization: "", hours: 0, description: "")])
+        // An entry's action is four bits.
+        #expect(ItemAction.allCases.count <= 16)
+    }
+
+    /// A student's state keeps the `Codable` names its records had as arrays.
+    @Test func studentStateCodableKeepsTheRecordNames() throws {
+        var st = StudentState(id: "S1")
+        st.gradeLog.append(Recorded(seq: 1, at: 0, by: "T1", onBehalfOf: nil, data: GradeRecorded(courseId: "M", term: Term(113, 1), score: 90, credits: 2)))
+        st.courseOutcomeUploads[Term(113, 1), default: 0] += 2
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(st)) as? [String: Any] ?? [:]
+        #expect(json["grades"] != nil && json["cadres"] != nil && json["gradeLog"] == nil)
+        #expect(try JSONDecoder().decode(StudentState.self, from: JSONEncoder().encode(st)) == st)
+    }
+
     @Test func equalityAndCodableFollowTheOrder() throws {
         let a = ItemTable([item("A-1"), item("A-2")]), b = ItemTable([item("A-2"), item("A-1")])
         #expect(a != b && a == ItemTable([item("A-1"), item("A-2")]))

@@ -2,7 +2,7 @@
 
 public struct PortfolioItem: Sendable, Equatable {
     public var item: Item
-    /// The batch that carried it (when submitted), from the school-wide state.
+    /// The last batch that carried it (when submitted): the student's `Item.submittedIn`.
     public var submittedIn: String?
     /// This student's receipt of that batch.
     public var receipt: ReceiptStatus?
