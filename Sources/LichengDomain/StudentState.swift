@@ -137,35 +137,24 @@ public struct ItemHistoryEntry: Codable, Sendable, Equatable {
 }
 
 /// A portfolio item: a course outcome (課程學習成果) or a diverse performance (多元表現).
+///
+/// What the rules read is held in fields (64 bytes an item: a replay holds every one); what
+/// only a query shows is kept in one heap buffer per item (`storage`): the content's length
+/// (LEB128 varint) and the content (`ItemContent`: title, description, files), the details'
+/// length and the details (`ItemDetails`: upload time, dates, category, provenance, the batch
+/// that carried it), then the history's entries (`ItemHistory`). One block an item instead of
+/// several saves block headers and malloc's rounding.
 public struct Item: Sendable, Equatable {
-    // Fields ordered by alignment, 8-byte ones first: 112 bytes an item (a replay holds every one).
     public var itemId: String
     public var courseId: String?
-    /// The last batch (`submission.made`) that carried the item, nil when never submitted.
-    public var submittedIn: String? = nil
-    /// The content and the history in one heap buffer: the content's length (LEB128 varint),
-    /// the content (`ItemContent`), then the history's entries (`ItemHistory`). One block an
-    /// item instead of two saves a block header and malloc's rounding, 40 bytes or more.
     private var storage: [UInt8]
-    /// `importedFrom`, nearly always nil, out of line.
-    private var rare: RareStrings
     public var uploadSeq: UInt64
-    public var uploadedAt: Timestamp
     public var term: Term?
     public var year: AcademicYear
-    public var startedOn: LocalDate?
-    public var endedOn: LocalDate?
     public var kind: ItemKind
-    public var category: PerformanceCategory?
     public var status: ItemStatus
     public var selected = false
     public var returnReason: ReturnReason?
-
-    /// The school code this item was imported from (a transfer), nil when uploaded here.
-    public var importedFrom: String? {
-        get { rare.first }
-        set { rare.first = newValue }
-    }
 
     public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
                 category: PerformanceCategory? = nil, title: String, description: String, files: [FileEntry],
@@ -173,11 +162,11 @@ public struct Item: Sendable, Equatable {
                 returnReason: ReturnReason? = nil, uploadSeq: UInt64, uploadedAt: Timestamp, history: [ItemHistoryEntry] = [],
                 importedFrom: String? = nil, submittedIn: String? = nil) {
         self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
-        self.category = category
-        storage = Item.storage(ItemContent(title: title, description: description, files: files), ItemHistory(history).bytes[...])
-        self.startedOn = startedOn; self.endedOn = endedOn; self.status = status; self.selected = selected
-        self.returnReason = returnReason; self.uploadSeq = uploadSeq; self.uploadedAt = uploadedAt
-        rare = RareStrings(importedFrom, nil); self.submittedIn = submittedIn
+        self.status = status; self.selected = selected; self.returnReason = returnReason; self.uploadSeq = uploadSeq
+        let details = ItemDetails(uploadedAt: uploadedAt, startedOn: startedOn, endedOn: endedOn, category: category,
+                                  importedFrom: importedFrom, submittedIn: submittedIn)
+        storage = Item.storage(ItemContent(title: title, description: description, files: files), details,
+                               ItemHistory(history).bytes[...])
     }
 
     public var title: String {
@@ -193,48 +182,142 @@ public struct Item: Sendable, Equatable {
         set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
     }
     public var history: [ItemHistoryEntry] {
-        get { ItemHistory.entries(storage, start: historyStart) }
-        set { storage = Item.storage(content, ItemHistory(newValue).bytes[...]) }
+        get { ItemHistory.entries(storage, start: sections.history) }
+        set { storage = Item.storage(content, details, ItemHistory(newValue).bytes[...]) }
+    }
+
+    public var uploadedAt: Timestamp {
+        get { details.uploadedAt }
+        set { var d = details; d.uploadedAt = newValue; details = d }
+    }
+    public var startedOn: LocalDate? {
+        get { details.startedOn }
+        set { var d = details; d.startedOn = newValue; details = d }
+    }
+    public var endedOn: LocalDate? {
+        get { details.endedOn }
+        set { var d = details; d.endedOn = newValue; details = d }
+    }
+    public var category: PerformanceCategory? {
+        get { details.category }
+        set { var d = details; d.category = newValue; details = d }
+    }
+    /// The school code this item was imported from (a transfer), nil when uploaded here.
+    public var importedFrom: String? {
+        get { details.importedFrom }
+        set { var d = details; d.importedFrom = newValue; details = d }
+    }
+    /// The last batch (`submission.made`) that carried the item, nil when never submitted.
+    public var submittedIn: String? {
+        get { details.submittedIn }
+        set { var d = details; d.submittedIn = newValue; details = d }
     }
 
     /// The title, description and files as uploaded (see `ItemContent`).
     public var content: ItemContent {
-        get {
-            var c = Cursor(bytes: storage)
-            let n = Int(c.varint())
-            return ItemContent(bytes: Array(storage[c.at..<c.at + n]))
-        }
-        set { storage = Item.storage(newValue, storage[historyStart...]) }
+        get { ItemContent(bytes: Array(storage[sections.content])) }
+        set { storage = Item.storage(newValue, details, storage[sections.history...]) }
+    }
+
+    /// The fields only a query shows (see `ItemDetails`).
+    var details: ItemDetails {
+        get { ItemDetails(storage[sections.details]) }
+        set { storage = Item.storage(content, newValue, storage[sections.history...]) }
     }
 
     /// The history's entries, as bytes (see `ItemHistory`).
-    public var historyLog: ItemHistory { ItemHistory(bytes: Array(storage[historyStart...])) }
+    public var historyLog: ItemHistory { ItemHistory(bytes: Array(storage[sections.history...])) }
 
     /// Adds an entry to the history.
-    public mutating func appendHistory(_ e: ItemHistoryEntry) { ItemHistory.append(e, to: &storage, start: historyStart) }
+    public mutating func appendHistory(_ e: ItemHistoryEntry) { ItemHistory.append(e, to: &storage, start: sections.history) }
 
     /// How many history entries there are, without making them.
-    public var historyCount: Int { ItemHistory.count(storage, start: historyStart) }
+    public var historyCount: Int { ItemHistory.count(storage, start: sections.history) }
 
-    /// Bytes the content and history buffer has room for (for memory estimates).
+    /// Bytes the buffer has room for (for memory estimates).
     public var storageCapacity: Int { storage.capacity }
 
-    private var historyStart: Int {
+    /// Where the content and the details sit in `storage`, and where the history starts.
+    private var sections: (content: Range<Int>, details: Range<Int>, history: Int) {
         var c = Cursor(bytes: storage)
         let n = Int(c.varint())
-        return c.at + n
+        let content = c.at..<c.at + n
+        c.at += n
+        let m = Int(c.varint())
+        return (content, c.at..<c.at + m, c.at + m)
     }
 
-    private static func storage(_ content: ItemContent, _ history: ArraySlice<UInt8>) -> [UInt8] {
-        let n = content.bytes.count, size = RawWriter.size(UInt64(n)) + n + history.count
+    private static func storage(_ content: ItemContent, _ details: ItemDetails, _ history: ArraySlice<UInt8>) -> [UInt8] {
+        let n = content.bytes.count, m = details.size
+        let size = RawWriter.size(UInt64(n)) + n + RawWriter.size(UInt64(m)) + m + history.count
         return [UInt8](unsafeUninitializedCapacity: size) { out, count in
             var w = RawWriter(out)
             w.varint(UInt64(n))
             w.bytes(content.bytes)
+            w.varint(UInt64(m))
+            details.write(&w)
             w.bytes(history)
-            precondition(w.at == size)
+            precondition(w.at == size, "Item: \(w.at) bytes written, sized as \(size)")
             count = w.at
         }
+    }
+}
+
+/// The fields of an item that only a query shows, as bytes in the item's buffer: a flags byte
+/// (bit 0 `startedOn`, 1 `endedOn`, 2 `category`, 3 `importedFrom`, 4 `submittedIn` follow),
+/// `uploadedAt` (zigzag varint of the microseconds), then those present in that order: dates as
+/// zigzag varints of their day numbers, the category's raw value, the two IDs, each text a
+/// varint length and UTF-8.
+struct ItemDetails: Equatable {
+    var uploadedAt: Timestamp
+    var startedOn: LocalDate?
+    var endedOn: LocalDate?
+    var category: PerformanceCategory?
+    var importedFrom: String?
+    var submittedIn: String?
+
+    init(uploadedAt: Timestamp, startedOn: LocalDate?, endedOn: LocalDate?, category: PerformanceCategory?,
+         importedFrom: String?, submittedIn: String?) {
+        self.uploadedAt = uploadedAt; self.startedOn = startedOn; self.endedOn = endedOn; self.category = category
+        self.importedFrom = importedFrom; self.submittedIn = submittedIn
+    }
+
+    private static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+    private static func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
+
+    private var flags: UInt8 {
+        (startedOn == nil ? 0 : 1) | (endedOn == nil ? 0 : 2) | (category == nil ? 0 : 4)
+            | (importedFrom == nil ? 0 : 8) | (submittedIn == nil ? 0 : 16)
+    }
+
+    var size: Int {
+        1 + RawWriter.size(ItemDetails.zigzag(uploadedAt))
+            + (startedOn.map { RawWriter.size(ItemDetails.zigzag(Int64($0.days))) } ?? 0)
+            + (endedOn.map { RawWriter.size(ItemDetails.zigzag(Int64($0.days))) } ?? 0)
+            + RawWriter.size(category?.rawValue) + RawWriter.size(importedFrom) + RawWriter.size(submittedIn)
+    }
+
+    func write(_ w: inout RawWriter) {
+        w.byte(flags)
+        w.varint(ItemDetails.zigzag(uploadedAt))
+        if let d = startedOn { w.varint(ItemDetails.zigzag(Int64(d.days))) }
+        if let d = endedOn { w.varint(ItemDetails.zigzag(Int64(d.days))) }
+        if let c = category { w.string(c.rawValue) }
+        if let v = importedFrom { w.string(v) }
+        if let v = submittedIn { w.string(v) }
+    }
+
+    /// Reads what `write` wrote.
+    init(_ bytes: ArraySlice<UInt8>) {
+        var c = Cursor(bytes: Array(bytes))
+        let flags = c.byte()
+        uploadedAt = ItemDetails.unzigzag(c.varint())
+        func day() -> LocalDate { LocalDate(days: Int32(truncatingIfNeeded: ItemDetails.unzigzag(c.varint()))) }
+        startedOn = flags & 1 != 0 ? day() : nil
+        endedOn = flags & 2 != 0 ? day() : nil
+        category = flags & 4 != 0 ? PerformanceCategory(rawValue: c.string()) : nil
+        importedFrom = flags & 8 != 0 ? c.string() : nil
+        submittedIn = flags & 16 != 0 ? c.string() : nil
     }
 }
 

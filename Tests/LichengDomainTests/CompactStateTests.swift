@@ -68,7 +68,7 @@ import Testing
     /// compactly and as text, sizes at the varint's edges; the item's setters change one part.
     @Test func itemContentReadsBackWhatItWasGiven() throws {
         // A replay holds one of each per item of the school: their sizes are part of the design.
-        #expect(MemoryLayout<Item>.stride <= 112 && MemoryLayout<ItemInfo>.stride <= 48)
+        #expect(MemoryLayout<Item>.stride <= 64 && MemoryLayout<ItemInfo>.stride <= 48)
         let hex = String(repeating: "0123456789abcdef", count: 4)
         let files = [
             FileEntry(name: "報告.pdf", mediaType: "application/pdf", size: 0, sha256: hex),
@@ -213,6 +213,33 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(st)) as? [String: Any] ?? [:]
         #expect(json["grades"] != nil && json["cadres"] != nil && json["gradeLog"] == nil)
         #expect(try JSONDecoder().decode(StudentState.self, from: JSONEncoder().encode(st)) == st)
+    }
+
+    /// The fields only a query shows live in the item's buffer beside its content and history:
+    /// each combination of them present and absent, at their edges, read back; setting one
+    /// keeps the others, the content and the history.
+    @Test func itemDetailsReadBackBesideContentAndHistory() {
+        let entry = ItemHistoryEntry(seq: 5, at: 9, action: .uploaded, actor: "S1", onBehalfOf: nil, detail: nil)
+        for mask in 0..<32 {
+            let at: Timestamp = [0, -1, Int64.max, Int64.min][mask % 4]
+            var it = Item(itemId: "S1-P\(mask)", kind: .performance, year: AcademicYear(113),
+                          category: mask & 4 == 0 ? nil : .competition, title: "標題", description: "說明",
+                          files: [FileEntry(name: "a.pdf", mediaType: "application/pdf", size: 1, sha256: String(repeating: "a", count: 64))],
+                          startedOn: mask & 1 == 0 ? nil : LocalDate(days: Int32.min), endedOn: mask & 2 == 0 ? nil : LocalDate(days: Int32.max),
+                          status: .uploaded, uploadSeq: 7, uploadedAt: at, history: [entry],
+                          importedFrom: mask & 8 == 0 ? nil : "170301", submittedIn: mask & 16 == 0 ? nil : "113-performances-1")
+            #expect(it.uploadedAt == at && (it.startedOn != nil) == (mask & 1 != 0) && (it.endedOn != nil) == (mask & 2 != 0))
+            #expect(it.startedOn.map { $0.days == Int32.min } ?? true && it.endedOn.map { $0.days == Int32.max } ?? true)
+            #expect(it.category == (mask & 4 == 0 ? nil : .competition) && it.importedFrom == (mask & 8 == 0 ? nil : "170301"))
+            #expect(it.submittedIn == (mask & 16 == 0 ? nil : "113-performances-1"))
+            it.submittedIn = "114-performances-2"
+            it.importedFrom = nil
+            it.category = .serviceLearning
+            #expect(it.submittedIn == "114-performances-2" && it.importedFrom == nil && it.category == .serviceLearning && it.uploadedAt == at)
+            #expect(it.title == "標題" && it.files.count == 1 && it.history == [entry] && it.historyCount == 1)
+            it.appendHistory(entry)
+            #expect(it.history == [entry, entry] && it.submittedIn == "114-performances-2" && it.description == "說明")
+        }
     }
 
     @Test func equalityAndCodableFollowTheOrder() throws {
