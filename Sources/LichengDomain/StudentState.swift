@@ -138,15 +138,19 @@ public struct ItemHistoryEntry: Codable, Sendable, Equatable {
 
 /// A portfolio item: a course outcome (課程學習成果) or a diverse performance (多元表現).
 ///
-/// What the rules read is held in fields (64 bytes an item: a replay holds every one); what
+/// What the rules read is held in fields (80 bytes an item: a replay holds every one); what
 /// only a query shows is kept in one heap buffer per item (`storage`): the content's length
 /// (LEB128 varint) and the content (`ItemContent`: title, description, files), the details'
-/// length and the details (`ItemDetails`: upload time, dates, category, provenance, the batch
-/// that carried it), then the history's entries (`ItemHistory`). One block an item instead of
+/// length and the details (`ItemDetails`: upload time, dates, category, provenance), then the
+/// history's entries (`ItemHistory`). One block an item instead of
 /// several saves block headers and malloc's rounding.
 public struct Item: Sendable, Equatable {
     public var itemId: String
     public var courseId: String?
+    /// The last batch (`submission.made`) that carried the item, nil when never submitted. A
+    /// field (a batch's ID is one string shared by its items) set by every submission: in the
+    /// buffer it would be a copy per item and a new buffer per submission.
+    public var submittedIn: String?
     private var storage: [UInt8]
     public var uploadSeq: UInt64
     public var term: Term?
@@ -163,8 +167,9 @@ public struct Item: Sendable, Equatable {
                 importedFrom: String? = nil, submittedIn: String? = nil) {
         self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
         self.status = status; self.selected = selected; self.returnReason = returnReason; self.uploadSeq = uploadSeq
+        self.submittedIn = submittedIn
         let details = ItemDetails(uploadedAt: uploadedAt, startedOn: startedOn, endedOn: endedOn, category: category,
-                                  importedFrom: importedFrom, submittedIn: submittedIn)
+                                  importedFrom: importedFrom)
         storage = Item.storage(ItemContent(title: title, description: description, files: files), details,
                                ItemHistory(history).bytes[...])
     }
@@ -206,11 +211,6 @@ public struct Item: Sendable, Equatable {
     public var importedFrom: String? {
         get { details.importedFrom }
         set { var d = details; d.importedFrom = newValue; details = d }
-    }
-    /// The last batch (`submission.made`) that carried the item, nil when never submitted.
-    public var submittedIn: String? {
-        get { details.submittedIn }
-        set { var d = details; d.submittedIn = newValue; details = d }
     }
 
     /// The title, description and files as uploaded (see `ItemContent`).
@@ -264,9 +264,9 @@ public struct Item: Sendable, Equatable {
 }
 
 /// The fields of an item that only a query shows, as bytes in the item's buffer: a flags byte
-/// (bit 0 `startedOn`, 1 `endedOn`, 2 `category`, 3 `importedFrom`, 4 `submittedIn` follow),
-/// `uploadedAt` (zigzag varint of the microseconds), then those present in that order: dates as
-/// zigzag varints of their day numbers, the category's raw value, the two IDs, each text a
+/// (bit 0 `startedOn`, 1 `endedOn`, 2 `category`, 3 `importedFrom` follow), `uploadedAt`
+/// (zigzag varint of the microseconds), then those present in that order: dates as zigzag
+/// varints of their day numbers, the category's raw value, the school code, each text a
 /// varint length and UTF-8.
 struct ItemDetails: Equatable {
     var uploadedAt: Timestamp
@@ -274,12 +274,10 @@ struct ItemDetails: Equatable {
     var endedOn: LocalDate?
     var category: PerformanceCategory?
     var importedFrom: String?
-    var submittedIn: String?
 
-    init(uploadedAt: Timestamp, startedOn: LocalDate?, endedOn: LocalDate?, category: PerformanceCategory?,
-         importedFrom: String?, submittedIn: String?) {
+    init(uploadedAt: Timestamp, startedOn: LocalDate?, endedOn: LocalDate?, category: PerformanceCategory?, importedFrom: String?) {
         self.uploadedAt = uploadedAt; self.startedOn = startedOn; self.endedOn = endedOn; self.category = category
-        self.importedFrom = importedFrom; self.submittedIn = submittedIn
+        self.importedFrom = importedFrom
     }
 
     private static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
@@ -287,14 +285,14 @@ struct ItemDetails: Equatable {
 
     private var flags: UInt8 {
         (startedOn == nil ? 0 : 1) | (endedOn == nil ? 0 : 2) | (category == nil ? 0 : 4)
-            | (importedFrom == nil ? 0 : 8) | (submittedIn == nil ? 0 : 16)
+            | (importedFrom == nil ? 0 : 8)
     }
 
     var size: Int {
         1 + RawWriter.size(ItemDetails.zigzag(uploadedAt))
             + (startedOn.map { RawWriter.size(ItemDetails.zigzag(Int64($0.days))) } ?? 0)
             + (endedOn.map { RawWriter.size(ItemDetails.zigzag(Int64($0.days))) } ?? 0)
-            + RawWriter.size(category?.rawValue) + RawWriter.size(importedFrom) + RawWriter.size(submittedIn)
+            + RawWriter.size(category?.rawValue) + RawWriter.size(importedFrom)
     }
 
     func write(_ w: inout RawWriter) {
@@ -304,7 +302,6 @@ struct ItemDetails: Equatable {
         if let d = endedOn { w.varint(ItemDetails.zigzag(Int64(d.days))) }
         if let c = category { w.string(c.rawValue) }
         if let v = importedFrom { w.string(v) }
-        if let v = submittedIn { w.string(v) }
     }
 
     /// Reads what `write` wrote.
@@ -317,7 +314,6 @@ struct ItemDetails: Equatable {
         endedOn = flags & 2 != 0 ? day() : nil
         category = flags & 4 != 0 ? PerformanceCategory(rawValue: c.string()) : nil
         importedFrom = flags & 8 != 0 ? c.string() : nil
-        submittedIn = flags & 16 != 0 ? c.string() : nil
     }
 }
 
