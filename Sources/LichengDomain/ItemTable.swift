@@ -1,7 +1,7 @@
 // A student's items: kept in upload order in one array, found by ID.
 
 /// The items of one student in upload order, looked up by item ID. A `[String: Item]` keeps
-/// a hash table of whole `Item`s (112 bytes each) at most three-quarters full, and a
+/// a hash table of whole `Item`s (80 bytes each) at most three-quarters full, and a
 /// separate list for the order; here the items sit once, in order. A student has a few dozen
 /// items: up to `scanLimit` of them are found by comparing IDs from the newest back (no hash
 /// table to allocate, grow and hash into); a larger table keeps a hash table of positions.
