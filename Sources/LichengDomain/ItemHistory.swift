@@ -36,11 +36,11 @@ public struct ItemHistory: Sendable, Equatable {
     /// The actions by number (bits 0–3 of an entry's first byte: at most 16).
     static let actions = ItemAction.allCases
 
-    // The history's bytes may follow other bytes in one buffer (an item's content: see `Item`):
-    // these read and write `bytes[start...]`.
+    // The history's bytes may follow other bytes in one buffer (an item's content and details:
+    // see `Item`): these read and write `bytes[start...]`.
 
-    /// Adds an entry at the end. The buffer grows to exactly its new size (an item has a few
-    /// entries: room for doublings would be a third of the buffer).
+    /// Adds an entry at the end. The buffer grows by the entry and a sixteenth of the history
+    /// (an item has a few entries: room for doublings would be a third of the buffer).
     static func append(_ e: ItemHistoryEntry, to bytes: inout [UInt8], start: Int) {
         var flags = UInt8(ItemHistory.actions.firstIndex(of: e.action)!)
         if e.onBehalfOf != nil { flags |= 0x10 }

@@ -33,7 +33,7 @@ public enum ReadAccess {
             let keys = Set(mine.map(\.key))
             // Only items of this school's courses (an imported item names the other school's course IDs).
             if student.items.values.contains(where: { i in
-                i.importedFrom == nil && i.courseId != nil && i.term != nil && keys.contains(SharedState.courseKey(i.courseId!, i.term!))
+                i.courseId != nil && i.term != nil && keys.contains(SharedState.courseKey(i.courseId!, i.term!)) && i.importedFrom == nil
             }) { return true }
         }
         return false

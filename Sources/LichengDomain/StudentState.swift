@@ -221,7 +221,7 @@ public struct Item: Sendable, Equatable {
 
     /// The fields only a query shows (see `ItemDetails`).
     var details: ItemDetails {
-        get { ItemDetails(storage[sections.details]) }
+        get { ItemDetails(storage, at: sections.details.lowerBound) }
         set { storage = Item.storage(content, newValue, storage[sections.history...]) }
     }
 
@@ -304,15 +304,21 @@ struct ItemDetails: Equatable {
         if let v = importedFrom { w.string(v) }
     }
 
-    /// Reads what `write` wrote.
-    init(_ bytes: ArraySlice<UInt8>) {
-        var c = Cursor(bytes: Array(bytes))
+    /// Reads what `write` wrote at `offset` of `bytes`.
+    init(_ bytes: [UInt8], at offset: Int) {
+        var c = Cursor(bytes: bytes, at: offset)
         let flags = c.byte()
         uploadedAt = ItemDetails.unzigzag(c.varint())
         func day() -> LocalDate { LocalDate(days: Int32(truncatingIfNeeded: ItemDetails.unzigzag(c.varint()))) }
         startedOn = flags & 1 != 0 ? day() : nil
         endedOn = flags & 2 != 0 ? day() : nil
-        category = flags & 4 != 0 ? PerformanceCategory(rawValue: c.string()) : nil
+        if flags & 4 != 0 {
+            let raw = c.string()
+            guard let v = PerformanceCategory(rawValue: raw) else { preconditionFailure("ItemDetails: category \(raw)") }
+            category = v
+        } else {
+            category = nil
+        }
         importedFrom = flags & 8 != 0 ? c.string() : nil
     }
 }

@@ -239,6 +239,16 @@ import Testing
             #expect(it.title == "標題" && it.files.count == 1 && it.history == [entry] && it.historyCount == 1)
             it.appendHistory(entry)
             #expect(it.history == [entry, entry] && it.submittedIn == "114-performances-2" && it.description == "說明")
+            // A new content keeps the details; new dates and times keep the content and history.
+            it.title = ""
+            it.files = []
+            #expect(it.category == .serviceLearning && it.uploadedAt == at && it.startedOn == (mask & 1 == 0 ? nil : LocalDate(days: Int32.min)))
+            it.uploadedAt = 0 &- at
+            it.startedOn = LocalDate(days: -1)
+            it.endedOn = nil
+            it.importedFrom = ""
+            #expect(it.uploadedAt == 0 &- at && it.startedOn == LocalDate(days: -1) && it.endedOn == nil && it.importedFrom == "")
+            #expect(it.title == "" && it.files.isEmpty && it.description == "說明" && it.history == [entry, entry])
         }
     }
 

@@ -55,7 +55,7 @@ func stateCensus(_ path: String) throws {
         counters += hashTableBytes(capacity: st.frozenSelections.capacity, entryStride: MemoryLayout<String>.stride)
     }
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
-    add("item contents (title, description, \(fileCount) files) and \(historyEntries) history entries", itemCount, texts)
+    add("item buffers: contents (title, description, \(fileCount) files), details, \(historyEntries) history entries", itemCount, texts)
     add("student records (encoded)", recordCount, records)
     add("students' receipts", school.students.count, receipts)
     add("students' submissions (batch → items)", school.students.count, submissions)
