@@ -193,24 +193,24 @@ public struct Item: Sendable, Equatable {
 
     public var uploadedAt: Timestamp {
         get { details.uploadedAt }
-        set { var d = details; d.uploadedAt = newValue; details = d }
+        set { details.uploadedAt = newValue }
     }
     public var startedOn: LocalDate? {
         get { details.startedOn }
-        set { var d = details; d.startedOn = newValue; details = d }
+        set { details.startedOn = newValue }
     }
     public var endedOn: LocalDate? {
         get { details.endedOn }
-        set { var d = details; d.endedOn = newValue; details = d }
+        set { details.endedOn = newValue }
     }
     public var category: PerformanceCategory? {
         get { details.category }
-        set { var d = details; d.category = newValue; details = d }
+        set { details.category = newValue }
     }
     /// The school code this item was imported from (a transfer), nil when uploaded here.
     public var importedFrom: String? {
         get { details.importedFrom }
-        set { var d = details; d.importedFrom = newValue; details = d }
+        set { details.importedFrom = newValue }
     }
 
     /// The title, description and files as uploaded (see `ItemContent`).
