@@ -152,6 +152,13 @@ struct BinaryDecodeVisitor: FieldVisitor {
 
 // MARK: bytes
 
+/// Signed integers as unsigned ones with small magnitudes small (0, -1, 1, -2 → 0, 1, 2, 3),
+/// for LEB128 varints: the stored form's and the in-memory byte forms' one definition.
+enum ZigZag {
+    static func encode(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+    static func decode(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
+}
+
 /// Appends little-endian integers, LEB128 varints and length-prefixed UTF-8.
 public struct ByteWriter: Sendable {
     public var bytes: [UInt8] = []
@@ -164,7 +171,7 @@ public struct ByteWriter: Sendable {
         while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
         bytes.append(UInt8(v))
     }
-    public mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    public mutating func zigzag(_ v: Int64) { varint(ZigZag.encode(v)) }
     public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { u in varint(UInt64(u.count)); bytes.append(contentsOf: u) }
@@ -203,8 +210,7 @@ public struct ByteReader {
         }
     }
     public mutating func zigzag() throws(StoredDecodeError) -> Int64 {
-        let u = try varint()
-        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+        ZigZag.decode(try varint())
     }
     public mutating func count(max: Int = 1 << 20) throws(StoredDecodeError) -> Int {
         let n = try varint()

@@ -50,11 +50,11 @@ public struct ItemHistory: Sendable, Equatable {
             var actor = e.actor
             let sameActor = actor.withUTF8 { a in bytes.withUnsafeBufferPointer { b in first.actor.count == a.count && b[first.actor].elementsEqual(a) } }
             if sameActor { flags |= 0x40 }
-            seq = zigzag(Int64(bitPattern: e.seq &- first.seq))
-            at = zigzag(e.at &- first.at)
+            seq = ZigZag.encode(Int64(bitPattern: e.seq &- first.seq))
+            at = ZigZag.encode(e.at &- first.at)
         } else {
             seq = e.seq
-            at = zigzag(e.at)
+            at = ZigZag.encode(e.at)
         }
         let actor = flags & 0x40 == 0 ? e.actor : nil
         let n = 1 + RawWriter.size(seq) + RawWriter.size(at) + RawWriter.size(actor) + RawWriter.size(e.onBehalfOf) + RawWriter.size(e.detail)
@@ -99,11 +99,11 @@ public struct ItemHistory: Sendable, Equatable {
             let action = ItemHistory.actions[Int(flags & 0x0F)]
             let seq: UInt64, at: Int64, actor: String
             if out.isEmpty {
-                seq = c.varint(); at = unzigzag(c.varint()); actor = c.string()
+                seq = c.varint(); at = ZigZag.decode(c.varint()); actor = c.string()
                 firstSeq = seq; firstAt = at; firstActor = actor
             } else {
-                seq = firstSeq &+ UInt64(bitPattern: unzigzag(c.varint()))
-                at = firstAt &+ unzigzag(c.varint())
+                seq = firstSeq &+ UInt64(bitPattern: ZigZag.decode(c.varint()))
+                at = firstAt &+ ZigZag.decode(c.varint())
                 actor = flags & 0x40 != 0 ? firstActor : c.string()
             }
             let onBehalfOf = flags & 0x10 != 0 ? c.string() : nil
@@ -117,15 +117,13 @@ public struct ItemHistory: Sendable, Equatable {
     private static func firstEntry(_ bytes: [UInt8], start: Int) -> (seq: UInt64, at: Int64, actor: Range<Int>)? {
         guard bytes.count > start else { return nil }
         var c = Cursor(bytes: bytes, at: start + 1)
-        let seq = c.varint(), at = unzigzag(c.varint())
+        let seq = c.varint(), at = ZigZag.decode(c.varint())
         let n = Int(c.varint())
         return (seq, at, c.at..<c.at + n)
     }
 
-    private static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
 }
 
-private func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
 
 /// Writes into memory sized beforehand with `size`. Every write checks that it stays inside
 /// (a size computed wrong must stop the program, not overwrite the heap).

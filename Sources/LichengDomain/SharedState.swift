@@ -98,14 +98,26 @@ public struct ReceiptRecord: Codable, Sendable, Equatable {
 }
 
 public struct Batch: Codable, Sendable, Equatable {
-    /// The items of one student in this batch (`items` is sorted; item IDs start with `<student>-`).
-    public func items(ofStudent student: String) -> ArraySlice<String> {
-        let prefix = student + "-"
+    /// Where the first item not below `id` is in `items` (which is sorted).
+    private func firstItem(notBelow id: String) -> Int {
         var low = 0, high = items.count
         while low < high {
             let mid = (low + high) / 2
-            if items[mid] < prefix { low = mid + 1 } else { high = mid }
+            if items[mid] < id { low = mid + 1 } else { high = mid }
         }
+        return low
+    }
+
+    /// Does this batch carry the item?
+    public func carries(_ itemId: String) -> Bool {
+        let i = firstItem(notBelow: itemId)
+        return i < items.count && items[i] == itemId
+    }
+
+    /// The items of one student in this batch (`items` is sorted; item IDs start with `<student>-`).
+    public func items(ofStudent student: String) -> ArraySlice<String> {
+        let prefix = student + "-"
+        let low = firstItem(notBelow: prefix)
         var end = low
         while end < items.count && items[end].hasPrefix(prefix) { end += 1 }
         return items[low..<end]
@@ -520,15 +532,7 @@ public struct SharedState: Codable, Sendable, Equatable {
 
     /// The last batch that carried this item (from the batches' item lists: a school index).
     public func lastBatch(carrying itemId: String) -> String? {
-        batchOrder.last { id in
-            guard let items = batches[id]?.items else { return false }
-            var low = 0, high = items.count
-            while low < high {
-                let mid = (low + high) / 2
-                if items[mid] < itemId { low = mid + 1 } else { high = mid }
-            }
-            return low < items.count && items[low] == itemId
-        }
+        batchOrder.last { batches[$0]?.carries(itemId) == true }
     }
 
     /// Removes an item from its course's certification queue.

@@ -280,8 +280,6 @@ struct ItemDetails: Equatable {
         self.importedFrom = importedFrom
     }
 
-    private static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
-    private static func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
 
     private var flags: UInt8 {
         (startedOn == nil ? 0 : 1) | (endedOn == nil ? 0 : 2) | (category == nil ? 0 : 4)
@@ -289,17 +287,17 @@ struct ItemDetails: Equatable {
     }
 
     var size: Int {
-        1 + RawWriter.size(ItemDetails.zigzag(uploadedAt))
-            + (startedOn.map { RawWriter.size(ItemDetails.zigzag(Int64($0.days))) } ?? 0)
-            + (endedOn.map { RawWriter.size(ItemDetails.zigzag(Int64($0.days))) } ?? 0)
+        1 + RawWriter.size(ZigZag.encode(uploadedAt))
+            + (startedOn.map { RawWriter.size(ZigZag.encode(Int64($0.days))) } ?? 0)
+            + (endedOn.map { RawWriter.size(ZigZag.encode(Int64($0.days))) } ?? 0)
             + RawWriter.size(category?.rawValue) + RawWriter.size(importedFrom)
     }
 
     func write(_ w: inout RawWriter) {
         w.byte(flags)
-        w.varint(ItemDetails.zigzag(uploadedAt))
-        if let d = startedOn { w.varint(ItemDetails.zigzag(Int64(d.days))) }
-        if let d = endedOn { w.varint(ItemDetails.zigzag(Int64(d.days))) }
+        w.varint(ZigZag.encode(uploadedAt))
+        if let d = startedOn { w.varint(ZigZag.encode(Int64(d.days))) }
+        if let d = endedOn { w.varint(ZigZag.encode(Int64(d.days))) }
         if let c = category { w.string(c.rawValue) }
         if let v = importedFrom { w.string(v) }
     }
@@ -308,8 +306,8 @@ struct ItemDetails: Equatable {
     init(_ bytes: [UInt8], at offset: Int) {
         var c = Cursor(bytes: bytes, at: offset)
         let flags = c.byte()
-        uploadedAt = ItemDetails.unzigzag(c.varint())
-        func day() -> LocalDate { LocalDate(days: Int32(truncatingIfNeeded: ItemDetails.unzigzag(c.varint()))) }
+        uploadedAt = ZigZag.decode(c.varint())
+        func day() -> LocalDate { LocalDate(days: Int32(truncatingIfNeeded: ZigZag.decode(c.varint()))) }
         startedOn = flags & 1 != 0 ? day() : nil
         endedOn = flags & 2 != 0 ? day() : nil
         if flags & 4 != 0 {
