@@ -1284,7 +1284,6 @@ extension SharedState: BinaryScalar {
         for (course, waiting) in awaitingCertification { out.appendText(course); out.appendSeqs(waiting) }
         out.appendVarint(cadreStudents.count)
         for (year, students) in cadreStudents { year.write(into: &out); out.appendTexts(Array(students)) }
-        out.appendTexts(Array(frozenSelections))
         out.appendVarint(certificationTally.count)
         for (term, tallies) in certificationTally {
             out.appendTerm(term)
@@ -1324,7 +1323,6 @@ extension SharedState: BinaryScalar {
             for _ in 0..<itemCount { items[try r.text()] = try r.nested(ItemInfo.self) }
             for _ in 0..<(try r.count(each: 2)) { awaitingCertification[try r.text()] = try r.seqs() }
             for _ in 0..<(try r.count(each: 5)) { cadreStudents[AcademicYear(Int(try r.fixed(Int32.self)))] = Set(try r.texts()) }
-            frozenSelections = Set(try r.texts())
             for _ in 0..<(try r.count(each: 2)) {
                 let term = try r.requiredTerm("tally")
                 var tallies: [String: CertificationTally] = [:]

@@ -29,8 +29,9 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// How many positions the index has room for before it grows (for memory estimates).
     public var indexCapacity: Int { positions.capacity }
 
-    /// Where the item with this ID is in `values`.
-    private func position(_ id: String) -> Int? {
+    /// Where the item with this ID is in `values` (its position never changes while no item is
+    /// removed).
+    public func position(of id: String) -> Int? {
         guard values.count > ItemTable.scanLimit else { return values.lastIndex { $0.itemId == id } }
         return positions[id].map { Int($0) }
     }
@@ -43,14 +44,14 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
         for (i, item) in values.enumerated() { positions[item.itemId] = Int32(i) }
     }
 
-    public func contains(_ id: String) -> Bool { position(id) != nil }
+    public func contains(_ id: String) -> Bool { position(of: id) != nil }
 
     /// The item with this ID. Setting an item of a new ID adds it at the end of the upload
     /// order; setting nil removes it.
     public subscript(id: String) -> Item? {
-        get { position(id).map { values[$0] } }
+        get { position(of: id).map { values[$0] } }
         set {
-            switch (position(id), newValue) {
+            switch (position(of: id), newValue) {
             case (let p?, let item?):
                 values[p] = item
             case (nil, let item?):
@@ -66,7 +67,7 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
 
     /// Adds an item at the end of the upload order (replaces the item of its ID, if any).
     public mutating func add(_ item: Item) {
-        if let p = position(item.itemId) {
+        if let p = position(of: item.itemId) {
             values[p] = item
             return
         }
@@ -85,8 +86,14 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// (nil when there is no such item). The item's ID must not change.
     @discardableResult
     public mutating func modifyValue<R>(forKey id: String, _ body: (inout Item) throws -> R) rethrows -> R? {
-        guard let p = position(id) else { return nil }
+        guard let p = position(of: id) else { return nil }
         return try body(&values[p])
+    }
+
+    /// Runs `body` on the item at `position` and returns its result. The item's ID must not change.
+    @discardableResult
+    public mutating func modify<R>(at position: Int, _ body: (inout Item) throws -> R) rethrows -> R {
+        try body(&values[position])
     }
 
     /// Every item, changed in place (their IDs must not change).

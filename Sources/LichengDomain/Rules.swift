@@ -505,7 +505,7 @@ private struct DecideContext {
         case .receiptConfirmed(let d):
             let batch = try requireBatch(d.batchId)
             if let s = e.student {
-                guard student?.submissions[d.batchId]?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
+                guard student?.batch(d.batchId)?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
                 if isStudentActor { try requireSelf(s) } else {
                     try requireRole(.examSection)
                     if d.method != .mail { throw reject(.authority, "staff confirm a student's receipt only by mail (method: mail) for a student who has left") }
@@ -513,7 +513,7 @@ private struct DecideContext {
                         throw reject(.authority, "student \(s) has not left the school and confirms their own receipt; staff confirm by mail only for a student who has left (rules 7(3)3)")
                     }
                 }
-                if let r = student?.receipts[d.batchId], r.status == .confirmed {
+                if student?.batch(d.batchId)?.receipt == .confirmed {
                     throw reject(.state, "student \(s) already confirmed the receipt of batch \(d.batchId)")
                 }
             } else {
@@ -524,14 +524,14 @@ private struct DecideContext {
         case .receiptDisputed(let d):
             let s = e.student!
             _ = try requireBatch(d.batchId)
-            guard student?.submissions[d.batchId]?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
+            guard student?.batch(d.batchId)?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
             if isStudentActor { try requireSelf(s) } else { try requireRole(.examSection) }
-            if student?.receipts[d.batchId]?.status == .disputed { throw reject(.state, "student \(s) already has an open dispute about batch \(d.batchId)") }
+            if student?.batch(d.batchId)?.receipt == .disputed { throw reject(.state, "student \(s) already has an open dispute about batch \(d.batchId)") }
         case .receiptDisputeResolved(let d):
             let s = e.student!
             let batch = try requireBatch(d.batchId)
             try requireRole(batch.kind.owner)
-            if student?.receipts[d.batchId]?.status != .disputed { throw reject(.state, "student \(s) has no open dispute about batch \(d.batchId)") }
+            if student?.batch(d.batchId)?.receipt != .disputed { throw reject(.state, "student \(s) has no open dispute about batch \(d.batchId)") }
         }
     }
 

@@ -248,8 +248,6 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var awaitingCertification: [String: [String: UInt64]] = [:]
     /// Students with cadre records per academic year (for `cadres` submissions).
     public var cadreStudents: [AcademicYear: Set<String>] = [:]
-    /// `student|year|kind` of selections already carried by a submission: frozen.
-    public var frozenSelections: Set<String> = []
     /// Certification decisions per term and per teacher whose duty it was (the replaced
     /// account for a proxy), with how many fell inside the certification window.
     public var certificationTally: [Term: [String: CertificationTally]] = [:]
@@ -264,7 +262,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case detail, lastSeq, lastRecordedAt, store, staff, accountProxies, roleProxies, courses, coursesByTeacher, windows,
              policies, batches, batchOrder, workingGroup, meetings, trainings, trustedSchools
-        case students, items, awaitingCertification, cadreStudents, frozenSelections, certificationTally
+        case students, items, awaitingCertification, cadreStudents, certificationTally
     }
 
     /// A core state's form leaves out the school index (always empty there): decoding it
@@ -295,7 +293,6 @@ public struct SharedState: Codable, Sendable, Equatable {
         items = try c.decode([String: ItemInfo].self, forKey: .items)
         awaitingCertification = try c.decode([String: [String: UInt64]].self, forKey: .awaitingCertification)
         cadreStudents = try c.decode([AcademicYear: Set<String>].self, forKey: .cadreStudents)
-        frozenSelections = try c.decode(Set<String>.self, forKey: .frozenSelections)
         certificationTally = try c.decode([Term: [String: CertificationTally]].self, forKey: .certificationTally)
     }
 
@@ -323,7 +320,6 @@ public struct SharedState: Codable, Sendable, Equatable {
         try c.encode(items, forKey: .items)
         try c.encode(awaitingCertification, forKey: .awaitingCertification)
         try c.encode(cadreStudents, forKey: .cadreStudents)
-        try c.encode(frozenSelections, forKey: .frozenSelections)
         try c.encode(certificationTally, forKey: .certificationTally)
     }
 
@@ -331,9 +327,6 @@ public struct SharedState: Codable, Sendable, Equatable {
         courseId.appending("@", term.year.value).appending("-", term.semester)
     }
     public static func windowKey(_ term: Term, _ kind: WindowKind) -> WindowKey { WindowKey(term: term, kind: kind) }
-    static func frozenKey(_ student: String, _ year: AcademicYear, _ kind: ItemKind) -> String {
-        student.appending("|", year.value) + (kind == .courseOutcome ? "|course-outcome" : "|performance")
-    }
 
     /// The policy in force now (after the last applied event).
     public var policy: Policy { policies.last ?? Policy() }
@@ -521,13 +514,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     }
 
     private mutating func indexSubmission(_ d: SubmissionMade, _ id: String) {
-        for i in d.items {
-            guard let key = items.modifyValue(forKey: i, { info in
-                info.submitted = true
-                return SharedState.frozenKey(info.student, info.year, info.kind)
-            }) else { continue }
-            frozenSelections.insert(key)
-        }
+        for i in d.items { items.modifyValue(forKey: i) { $0.submitted = true } }
     }
 
     /// The last batch that carried this item (from the batches' item lists: a school index).

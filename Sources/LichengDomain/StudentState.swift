@@ -367,6 +367,65 @@ public struct StudentSubmission: Codable, Sendable, Equatable {
     public init(carriesStudent: Bool, items: [String]) { self.carriesStudent = carriesStudent; self.items = items }
 }
 
+/// One batch that carried this student or their items, and the student's receipt of it. The
+/// batch ID is the submission event's string, shared by every student of the batch; the items
+/// are positions in the student's `ItemTable` (items are never removed from it).
+public struct StudentBatch: Sendable, Equatable {
+    public let batchId: String
+    /// Positions in the student's item table of the items the batch carries.
+    public internal(set) var itemPositions: [UInt32]
+    /// Bit 0: the batch names the student; bits 1–2: the receipt (0 none, then
+    /// `ReceiptStatus` confirmed, disputed, resolved); bit 3: confirmed at least once.
+    private var flags: UInt8
+
+    init(batchId: String, carriesStudent: Bool, itemPositions: [UInt32]) {
+        self.batchId = batchId
+        self.itemPositions = itemPositions
+        flags = carriesStudent ? 1 : 0
+    }
+
+    public var carriesStudent: Bool { flags & 1 != 0 }
+    /// The student's receipt of the batch: nil before the first confirmation or dispute.
+    public var receipt: ReceiptStatus? {
+        switch (flags >> 1) & 3 {
+        case 1: .confirmed
+        case 2: .disputed
+        case 3: .resolved
+        default: nil
+        }
+    }
+    /// The student confirmed the receipt at least once (a later dispute does not undo it).
+    public var everConfirmed: Bool { flags & 8 != 0 }
+
+    mutating func setReceipt(_ status: ReceiptStatus) {
+        let code: UInt8 = switch status { case .confirmed: 1; case .disputed: 2; case .resolved: 3 }
+        flags = flags & ~6 | code << 1 | (status == .confirmed ? 8 : 0)
+    }
+}
+
+extension StudentBatch: Codable {
+    enum CodingKeys: String, CodingKey { case batchId, carriesStudent, itemPositions, receipt, everConfirmed }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(batchId: try c.decode(String.self, forKey: .batchId), carriesStudent: try c.decode(Bool.self, forKey: .carriesStudent),
+                  itemPositions: try c.decode([UInt32].self, forKey: .itemPositions))
+        if let r = try c.decodeIfPresent(ReceiptStatus.self, forKey: .receipt) { setReceipt(r) }
+        if try c.decode(Bool.self, forKey: .everConfirmed) { flags |= 8 }
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(batchId, forKey: .batchId); try c.encode(carriesStudent, forKey: .carriesStudent)
+        try c.encode(itemPositions, forKey: .itemPositions); try c.encodeIfPresent(receipt, forKey: .receipt)
+        try c.encode(everConfirmed, forKey: .everConfirmed)
+    }
+}
+
+/// An academic year's selections of one kind, frozen once a submission carried them.
+public struct FrozenSelection: Hashable, Codable, Sendable {
+    public var year: AcademicYear
+    public var kind: ItemKind
+}
+
 public struct StudentState: Codable, Sendable, Equatable {
     public let id: String
     public var registry: Registry?
@@ -395,12 +454,11 @@ public struct StudentState: Codable, Sendable, Equatable {
     public var performanceUploads = SmallCounts<AcademicYear>()
     public var courseOutcomeSelections = SmallCounts<AcademicYear>()
     public var performanceSelections = SmallCounts<AcademicYear>()
-    /// This student's receipt per batch.
-    public var receipts: [String: ReceiptRecord] = [:]
-    /// The batches that carry this student or their items, by batch ID.
-    public var submissions: [String: StudentSubmission] = [:]
-    /// `year|kind` of the selections a batch has carried: frozen (SPEC §4).
-    public var frozenSelections: Set<String> = []
+    /// The batches that carried this student or their items, in submission order, with the
+    /// student's receipt of each (a short array: a student is in a few batches a year).
+    public private(set) var batches: [StudentBatch] = []
+    /// The years and kinds of selections a batch has carried: frozen (SPEC §4).
+    public private(set) var frozenSelections: [FrozenSelection] = []
     /// requestId → seq of the events of this stream that carried one (a retried append is a no-op).
     public var requests: [String: UInt64] = [:]
     public var purgedSeq: UInt64?
@@ -414,7 +472,7 @@ public struct StudentState: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, registry, gradeLog = "grades", cadreLog = "cadres", counselingLog = "counseling", coursePlanLog = "coursePlans"
         case electiveLog = "electives", attendanceLog = "attendance", serviceLog = "services", autobiography, items
-        case courseOutcomeUploads, performanceUploads, courseOutcomeSelections, performanceSelections, receipts, submissions
+        case courseOutcomeUploads, performanceUploads, courseOutcomeSelections, performanceSelections, batches
         case frozenSelections, requests, purgedSeq, nextCourseOutcome, nextPerformance, lastSeq
     }
 
@@ -423,13 +481,14 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// Known to this school: enrolled at some time, or purged.
     public var isKnown: Bool { registry != nil || purgedSeq != nil }
 
-    static func frozenKey(_ year: AcademicYear, _ kind: ItemKind) -> String {
-        String(year.value) + (kind == .courseOutcome ? "|course-outcome" : "|performance")
-    }
-
     /// Were this student's selections of `kind` for `year` carried by a submission (frozen)?
     public func selectionsFrozen(_ year: AcademicYear, _ kind: ItemKind) -> Bool {
-        frozenSelections.contains(StudentState.frozenKey(year, kind))
+        frozenSelections.contains(FrozenSelection(year: year, kind: kind))
+    }
+
+    /// The batch with this ID that carried this student or their items.
+    public func batch(_ batchId: String) -> StudentBatch? {
+        batches.last { $0.batchId == batchId }
     }
 
     /// Applies a `submission.made` (batch `batchId`, at `seq`) to this student: `share` is
@@ -438,13 +497,28 @@ public struct StudentState: Codable, Sendable, Equatable {
     public mutating func applySubmission(_ share: StudentSubmission, batchId: String, seq: UInt64) {
         guard share.carriesStudent || !share.items.isEmpty else { return }
         lastSeq = max(lastSeq, seq)
-        submissions[batchId] = share
+        var positions: [UInt32] = []
         for i in share.items {
-            guard let (year, kind) = items.modifyValue(forKey: i, { item in
+            guard let p = items.position(of: i) else { continue }
+            let (year, kind) = items.modify(at: p) { item in
                 item.submittedIn = batchId
                 return (item.year, item.kind)
-            }) else { continue }
-            frozenSelections.insert(StudentState.frozenKey(year, kind))
+            }
+            positions.append(UInt32(p))
+            let frozen = FrozenSelection(year: year, kind: kind)
+            if !frozenSelections.contains(frozen) {
+                frozenSelections.reserveCapacity(frozenSelections.count + 1)
+                frozenSelections.append(frozen)
+            }
+        }
+        let entry = StudentBatch(batchId: batchId, carriesStudent: share.carriesStudent, itemPositions: positions)
+        // A batch ID submitted again (a replayed ID) replaces its entry, as the last submission counts.
+        if let i = batches.lastIndex(where: { $0.batchId == batchId }) {
+            batches[i] = entry
+        } else {
+            // Grown by two: a student is in a few batches a year.
+            if batches.count == batches.capacity { batches.reserveCapacity(batches.count + 2) }
+            batches.append(entry)
         }
     }
 
@@ -492,10 +566,10 @@ public struct StudentState: Codable, Sendable, Equatable {
     public mutating func applyImported(_ events: [Event], from school: String) {
         // The other school's request IDs and receipts are not this store's: its batches
         // have IDs of their own (the same names may be used here for other batches).
-        let ownRequests = requests, ownReceipts = receipts
+        let ownRequests = requests, ownBatches = batches
         for e in events { apply(e) }
         requests = ownRequests
-        receipts = ownReceipts
+        batches = ownBatches
         gradeLog.markImported(from: school); cadreLog.markImported(from: school); counselingLog.markImported(from: school)
         coursePlanLog.markImported(from: school); electiveLog.markImported(from: school)
         attendanceLog.markImported(from: school); serviceLog.markImported(from: school)
@@ -606,14 +680,11 @@ public struct StudentState: Codable, Sendable, Equatable {
             }) ?? nil else { return }
             countSelection(kind, year, -1)
         case .receiptConfirmed(let d):
-            receipts[d.batchId] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
-            addToBatchItems(d.batchId, StudentState.entry(e, .receiptConfirmed, d.batchId))
+            receive(d.batchId, .confirmed, StudentState.entry(e, .receiptConfirmed, d.batchId))
         case .receiptDisputed(let d):
-            receipts[d.batchId] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            addToBatchItems(d.batchId, StudentState.entry(e, .receiptDisputed, d.reason))
+            receive(d.batchId, .disputed, StudentState.entry(e, .receiptDisputed, d.reason))
         case .receiptDisputeResolved(let d):
-            receipts[d.batchId] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: receipts[d.batchId]?.everConfirmed ?? false)
-            addToBatchItems(d.batchId, StudentState.entry(e, .disputeResolved, d.resolution))
+            receive(d.batchId, .resolved, StudentState.entry(e, .disputeResolved, d.resolution))
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
              .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:
@@ -625,9 +696,12 @@ public struct StudentState: Codable, Sendable, Equatable {
         if kind == .courseOutcome { courseOutcomeSelections[year, default: 0] += change } else { performanceSelections[year, default: 0] += change }
     }
 
-    /// Adds `entry` to the history of each of this student's items in the batch.
-    private mutating func addToBatchItems(_ batchId: String, _ entry: ItemHistoryEntry) {
-        guard let i = submissions.index(forKey: batchId) else { return }
-        for itemId in submissions.values[i].items { items.modifyValue(forKey: itemId) { $0.appendHistory(entry) } }
+    /// Records the student's receipt of a batch and adds `entry` to the history of each of
+    /// the student's items in it. (The rules accept a receipt only for a batch that carries the
+    /// student; one for a batch this state does not hold changes nothing.)
+    private mutating func receive(_ batchId: String, _ status: ReceiptStatus, _ entry: ItemHistoryEntry) {
+        guard let b = batches.lastIndex(where: { $0.batchId == batchId }) else { return }
+        batches[b].setReceipt(status)
+        for p in batches[b].itemPositions { items.modify(at: Int(p)) { $0.appendHistory(entry) } }
     }
 }

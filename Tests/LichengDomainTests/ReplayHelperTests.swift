@@ -6,9 +6,6 @@ import Testing
     @Test func keysAreTheDocumentedForms() {
         for (course, term) in [("MATH1", Term(113, 1)), ("數學", Term(99, 2)), ("", Term(1000, 1))] {
             #expect(SharedState.courseKey(course, term) == "\(course)@\(term.year.value)-\(term.semester)")
-            #expect(SharedState.frozenKey("S1", term.year, .courseOutcome) == "S1|\(term.year.value)|course-outcome")
-            #expect(SharedState.frozenKey("S1", term.year, .performance) == "S1|\(term.year.value)|performance")
-            #expect(StudentState.frozenKey(term.year, .performance) == "\(term.year.value)|performance")
         }
     }
 

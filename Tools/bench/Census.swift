@@ -33,7 +33,7 @@ func stateCensus(_ path: String) throws {
 
     var itemsDict = 0, itemCount = 0, historyEntries = 0
     var texts = 0, fileCount = 0, records = 0, recordCount = 0
-    var receipts = 0, submissions = 0, requests = 0, requestCount = 0, counters = 0
+    var submissions = 0, requests = 0, requestCount = 0, counters = 0
     func recorded<T>(_ log: RecordLog<T>) {
         records += log.encodedCapacity == 0 ? 0 : malloced(32 + log.encodedCapacity); recordCount += log.count
     }
@@ -46,19 +46,17 @@ func stateCensus(_ path: String) throws {
         }
         recorded(st.gradeLog); recorded(st.cadreLog); recorded(st.counselingLog); recorded(st.coursePlanLog)
         recorded(st.electiveLog); recorded(st.attendanceLog); recorded(st.serviceLog)
-        receipts += dictBytes(st.receipts)
-        submissions += dictBytes(st.submissions)
-        for (_, s) in st.submissions { submissions += arrayBytes(s.items) }
+        submissions += arrayBytes(st.batches)
+        for b in st.batches { submissions += arrayBytes(b.itemPositions) }
         requests += dictBytes(st.requests); requestCount += st.requests.count
         for c in [st.courseOutcomeUploads.capacityBytes, st.performanceUploads.capacityBytes, st.courseOutcomeSelections.capacityBytes,
                   st.performanceSelections.capacityBytes] where c > 0 { counters += malloced(32 + c) }
-        counters += hashTableBytes(capacity: st.frozenSelections.capacity, entryStride: MemoryLayout<String>.stride)
+        counters += arrayBytes(st.frozenSelections)
     }
     add("students' item tables (Item \(MemoryLayout<Item>.stride) B + key)", itemCount, itemsDict)
     add("item buffers: contents (title, description, \(fileCount) files), details, \(historyEntries) history entries", itemCount, texts)
     add("student records (encoded)", recordCount, records)
-    add("students' receipts", school.students.count, receipts)
-    add("students' submissions (batch → items)", school.students.count, submissions)
+    add("students' batches (items, receipts)", school.students.count, submissions)
     add("students' request IDs", requestCount, requests)
     add("students' quota counters, frozen selections", school.students.count, counters)
     add("student table (StudentState \(MemoryLayout<StudentState>.stride) B)", school.students.count, dictBytes(school.students))
@@ -71,7 +69,6 @@ func stateCensus(_ path: String) throws {
     add("shared student index", sh.students.count, dictBytes(sh.students))
     add("awaiting certification", sh.awaitingCertification.count, awaiting)
     add("batches with item lists and receipts", sh.batches.count, batchLists)
-    add("frozen selections", sh.frozenSelections.count, hashTableBytes(capacity: sh.frozenSelections.capacity, entryStride: MemoryLayout<String>.stride))
     let total = rows.reduce(0) { $0 + $1.2 }
     print("state after \(events) events: \(school.students.count) students; estimated heap \(total >> 20) MiB, peak RSS \(Int(peakRSS()) >> 20) MiB")
     for (name, count, bytes) in rows.sorted(by: { $0.2 > $1.2 }) {
