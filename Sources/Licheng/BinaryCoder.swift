@@ -891,6 +891,19 @@ extension ReceiptRecord: BinaryScalar {
     }
 }
 
+extension StudentReceipt {
+    /// Status, method (or none), whether ever confirmed.
+    func write(into out: inout [UInt8]) {
+        out.appendText(status.rawValue)
+        out.appendText(method?.rawValue)
+        out.append(everConfirmed ? 1 : 0)
+    }
+
+    init(reading r: inout FieldReader) throws {
+        self.init(status: try r.choice(ReceiptStatus.self), method: try r.optionalChoice(ReceiptMethod.self), everConfirmed: try r.byte() == 1)
+    }
+}
+
 extension Batch: BinaryScalar {
     func write(into out: inout [UInt8]) {
         out.appendText(batchId)
@@ -924,7 +937,7 @@ extension Batch: BinaryScalar {
         studentReceipts.reserveCapacity(count)
         for _ in 0..<count {
             let student = try r.text()
-            studentReceipts[student] = try ReceiptRecord(reading: &r)
+            studentReceipts[student] = try StudentReceipt(reading: &r)
         }
         try r.finish("batch")
     }

@@ -513,7 +513,7 @@ private struct DecideContext {
                         throw reject(.authority, "student \(s) has not left the school and confirms their own receipt; staff confirm by mail only for a student who has left (rules 7(3)3)")
                     }
                 }
-                if student?.batch(d.batchId)?.receipt == .confirmed {
+                if student?.batch(d.batchId)?.receipt?.status == .confirmed {
                     throw reject(.state, "student \(s) already confirmed the receipt of batch \(d.batchId)")
                 }
             } else {
@@ -526,12 +526,12 @@ private struct DecideContext {
             _ = try requireBatch(d.batchId)
             guard student?.batch(d.batchId)?.carriesStudent == true else { throw reject(.reference, "batch \(d.batchId) does not carry student \(s)") }
             if isStudentActor { try requireSelf(s) } else { try requireRole(.examSection) }
-            if student?.batch(d.batchId)?.receipt == .disputed { throw reject(.state, "student \(s) already has an open dispute about batch \(d.batchId)") }
+            if student?.batch(d.batchId)?.receipt?.status == .disputed { throw reject(.state, "student \(s) already has an open dispute about batch \(d.batchId)") }
         case .receiptDisputeResolved(let d):
             let s = e.student!
             let batch = try requireBatch(d.batchId)
             try requireRole(batch.kind.owner)
-            if student?.batch(d.batchId)?.receipt != .disputed { throw reject(.state, "student \(s) has no open dispute about batch \(d.batchId)") }
+            if student?.batch(d.batchId)?.receipt?.status != .disputed { throw reject(.state, "student \(s) has no open dispute about batch \(d.batchId)") }
         }
     }
 

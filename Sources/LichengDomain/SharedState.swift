@@ -97,6 +97,27 @@ public struct ReceiptRecord: Codable, Sendable, Equatable {
     public var everConfirmed: Bool
 }
 
+/// A student's receipt of a batch (收訖), as the state keeps it: its status, how the last
+/// confirmation was given, and whether the student ever confirmed. Three bytes: the log keeps
+/// who acted, when and why.
+public struct StudentReceipt: Codable, Sendable, Equatable {
+    public var status: ReceiptStatus
+    /// How the receipt was confirmed; nil while disputed or resolved.
+    public var method: ReceiptMethod?
+    /// Confirmed at least once (a later dispute does not undo it).
+    public var everConfirmed: Bool
+
+    public init(status: ReceiptStatus, method: ReceiptMethod? = nil, everConfirmed: Bool) {
+        self.status = status; self.method = method; self.everConfirmed = everConfirmed
+    }
+
+    /// The receipt after a confirmation (with `method`), a dispute or a resolution.
+    public static func after(_ previous: StudentReceipt?, _ status: ReceiptStatus, method: ReceiptMethod? = nil) -> StudentReceipt {
+        StudentReceipt(status: status, method: status == .confirmed ? method : nil,
+                       everConfirmed: status == .confirmed || previous?.everConfirmed == true)
+    }
+}
+
 public struct Batch: Codable, Sendable, Equatable {
     /// Where the first item not below `id` is in `items` (which is sorted).
     private func firstItem(notBelow id: String) -> Int {
@@ -136,7 +157,7 @@ public struct Batch: Codable, Sendable, Equatable {
     public var seq: UInt64
     public var at: Timestamp
     public var schoolReceipt: ReceiptRecord?
-    public var studentReceipts: [String: ReceiptRecord] = [:]
+    public var studentReceipts: [String: StudentReceipt] = [:]
 }
 
 public struct StudentInfo: Codable, Sendable, Equatable {
@@ -607,16 +628,16 @@ public struct SharedState: Codable, Sendable, Equatable {
             items.modifyValue(forKey: d.itemId) { $0.selected = false }
         case .receiptConfirmed(let d):
             guard let s = e.student else { return }
-            batches.modifyValue(forKey: d.batchId) { $0.studentReceipts[s] = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true) }
+            batches.modifyValue(forKey: d.batchId) { $0.studentReceipts[s] = StudentReceipt.after(nil, .confirmed, method: d.method) }
         case .receiptDisputed(let d):
             guard let s = e.student else { return }
             batches.modifyValue(forKey: d.batchId) { b in
-                b.studentReceipts[s] = ReceiptRecord(status: .disputed, reason: d.reason, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: b.studentReceipts[s]?.everConfirmed ?? false)
+                b.studentReceipts[s] = StudentReceipt.after(b.studentReceipts[s], .disputed)
             }
         case .receiptDisputeResolved(let d):
             guard let s = e.student else { return }
             batches.modifyValue(forKey: d.batchId) { b in
-                b.studentReceipts[s] = ReceiptRecord(status: .resolved, reason: d.resolution, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: b.studentReceipts[s]?.everConfirmed ?? false)
+                b.studentReceipts[s] = StudentReceipt.after(b.studentReceipts[s], .resolved)
             }
         default:
             break

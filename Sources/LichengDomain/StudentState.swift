@@ -370,54 +370,14 @@ public struct StudentSubmission: Codable, Sendable, Equatable {
 /// One batch that carried this student or their items, and the student's receipt of it. The
 /// batch ID is the submission event's string, shared by every student of the batch; the items
 /// are positions in the student's `ItemTable` (items are never removed from it).
-public struct StudentBatch: Sendable, Equatable {
+public struct StudentBatch: Codable, Sendable, Equatable {
     public let batchId: String
     /// Positions in the student's item table of the items the batch carries.
     public internal(set) var itemPositions: [UInt32]
-    /// Bit 0: the batch names the student; bits 1–2: the receipt (0 none, then
-    /// `ReceiptStatus` confirmed, disputed, resolved); bit 3: confirmed at least once.
-    private var flags: UInt8
-
-    init(batchId: String, carriesStudent: Bool, itemPositions: [UInt32]) {
-        self.batchId = batchId
-        self.itemPositions = itemPositions
-        flags = carriesStudent ? 1 : 0
-    }
-
-    public var carriesStudent: Bool { flags & 1 != 0 }
+    /// The batch names the student.
+    public var carriesStudent: Bool
     /// The student's receipt of the batch: nil before the first confirmation or dispute.
-    public var receipt: ReceiptStatus? {
-        switch (flags >> 1) & 3 {
-        case 1: .confirmed
-        case 2: .disputed
-        case 3: .resolved
-        default: nil
-        }
-    }
-    /// The student confirmed the receipt at least once (a later dispute does not undo it).
-    public var everConfirmed: Bool { flags & 8 != 0 }
-
-    mutating func setReceipt(_ status: ReceiptStatus) {
-        let code: UInt8 = switch status { case .confirmed: 1; case .disputed: 2; case .resolved: 3 }
-        flags = flags & ~6 | code << 1 | (status == .confirmed ? 8 : 0)
-    }
-}
-
-extension StudentBatch: Codable {
-    enum CodingKeys: String, CodingKey { case batchId, carriesStudent, itemPositions, receipt, everConfirmed }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(batchId: try c.decode(String.self, forKey: .batchId), carriesStudent: try c.decode(Bool.self, forKey: .carriesStudent),
-                  itemPositions: try c.decode([UInt32].self, forKey: .itemPositions))
-        if let r = try c.decodeIfPresent(ReceiptStatus.self, forKey: .receipt) { setReceipt(r) }
-        if try c.decode(Bool.self, forKey: .everConfirmed) { flags |= 8 }
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(batchId, forKey: .batchId); try c.encode(carriesStudent, forKey: .carriesStudent)
-        try c.encode(itemPositions, forKey: .itemPositions); try c.encodeIfPresent(receipt, forKey: .receipt)
-        try c.encode(everConfirmed, forKey: .everConfirmed)
-    }
+    public internal(set) var receipt: StudentReceipt?
 }
 
 /// An academic year's selections of one kind, frozen once a submission carried them.
@@ -511,7 +471,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 frozenSelections.append(frozen)
             }
         }
-        let entry = StudentBatch(batchId: batchId, carriesStudent: share.carriesStudent, itemPositions: positions)
+        let entry = StudentBatch(batchId: batchId, itemPositions: positions, carriesStudent: share.carriesStudent)
         // A batch ID submitted again (a replayed ID) replaces its entry, as the last submission counts.
         if let i = batches.lastIndex(where: { $0.batchId == batchId }) {
             batches[i] = entry
@@ -680,11 +640,11 @@ public struct StudentState: Codable, Sendable, Equatable {
             }) ?? nil else { return }
             countSelection(kind, year, -1)
         case .receiptConfirmed(let d):
-            receive(d.batchId, .confirmed, StudentState.entry(e, .receiptConfirmed, d.batchId))
+            receive(d.batchId, .confirmed, d.method, StudentState.entry(e, .receiptConfirmed, d.batchId))
         case .receiptDisputed(let d):
-            receive(d.batchId, .disputed, StudentState.entry(e, .receiptDisputed, d.reason))
+            receive(d.batchId, .disputed, nil, StudentState.entry(e, .receiptDisputed, d.reason))
         case .receiptDisputeResolved(let d):
-            receive(d.batchId, .resolved, StudentState.entry(e, .disputeResolved, d.resolution))
+            receive(d.batchId, .resolved, nil, StudentState.entry(e, .disputeResolved, d.resolution))
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
              .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:
@@ -699,9 +659,9 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// Records the student's receipt of a batch and adds `entry` to the history of each of
     /// the student's items in it. (The rules accept a receipt only for a batch that carries the
     /// student; one for a batch this state does not hold changes nothing.)
-    private mutating func receive(_ batchId: String, _ status: ReceiptStatus, _ entry: ItemHistoryEntry) {
+    private mutating func receive(_ batchId: String, _ status: ReceiptStatus, _ method: ReceiptMethod?, _ entry: ItemHistoryEntry) {
         guard let b = batches.lastIndex(where: { $0.batchId == batchId }) else { return }
-        batches[b].setReceipt(status)
+        batches[b].receipt = StudentReceipt.after(batches[b].receipt, status, method: method)
         for p in batches[b].itemPositions { items.modify(at: Int(p)) { $0.appendHistory(entry) } }
     }
 }

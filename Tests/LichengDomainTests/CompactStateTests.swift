@@ -366,4 +366,34 @@ import Testing
         guard case .array(let list)? = grades, let first = list.first else { Issue.record("no grades in \(String(describing: grades))"); return }
         #expect(first["importedFrom"] == .string("170301") && first["onBehalfOf"] == .string("X1"))
     }
+
+    /// A student's batch keeps the items it carried by position and the receipt's status,
+    /// method and whether it was ever confirmed, through confirm, dispute, resolve, confirm.
+    @Test func studentBatchesFollowTheirReceipts() {
+        var st = StudentState(id: "S1")
+        for (seq, n) in [(1, 1), (2, 2), (3, 3)] {
+            st.apply(Event(seq: UInt64(seq), recordedAt: Int64(seq), actor: "S1", student: "S1",
+                           body: .performanceUploaded(PerformanceUploaded(itemId: "S1-P\(n)", year: AcademicYear(113), title: "t", files: [pdf()]))))
+        }
+        let batch = "113-performances"
+        st.applySubmission(StudentSubmission(carriesStudent: true, items: ["S1-P3", "S1-P1", "S1-P9"]), batchId: batch, seq: 4)
+        st.applySubmission(StudentSubmission(carriesStudent: false, items: []), batchId: "113-cadres", seq: 5)
+        #expect(st.batches.map(\.batchId) == [batch], "a batch with nothing of the student leaves no entry")
+        #expect(st.batch(batch)?.itemPositions == [2, 0], "an item the student does not have is not kept")
+        #expect(st.selectionsFrozen(AcademicYear(113), .performance) && !st.selectionsFrozen(AcademicYear(113), .courseOutcome))
+        #expect(st.items["S1-P3"]?.submittedIn == batch && st.items["S1-P2"]?.submittedIn == nil)
+        let steps: [(EventBody, StudentReceipt)] = [
+            (.receiptConfirmed(ReceiptConfirmed(batchId: batch, method: .mail)), StudentReceipt(status: .confirmed, method: .mail, everConfirmed: true)),
+            (.receiptDisputed(ReceiptDisputed(batchId: batch, reason: "少一件")), StudentReceipt(status: .disputed, everConfirmed: true)),
+            (.receiptDisputeResolved(ReceiptDisputeResolved(batchId: batch, resolution: "已說明")), StudentReceipt(status: .resolved, everConfirmed: true)),
+            (.receiptConfirmed(ReceiptConfirmed(batchId: batch)), StudentReceipt(status: .confirmed, method: .platform, everConfirmed: true)),
+        ]
+        for (i, (body, expected)) in steps.enumerated() {
+            st.apply(Event(seq: UInt64(10 + i), recordedAt: Int64(10 + i), actor: "S1", student: "S1", body: body))
+            #expect(st.batch(batch)?.receipt == expected, "after step \(i)")
+        }
+        // Every receipt event is in the history of the batch's items, and only theirs.
+        #expect(st.items["S1-P1"]?.history.count == 5 && st.items["S1-P3"]?.history.count == 5 && st.items["S1-P2"]?.history.count == 1)
+        #expect(StudentReceipt.after(nil, .disputed) == StudentReceipt(status: .disputed, everConfirmed: false))
+    }
 }

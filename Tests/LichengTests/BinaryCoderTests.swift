@@ -55,7 +55,9 @@ import TestSupport
                                  submittedBy: "D1", onBehalfOf: "D2", seq: 77, at: 1_700_000_000_000_000)
         batch.schoolReceipt = receipt
         receipt.method = nil; receipt.reason = nil; receipt.status = .confirmed
-        batch.studentReceipts = ["S1": receipt, "S2": batch.schoolReceipt!]
+        batch.studentReceipts = ["S1": StudentReceipt(status: .disputed, everConfirmed: true),
+                                 "S2": StudentReceipt(status: .confirmed, method: .mail, everConfirmed: true),
+                                 "S3": StudentReceipt(status: .resolved, everConfirmed: false)]
         let bare = Batch.fields(batchId: "b", kind: .cadres, year: AcademicYear(114), term: nil, items: [], students: [],
                                 replaces: nil, replacedBy: nil, submittedBy: "", onBehalfOf: nil, seq: 0, at: 0)
         let courses = [CourseInfo.fields(courseId: "C1", term: Term("113-2")!, name: "國語文", teachers: ["T1", "T2"], class: "101"),
@@ -83,6 +85,7 @@ import TestSupport
         let (batches, courses, students) = handWritten()
         #expect(Mirror(reflecting: batches[0]).children.count == 14, "Batch changed: update its form in BinaryCoder.swift")
         #expect(Mirror(reflecting: batches[0].schoolReceipt!).children.count == 7, "ReceiptRecord changed: update its form")
+        #expect(Mirror(reflecting: batches[0].studentReceipts["S1"]!).children.count == 3, "StudentReceipt changed: update its form")
         #expect(Mirror(reflecting: courses[0]).children.count == 5, "CourseInfo changed: update its form")
         #expect(Mirror(reflecting: students[0]).children.count == 9, "StudentInfo changed: update its form")
         #expect(Mirror(reflecting: ItemInfo(student: "S", kind: .performance, year: AcademicYear(113), status: .uploaded)).children.count == 8,

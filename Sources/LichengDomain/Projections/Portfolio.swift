@@ -47,7 +47,7 @@ public struct Portfolio: Sendable {
         services = student.services; autobiography = student.autobiography
         items = student.orderedItems.map { item in
             let batch = item.submittedIn
-            let receipt = batch.flatMap { student.batch($0)?.receipt }
+            let receipt = batch.flatMap { student.batch($0)?.receipt?.status }
             return PortfolioItem(item: item, submittedIn: batch, receipt: receipt)
         }
         asOfSeq = shared.lastSeq
