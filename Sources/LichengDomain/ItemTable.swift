@@ -92,7 +92,7 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
 
     /// Runs `body` on the item at `position` and returns its result. The item's ID must not change.
     @discardableResult
-    public mutating func modify<R>(at position: Int, _ body: (inout Item) throws -> R) rethrows -> R {
+    mutating func modify<R>(at position: Int, _ body: (inout Item) throws -> R) rethrows -> R {
         try body(&values[position])
     }
 

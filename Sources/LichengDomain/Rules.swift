@@ -403,7 +403,7 @@ private struct DecideContext {
             case .withdrawn: throw reject(.state, "item \(d.itemId) is already withdrawn")
             default: break
             }
-            if item.submittedIn != nil { throw reject(.state, "item \(d.itemId) was submitted; a submitted item cannot be withdrawn") }
+            if item.submitted { throw reject(.state, "item \(d.itemId) was submitted; a submitted item cannot be withdrawn") }
             if item.selected { throw reject(.state, "item \(d.itemId) is selected; deselect it before withdrawing it") }
         case .courseOutcomeCertified(let d):
             _ = try requireStudent()
@@ -451,7 +451,7 @@ private struct DecideContext {
             let (_, st, _) = try requireStudent()
             let item = try requireItem(d.itemId)
             if !item.selected { throw reject(.state, "item \(d.itemId) is not selected") }
-            if item.submittedIn != nil || st.selectionsFrozen(item.year, item.kind) {
+            if item.submitted || st.selectionsFrozen(item.year, item.kind) {
                 throw reject(.state, "item \(d.itemId) was submitted; a submitted selection cannot be changed")
             }
             try requireWindow(.selection, year: item.year)

@@ -93,7 +93,7 @@ public struct ReceiptRecord: Codable, Sendable, Equatable {
     public var seq: UInt64
     public var at: Timestamp
     public var by: String
-    /// True once the student (or the school) has confirmed at least once.
+    /// True once confirmed at least once.
     public var everConfirmed: Bool
 }
 
@@ -182,7 +182,7 @@ public enum ItemStatus: String, Codable, Sendable, CaseIterable { case uploaded,
 /// School-wide summary of one item (its full record lives in the student's state).
 public struct ItemInfo: Codable, Sendable, Equatable {
     // Strings first, then the small fields: 48 bytes, one per uploaded item of the school.
-    // (Which batch carried an item is the student's `Item.submittedIn`; here only whether one did.)
+    // (Which batch carried an item is the student's `submittedIn(_:)`; here only whether one did.)
     public var student: String
     public var courseId: String?
     public var year: AcademicYear
@@ -238,7 +238,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// school grows: the store, staff, proxies, courses, windows, policies, meetings, trainings,
     /// trusted schools, and each batch without its item and student lists. `school` adds the
     /// per-student and per-item index that school-wide work reads (the roster, items, awaiting
-    /// certification, frozen selections, cadres, certification tallies, batches' lists and
+    /// certification, cadres, certification tallies, batches' lists and students'
     /// receipts). A student's own facts are always answered from the student's state.
     public enum Detail: UInt8, Codable, Sendable { case core, school }
 

@@ -138,36 +138,37 @@ public struct ItemHistoryEntry: Codable, Sendable, Equatable {
 
 /// A portfolio item: a course outcome (課程學習成果) or a diverse performance (多元表現).
 ///
-/// What the rules read is held in fields (80 bytes an item: a replay holds every one); what
+/// What the rules read is held in fields (64 bytes an item: a replay holds every one); what
 /// only a query shows is kept in one heap buffer per item (`storage`): the content's length
 /// (LEB128 varint) and the content (`ItemContent`: title, description, files), the details'
 /// length and the details (`ItemDetails`: upload time, dates, category, provenance), then the
 /// history's entries (`ItemHistory`). One block an item instead of
 /// several saves block headers and malloc's rounding.
 public struct Item: Sendable, Equatable {
+    // Declared in this order so that the fields pack into 64 bytes (Swift lays out a struct's
+    // fields in declaration order).
     public var itemId: String
     public var courseId: String?
-    /// The last batch (`submission.made`) that carried the item, nil when never submitted. A
-    /// field (a batch's ID is one string shared by its items) set by every submission: in the
-    /// buffer it would be a copy per item and a new buffer per submission.
-    public var submittedIn: String?
     private var storage: [UInt8]
     public var uploadSeq: UInt64
     public var term: Term?
-    public var year: AcademicYear
     public var kind: ItemKind
     public var status: ItemStatus
+    public var year: AcademicYear
     public var selected = false
     public var returnReason: ReturnReason?
+    /// A batch (`submission.made`) carried the item. Which one is the student's to say
+    /// (`StudentState.submittedIn(_:)`): the last of the student's batches that lists it.
+    public var submitted = false
 
     public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
                 category: PerformanceCategory? = nil, title: String, description: String, files: [FileEntry],
                 startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, selected: Bool = false,
                 returnReason: ReturnReason? = nil, uploadSeq: UInt64, uploadedAt: Timestamp, history: [ItemHistoryEntry] = [],
-                importedFrom: String? = nil, submittedIn: String? = nil) {
+                importedFrom: String? = nil, submitted: Bool = false) {
         self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
         self.status = status; self.selected = selected; self.returnReason = returnReason; self.uploadSeq = uploadSeq
-        self.submittedIn = submittedIn
+        self.submitted = submitted
         let details = ItemDetails(uploadedAt: uploadedAt, startedOn: startedOn, endedOn: endedOn, category: category,
                                   importedFrom: importedFrom)
         storage = Item.storage(ItemContent(title: title, description: description, files: files), details,
@@ -326,7 +327,7 @@ struct ItemDetails: Equatable {
 extension Item: Codable {
     enum CodingKeys: String, CodingKey {
         case itemId, kind, term, year, courseId, category, title, description, files, startedOn, endedOn, status, selected
-        case returnReason, uploadSeq, uploadedAt, history, importedFrom, submittedIn
+        case returnReason, uploadSeq, uploadedAt, history, importedFrom, submitted
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -343,7 +344,7 @@ extension Item: Codable {
                   uploadSeq: try c.decode(UInt64.self, forKey: .uploadSeq), uploadedAt: try c.decode(Timestamp.self, forKey: .uploadedAt),
                   history: try c.decode([ItemHistoryEntry].self, forKey: .history),
                   importedFrom: try c.decodeIfPresent(String.self, forKey: .importedFrom),
-                  submittedIn: try c.decodeIfPresent(String.self, forKey: .submittedIn))
+                  submitted: try c.decode(Bool.self, forKey: .submitted))
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -355,7 +356,7 @@ extension Item: Codable {
         try c.encode(status, forKey: .status); try c.encode(selected, forKey: .selected)
         try c.encodeIfPresent(returnReason, forKey: .returnReason); try c.encode(uploadSeq, forKey: .uploadSeq)
         try c.encode(uploadedAt, forKey: .uploadedAt); try c.encode(history, forKey: .history)
-        try c.encodeIfPresent(importedFrom, forKey: .importedFrom); try c.encodeIfPresent(submittedIn, forKey: .submittedIn)
+        try c.encodeIfPresent(importedFrom, forKey: .importedFrom); try c.encode(submitted, forKey: .submitted)
     }
 }
 
@@ -407,7 +408,8 @@ public struct StudentState: Codable, Sendable, Equatable {
     public var services: [Recorded<ServiceRecorded>] { serviceLog.records }
     public var autobiography: Recorded<AutobiographyRecorded>?
     /// The items in upload order, by ID.
-    public var items = ItemTable()
+    /// (Items are only ever added: a batch refers to the student's items by position.)
+    public internal(set) var items = ItemTable()
     /// Course-outcome uploads that count against the quota (not withdrawn), per term.
     public var courseOutcomeUploads = SmallCounts<Term>()
     /// Performance uploads that count (not withdrawn), per academic year.
@@ -451,6 +453,18 @@ public struct StudentState: Codable, Sendable, Equatable {
         batches.last { $0.batchId == batchId }
     }
 
+    /// The last batch that carried the item at `position` of `items`; nil when none did.
+    public func submittedIn(_ position: Int) -> String? {
+        guard items[position].submitted else { return nil }
+        let p = UInt32(position)
+        return batches.last { $0.itemPositions.contains(p) }?.batchId
+    }
+
+    /// The last batch that carried the item with this ID; nil when none did or there is no such item.
+    public func submittedIn(itemId: String) -> String? {
+        items.position(of: itemId).flatMap(submittedIn)
+    }
+
     /// Applies a `submission.made` (batch `batchId`, at `seq`) to this student: `share` is
     /// what the batch holds of the student. The shared state applies the event first (see
     /// `SchoolState.apply`).
@@ -461,7 +475,7 @@ public struct StudentState: Codable, Sendable, Equatable {
         for i in share.items {
             guard let p = items.position(of: i) else { continue }
             let (year, kind) = items.modify(at: p) { item in
-                item.submittedIn = batchId
+                item.submitted = true
                 return (item.year, item.kind)
             }
             positions.append(UInt32(p))
@@ -471,11 +485,12 @@ public struct StudentState: Codable, Sendable, Equatable {
                 frozenSelections.append(frozen)
             }
         }
-        let entry = StudentBatch(batchId: batchId, itemPositions: positions, carriesStudent: share.carriesStudent)
-        // A batch ID submitted again (a replayed ID) replaces its entry, as the last submission counts.
+        // A batch ID submitted again (the rules refuse it) would replace the lists and keep the receipt.
         if let i = batches.lastIndex(where: { $0.batchId == batchId }) {
-            batches[i] = entry
+            batches[i].itemPositions = positions
+            batches[i].carriesStudent = share.carriesStudent
         } else {
+            let entry = StudentBatch(batchId: batchId, itemPositions: positions, carriesStudent: share.carriesStudent)
             // Grown by two: a student is in a few batches a year.
             if batches.count == batches.capacity { batches.reserveCapacity(batches.count + 2) }
             batches.append(entry)
@@ -526,10 +541,11 @@ public struct StudentState: Codable, Sendable, Equatable {
     public mutating func applyImported(_ events: [Event], from school: String) {
         // The other school's request IDs and receipts are not this store's: its batches
         // have IDs of their own (the same names may be used here for other batches).
+        // Each batch keeps the receipt it had here before the import.
         let ownRequests = requests, ownBatches = batches
         for e in events { apply(e) }
         requests = ownRequests
-        batches = ownBatches
+        for i in batches.indices { batches[i].receipt = ownBatches.last { $0.batchId == batches[i].batchId }?.receipt }
         gradeLog.markImported(from: school); cadreLog.markImported(from: school); counselingLog.markImported(from: school)
         coursePlanLog.markImported(from: school); electiveLog.markImported(from: school)
         attendanceLog.markImported(from: school); serviceLog.markImported(from: school)

@@ -68,7 +68,7 @@ import Testing
     /// compactly and as text, sizes at the varint's edges; the item's setters change one part.
     @Test func itemContentReadsBackWhatItWasGiven() throws {
         // A replay holds one of each per item of the school: their sizes are part of the design.
-        #expect(MemoryLayout<Item>.stride <= 80 && MemoryLayout<ItemInfo>.stride <= 48)
+        #expect(MemoryLayout<Item>.stride <= 64 && MemoryLayout<ItemInfo>.stride <= 48)
         let hex = String(repeating: "0123456789abcdef", count: 4)
         let files = [
             FileEntry(name: "報告.pdf", mediaType: "application/pdf", size: 0, sha256: hex),
@@ -227,18 +227,18 @@ import Testing
                           files: [FileEntry(name: "a.pdf", mediaType: "application/pdf", size: 1, sha256: String(repeating: "a", count: 64))],
                           startedOn: mask & 1 == 0 ? nil : LocalDate(days: Int32.min), endedOn: mask & 2 == 0 ? nil : LocalDate(days: Int32.max),
                           status: .uploaded, uploadSeq: 7, uploadedAt: at, history: [entry],
-                          importedFrom: mask & 8 == 0 ? nil : "170301", submittedIn: mask & 16 == 0 ? nil : "113-performances-1")
+                          importedFrom: mask & 8 == 0 ? nil : "170301", submitted: mask & 16 != 0)
             #expect(it.uploadedAt == at && (it.startedOn != nil) == (mask & 1 != 0) && (it.endedOn != nil) == (mask & 2 != 0))
             #expect(it.startedOn.map { $0.days == Int32.min } ?? true && it.endedOn.map { $0.days == Int32.max } ?? true)
             #expect(it.category == (mask & 4 == 0 ? nil : .competition) && it.importedFrom == (mask & 8 == 0 ? nil : "170301"))
-            #expect(it.submittedIn == (mask & 16 == 0 ? nil : "113-performances-1"))
-            it.submittedIn = "114-performances-2"
+            #expect(it.submitted == (mask & 16 != 0))
+            it.submitted = true
             it.importedFrom = nil
             it.category = .serviceLearning
-            #expect(it.submittedIn == "114-performances-2" && it.importedFrom == nil && it.category == .serviceLearning && it.uploadedAt == at)
+            #expect(it.submitted && it.importedFrom == nil && it.category == .serviceLearning && it.uploadedAt == at)
             #expect(it.title == "標題" && it.files.count == 1 && it.history == [entry] && it.historyCount == 1)
             it.appendHistory(entry)
-            #expect(it.history == [entry, entry] && it.submittedIn == "114-performances-2" && it.description == "說明")
+            #expect(it.history == [entry, entry] && it.submitted && it.description == "說明")
             // A new content keeps the details; new dates and times keep the content and history.
             it.title = ""
             it.files = []
@@ -381,7 +381,7 @@ import Testing
         #expect(st.batches.map(\.batchId) == [batch], "a batch with nothing of the student leaves no entry")
         #expect(st.batch(batch)?.itemPositions == [2, 0], "an item the student does not have is not kept")
         #expect(st.selectionsFrozen(AcademicYear(113), .performance) && !st.selectionsFrozen(AcademicYear(113), .courseOutcome))
-        #expect(st.items["S1-P3"]?.submittedIn == batch && st.items["S1-P2"]?.submittedIn == nil)
+        #expect(st.submittedIn(itemId: "S1-P3") == batch && st.submittedIn(itemId: "S1-P2") == nil && st.items["S1-P2"]?.submitted == false)
         let steps: [(EventBody, StudentReceipt)] = [
             (.receiptConfirmed(ReceiptConfirmed(batchId: batch, method: .mail)), StudentReceipt(status: .confirmed, method: .mail, everConfirmed: true)),
             (.receiptDisputed(ReceiptDisputed(batchId: batch, reason: "少一件")), StudentReceipt(status: .disputed, everConfirmed: true)),
@@ -395,5 +395,27 @@ import Testing
         // Every receipt event is in the history of the batch's items, and only theirs.
         #expect(st.items["S1-P1"]?.history.count == 5 && st.items["S1-P3"]?.history.count == 5 && st.items["S1-P2"]?.history.count == 1)
         #expect(StudentReceipt.after(nil, .disputed) == StudentReceipt(status: .disputed, everConfirmed: false))
+        // A later batch (a replacement) that carries an item is the one it was submitted in.
+        st.applySubmission(StudentSubmission(carriesStudent: true, items: ["S1-P1"]), batchId: "113-performances-2", seq: 20)
+        #expect(st.submittedIn(itemId: "S1-P1") == "113-performances-2" && st.submittedIn(itemId: "S1-P3") == batch)
+        let shown = Portfolio(student: st, shared: SharedState()).items.map { $0.submittedIn }
+        #expect(shown == ["113-performances-2", nil, batch])
+    }
+
+    /// Past the scan limit items are found through the table's index; a batch that carries
+    /// items without naming the student still has an entry and marks them submitted.
+    @Test func batchPositionsHoldInLargeTables() {
+        var st = StudentState(id: "S1")
+        for n in 1...70 {
+            st.apply(Event(seq: UInt64(n), recordedAt: Int64(n), actor: "S1", student: "S1",
+                           body: .performanceUploaded(PerformanceUploaded(itemId: "S1-P\(n)", year: AcademicYear(113), title: "t", files: [pdf()]))))
+        }
+        st.applySubmission(StudentSubmission(carriesStudent: false, items: ["S1-P70", "S1-P1", "S1-P66"]), batchId: "113-performances", seq: 80)
+        #expect(st.batch("113-performances")?.carriesStudent == false)
+        #expect(st.batch("113-performances")?.itemPositions == [69, 0, 65])
+        #expect(["S1-P70", "S1-P1", "S1-P66"].allSatisfy { st.submittedIn(itemId: $0) == "113-performances" })
+        #expect(st.submittedIn(itemId: "S1-P65") == nil && st.submittedIn(itemId: "S1-P71") == nil)
+        st.apply(Event(seq: 81, recordedAt: 81, actor: "S1", student: "S1", body: .receiptConfirmed(ReceiptConfirmed(batchId: "113-performances"))))
+        #expect(st.items["S1-P66"]?.historyCount == 2 && st.items["S1-P65"]?.historyCount == 1)
     }
 }

@@ -58,8 +58,9 @@ import TestSupport
         batch.studentReceipts = ["S1": StudentReceipt(status: .disputed, everConfirmed: true),
                                  "S2": StudentReceipt(status: .confirmed, method: .mail, everConfirmed: true),
                                  "S3": StudentReceipt(status: .resolved, everConfirmed: false)]
-        let bare = Batch.fields(batchId: "b", kind: .cadres, year: AcademicYear(114), term: nil, items: [], students: [],
+        var bare = Batch.fields(batchId: "b", kind: .cadres, year: AcademicYear(114), term: nil, items: [], students: [],
                                 replaces: nil, replacedBy: nil, submittedBy: "", onBehalfOf: nil, seq: 0, at: 0)
+        bare.schoolReceipt = receipt
         let courses = [CourseInfo.fields(courseId: "C1", term: Term("113-2")!, name: "國語文", teachers: ["T1", "T2"], class: "101"),
                        CourseInfo.fields(courseId: "", term: Term("100-1")!, name: "", teachers: [], class: nil)]
         var departed = StudentInfo.fields(id: "S1", name: "王小明", class: "101", enrolledSeq: 12)

@@ -493,7 +493,7 @@ func upload(_ student: String, _ course: String = "MATH1", requestId: String? = 
                 #expect(try r.studentState(s) == reference.students[s], "\(s) differs (\(what))")
             }
             let st = try r.studentState("S112002")
-            #expect(st.items["S112002-C1"]?.submittedIn == batchId && st.selectionsFrozen(AcademicYear(113), .courseOutcome), "\(what)")
+            #expect(st.submittedIn(itemId: "S112002-C1") == batchId && st.selectionsFrozen(AcademicYear(113), .courseOutcome), "\(what)")
             #expect(st.batch(batchId)?.carriesStudent == true)
             #expect(st.batch(batchId)?.itemPositions.map { st.items[Int($0)].itemId } == ["S112002-C1"])
             #expect(try r.studentState("S112003").batches.isEmpty)

@@ -2,7 +2,7 @@
 
 public struct PortfolioItem: Sendable, Equatable {
     public var item: Item
-    /// The last batch that carried it (when submitted): the student's `Item.submittedIn`.
+    /// The last batch that carried it (when submitted): `StudentState.submittedIn(_:)`.
     public var submittedIn: String?
     /// This student's receipt of that batch.
     public var receipt: ReceiptStatus?
@@ -45,8 +45,9 @@ public struct Portfolio: Sendable {
         grades = student.grades; cadres = student.cadres; counseling = student.counseling
         coursePlans = student.coursePlans; electives = student.electives; attendance = student.attendance
         services = student.services; autobiography = student.autobiography
-        items = student.orderedItems.map { item in
-            let batch = item.submittedIn
+        items = student.items.indices.map { position in
+            let item = student.items[position]
+            let batch = student.submittedIn(position)
             let receipt = batch.flatMap { student.batch($0)?.receipt?.status }
             return PortfolioItem(item: item, submittedIn: batch, receipt: receipt)
         }
