@@ -450,7 +450,11 @@ public struct StudentState: Codable, Sendable, Equatable {
 
     /// The batch with this ID that carried this student or their items.
     public func batch(_ batchId: String) -> StudentBatch? {
-        batches.last { $0.batchId == batchId }
+        batchIndex(batchId).map { batches[$0] }
+    }
+
+    private func batchIndex(_ batchId: String) -> Int? {
+        batches.lastIndex { $0.batchId == batchId }
     }
 
     /// The last batch that carried the item at `position` of `items`; nil when none did.
@@ -472,6 +476,7 @@ public struct StudentState: Codable, Sendable, Equatable {
         guard share.carriesStudent || !share.items.isEmpty else { return }
         lastSeq = max(lastSeq, seq)
         var positions: [UInt32] = []
+        positions.reserveCapacity(share.items.count)
         for i in share.items {
             guard let p = items.position(of: i) else { continue }
             let (year, kind) = items.modify(at: p) { item in
@@ -486,7 +491,7 @@ public struct StudentState: Codable, Sendable, Equatable {
             }
         }
         // A batch ID submitted again (the rules refuse it) would replace the lists and keep the receipt.
-        if let i = batches.lastIndex(where: { $0.batchId == batchId }) {
+        if let i = batchIndex(batchId) {
             batches[i].itemPositions = positions
             batches[i].carriesStudent = share.carriesStudent
         } else {
@@ -545,7 +550,10 @@ public struct StudentState: Codable, Sendable, Equatable {
         let ownRequests = requests, ownBatches = batches
         for e in events { apply(e) }
         requests = ownRequests
-        for i in batches.indices { batches[i].receipt = ownBatches.last { $0.batchId == batches[i].batchId }?.receipt }
+        for i in batches.indices {
+            let id = batches[i].batchId
+            batches[i].receipt = ownBatches.last { $0.batchId == id }?.receipt
+        }
         gradeLog.markImported(from: school); cadreLog.markImported(from: school); counselingLog.markImported(from: school)
         coursePlanLog.markImported(from: school); electiveLog.markImported(from: school)
         attendanceLog.markImported(from: school); serviceLog.markImported(from: school)
@@ -676,7 +684,7 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// the student's items in it. (The rules accept a receipt only for a batch that carries the
     /// student; one for a batch this state does not hold changes nothing.)
     private mutating func receive(_ batchId: String, _ status: ReceiptStatus, _ method: ReceiptMethod?, _ entry: ItemHistoryEntry) {
-        guard let b = batches.lastIndex(where: { $0.batchId == batchId }) else { return }
+        guard let b = batchIndex(batchId) else { return }
         batches[b].receipt = StudentReceipt.after(batches[b].receipt, status, method: method)
         for p in batches[b].itemPositions { items.modify(at: Int(p)) { $0.appendHistory(entry) } }
     }
