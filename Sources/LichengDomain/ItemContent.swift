@@ -91,9 +91,7 @@ public struct ItemContent: Sendable, Equatable {
             let code = Int(c.byte())
             let mediaType = code == 0 ? c.string() : ItemContent.mediaTypes[code - 1]
             var f = FileEntry(name: name, mediaType: mediaType, size: Int64(bitPattern: c.varint()))
-            let form = c.bytes[c.at]
-            c.at += 1
-            if form == 0 {
+            if c.byte() == 0 {
                 f.digest = FileDigest(words: (c.word(), c.word(), c.word(), c.word()))
             } else {
                 f.digest = FileDigest(c.string())

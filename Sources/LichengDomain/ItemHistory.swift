@@ -48,7 +48,11 @@ public struct ItemHistory: Sendable, Equatable {
         let seq: UInt64, at: UInt64
         if let first = firstEntry(bytes, start: start) {
             var actor = e.actor
-            let sameActor = actor.withUTF8 { a in bytes.withUnsafeBufferPointer { b in first.actor.count == a.count && b[first.actor].elementsEqual(a) } }
+            let sameActor = actor.withUTF8 { a in
+                bytes.withUnsafeBytes { b in
+                    first.actor.count == a.count && String.sameBytes(UnsafeRawBufferPointer(rebasing: b[first.actor]), UnsafeRawBufferPointer(a))
+                }
+            }
             if sameActor { flags |= 0x40 }
             seq = ZigZag.encode(Int64(bitPattern: e.seq &- first.seq))
             at = ZigZag.encode(e.at &- first.at)
@@ -146,24 +150,20 @@ struct RawWriter {
         out[at] = UInt8(v); at += 1
     }
     mutating func bytes(_ b: [UInt8]) { bytes(b[...]) }
-    mutating func bytes(_ b: ArraySlice<UInt8>) {
-        room(b.count)
-        b.withUnsafeBufferPointer { src in
-            guard let base = src.baseAddress, !src.isEmpty else { return }
-            UnsafeMutableBufferPointer(rebasing: out[at..<at + src.count]).baseAddress!.initialize(from: base, count: src.count)
-        }
-        at += b.count
-    }
+    mutating func bytes(_ b: ArraySlice<UInt8>) { b.withUnsafeBufferPointer { copy($0) } }
     mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { u in
             varint(UInt64(u.count))
-            room(u.count)
-            if let base = u.baseAddress, !u.isEmpty {
-                UnsafeMutableBufferPointer(rebasing: out[at..<at + u.count]).baseAddress!.initialize(from: base, count: u.count)
-            }
-            at += u.count
+            copy(u)
         }
+    }
+    private mutating func copy(_ src: UnsafeBufferPointer<UInt8>) {
+        room(src.count)
+        if let base = src.baseAddress, !src.isEmpty {
+            UnsafeMutableBufferPointer(rebasing: out[at..<at + src.count]).baseAddress!.initialize(from: base, count: src.count)
+        }
+        at += src.count
     }
     mutating func word(_ w: UInt64) { for k in 0..<8 { byte(UInt8(truncatingIfNeeded: w >> (56 - 8 * UInt64(k)))) } }
 }

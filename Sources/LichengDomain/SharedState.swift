@@ -526,16 +526,12 @@ public struct SharedState: Codable, Sendable, Equatable {
                                 replaces: d.replaces, submittedBy: e.actor, onBehalfOf: e.onBehalfOf, seq: e.seq, at: e.recordedAt)
             batchOrder.append(id)
             if let r = d.replaces { batches[r]?.replacedBy = id }
-            if keepsSchoolIndex { indexSubmission(d, id) }
+            if keepsSchoolIndex { for i in d.items { items.modifyValue(forKey: i) { $0.submitted = true } } }
         case .receiptConfirmed(let d) where e.student == nil:
             batches[d.batchId]?.schoolReceipt = ReceiptRecord(status: .confirmed, method: d.method, seq: e.seq, at: e.recordedAt, by: e.actor, everConfirmed: true)
         default:
             if keepsSchoolIndex { applyToSchoolIndex(e) }
         }
-    }
-
-    private mutating func indexSubmission(_ d: SubmissionMade, _ id: String) {
-        for i in d.items { items.modifyValue(forKey: i) { $0.submitted = true } }
     }
 
     /// The last batch that carried this item (from the batches' item lists: a school index).
