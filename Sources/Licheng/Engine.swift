@@ -214,7 +214,7 @@ public final class Engine: @unchecked Sendable {
             if let lookupError { undo(); throw lookupError }
             core.apply(decided)
             schoolCache?.apply(decided)
-            if let key = decided.streamKey { students[key, default: StudentState(id: key)].apply(decided) }
+            if let key = decided.streamKey { students.apply(decided, toStudent: key) }
             if case .submissionMade(let d) = decided.body, let batchId = d.batchId {
                 let shares = d.studentShares()
                 submissions.append((decided.seq, decided.recordedAt, batchId, shares, d))

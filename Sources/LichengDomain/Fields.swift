@@ -163,9 +163,15 @@ enum ZigZag {
 public struct ByteWriter: Sendable {
     public var bytes: [UInt8] = []
     public init() { bytes.reserveCapacity(64) }
+    /// Continues `buffer` (left empty): appends go to its end, without a copy.
+    public init(adopting buffer: inout [UInt8]) { swap(&bytes, &buffer) }
 
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func u16(_ v: UInt16) { bytes.append(UInt8(v & 0xFF)); bytes.append(UInt8(v >> 8)) }
+    /// Eight bytes, least significant first.
+    public mutating func u64(_ v: UInt64) {
+        for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) }
+    }
     public mutating func varint(_ v0: UInt64) {
         var v = v0
         while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
@@ -198,7 +204,18 @@ public struct ByteReader {
         let lo = try u8(), hi = try u8()
         return UInt16(lo) | UInt16(hi) << 8
     }
+    /// Eight bytes, least significant first.
+    public mutating func u64() throws(StoredDecodeError) -> UInt64 {
+        guard base.count - offset >= 8 else { throw fail("truncated record") }
+        defer { offset += 8 }
+        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
     public mutating func varint() throws(StoredDecodeError) -> UInt64 {
+        // Most varints here (lengths, small numbers) are one byte.
+        if offset < base.count, base[offset] < 0x80 {
+            defer { offset += 1 }
+            return UInt64(base[offset])
+        }
         var v: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -348,14 +365,9 @@ extension Double: FieldValue {
         if isFinite, abs(self) < 1e15, Double(Int64(self)) == self { return .int(Int64(self)) }
         return .double(self)
     }
-    public func write(to w: inout ByteWriter) {
-        let b = bitPattern
-        for k in 0..<8 { w.u8(UInt8((b >> (8 * UInt64(k))) & 0xFF)) }
-    }
+    public func write(to w: inout ByteWriter) { w.u64(bitPattern) }
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Double {
-        var b: UInt64 = 0
-        for k in 0..<8 { b |= UInt64(try r.u8()) << (8 * UInt64(k)) }
-        return Double(bitPattern: b)
+        Double(bitPattern: try r.u64())
     }
 }
 

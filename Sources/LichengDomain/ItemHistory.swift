@@ -165,7 +165,12 @@ struct RawWriter {
         }
         at += src.count
     }
-    mutating func word(_ w: UInt64) { for k in 0..<8 { byte(UInt8(truncatingIfNeeded: w >> (56 - 8 * UInt64(k)))) } }
+    /// Eight bytes, most significant first (as `Cursor.word` reads them), in one store.
+    mutating func word(_ w: UInt64) {
+        room(8)
+        UnsafeMutableRawPointer(out.baseAddress! + at).storeBytes(of: w.bigEndian, as: UInt64.self)
+        at += 8
+    }
 }
 
 /// Reads a buffer that this module wrote; the reads trust it (nothing else writes it).

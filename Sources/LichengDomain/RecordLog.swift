@@ -10,9 +10,9 @@
 /// its time (zigzag varint of the microseconds), the recorder, then `onBehalfOf` and
 /// `importedFrom` as flagged (each a varint length and UTF-8), then the data in the event
 /// log's stored form of its fields (`FieldRecord.write`), read back with the same visitor
-/// version the writer uses (0: this build's form). The buffer grows by the record and a
-/// sixteenth more, so that a student with many records of one kind is not copied whole at
-/// every one.
+/// version the writer uses (0: this build's form). Records are written straight into the buffer, which
+/// keeps room for a usual record and a sixteenth more, so that a student with many records of
+/// one kind is not copied whole at every one.
 public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
     private var bytes: [UInt8] = []
 
@@ -30,11 +30,25 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         return Int(UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24)
     }
 
+    /// Bytes the records take (with the count in front).
+    public var encodedCount: Int { bytes.count }
+
     /// Bytes the buffer has room for (for memory estimates).
     public var encodedCapacity: Int { bytes.capacity }
 
+    /// Room a record usually fits in (a grade takes about 40 bytes): a bigger one may make
+    /// the buffer double while it is written, and the buffer is then trimmed.
+    static var usualRecordBytes: Int { 48 }
+
+    /// Writes the record straight into the buffer (no per-record scratch array).
     public mutating func append(_ r: Recorded<T>) {
-        var w = ByteWriter()
+        let n = count + 1
+        precondition(n <= Int(UInt32.max), "RecordLog: too many records")
+        let start = Swift.max(bytes.count, 4)
+        let room = start + RecordLog.usualRecordBytes
+        if bytes.capacity < room { bytes.reserveCapacity(room + start / 16) }
+        if bytes.isEmpty { bytes.append(contentsOf: repeatElement(0, count: 4)) }
+        var w = ByteWriter(adopting: &bytes)
         w.u8((r.onBehalfOf == nil ? 0 : 1) | (r.importedFrom == nil ? 0 : 2))
         w.varint(r.seq)
         w.zigzag(r.at)
@@ -42,12 +56,15 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         if let v = r.onBehalfOf { w.string(v) }
         if let v = r.importedFrom { w.string(v) }
         r.data.write(to: &w)
-        let n = count + 1
-        precondition(n <= Int(UInt32.max), "RecordLog: too many records")
-        let needed = Swift.max(bytes.count, 4) + w.bytes.count
-        if bytes.capacity < needed { bytes.reserveCapacity(needed + needed / 16) }
-        if bytes.isEmpty { bytes.append(contentsOf: repeatElement(0, count: 4)) }
-        bytes.append(contentsOf: w.bytes)
+        swap(&bytes, &w.bytes)
+        // A record longer than the usual room doubled the buffer: back to a sixteenth spare.
+        let limit = bytes.count + bytes.count / 16 + 2 * RecordLog.usualRecordBytes
+        if bytes.capacity > limit {
+            bytes = [UInt8](unsafeUninitializedCapacity: bytes.count + bytes.count / 16) { out, done in
+                _ = out.initialize(from: bytes)
+                done = bytes.count
+            }
+        }
         for k in 0..<4 { bytes[k] = UInt8(truncatingIfNeeded: n >> (8 * k)) }
     }
 

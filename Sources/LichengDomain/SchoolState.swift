@@ -12,9 +12,7 @@ public struct SchoolState: Codable, Sendable, Equatable {
 
     public mutating func apply(_ e: Event) {
         shared.apply(e)
-        if let k = e.streamKey {
-            students[k, default: StudentState(id: k)].apply(e)
-        }
+        if let k = e.streamKey { students.apply(e, toStudent: k) }
         if case .submissionMade(let d) = e.body, let batchId = d.batchId {
             for (s, share) in d.studentShares() {
                 students.modifyValue(forKey: s) { $0.applySubmission(share, batchId: batchId, seq: e.seq) }
@@ -39,6 +37,21 @@ public struct SchoolState: Codable, Sendable, Equatable {
 
     public func classOverview(_ className: String, term: Term? = nil) -> ClassOverview {
         ClassOverview(className: className, shared: shared, students: students, term: term)
+    }
+}
+
+extension Dictionary where Key == String, Value == StudentState {
+    /// Applies a student's event to their state, made on their first event. In place, and
+    /// without a closure: `self[k, default: StudentState(id: k)].apply(e)` allocated and freed
+    /// two boxes an event, `modifyValue(forKey:)` copied the event into its closure.
+    public mutating func apply(_ e: Event, toStudent k: String) {
+        if let i = index(forKey: k) {
+            values[i].apply(e)
+        } else {
+            var s = StudentState(id: k)
+            s.apply(e)
+            self[k] = s
+        }
     }
 }
 

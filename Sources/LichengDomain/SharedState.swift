@@ -345,7 +345,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     }
 
     public static func courseKey(_ courseId: String, _ term: Term) -> String {
-        courseId.appending("@", term.year.value).appending("-", term.semester)
+        courseId.appendingNumbers(UInt8(ascii: "@"), term.year.value, UInt8(ascii: "-"), term.semester)
     }
     public static func windowKey(_ term: Term, _ kind: WindowKind) -> WindowKey { WindowKey(term: term, kind: kind) }
 

@@ -151,7 +151,11 @@ import Testing
             g.append(r)
             #expect(g.records == Array(grades.prefix(i + 1)) && g.count == i + 1)
         }
-        for r in talks { c.append(r) }
+        for r in talks {
+            c.append(r)
+            // A record longer than the usual room (up to 1,440 bytes here) leaves no doubled buffer behind.
+            #expect(c.encodedCapacity <= c.encodedCount + c.encodedCount / 16 + 2 * RecordLog<CounselingRecorded>.usualRecordBytes + 32)
+        }
         #expect(c.records == talks && RecordLog(talks) == c && RecordLog<CounselingRecorded>().records.isEmpty)
         g.markImported(from: "999999")
         #expect(g.records.map(\.importedFrom) == grades.map { $0.importedFrom ?? "999999" })

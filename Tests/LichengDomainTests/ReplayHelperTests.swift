@@ -4,7 +4,8 @@ import Testing
 /// The hand-built keys and parsers of the replay path give what the plain forms give.
 @Suite struct ReplayHelperTests {
     @Test func keysAreTheDocumentedForms() {
-        for (course, term) in [("MATH1", Term(113, 1)), ("數學", Term(99, 2)), ("", Term(1000, 1))] {
+        for (course, term) in [("MATH1", Term(113, 1)), ("數學", Term(99, 2)), ("", Term(1000, 1)), ("C-0123", Term(1, 2)),
+                               ("A", Term(9, 1)), ("LONG-COURSE-IDENTIFIER-OF-MANY-BYTES", Term(9999, 2)), ("X", Term(10, 2))] {
             #expect(SharedState.courseKey(course, term) == "\(course)@\(term.year.value)-\(term.semester)")
         }
     }
