@@ -275,6 +275,30 @@ extension String {
     }
 
     /// Equal bytes (same count), compared eight at a time.
+    /// Whether `a`'s UTF-8 comes before `b`'s in byte order (a prefix first): what
+    /// `a.utf8.lexicographicallyPrecedes(b.utf8)` says, eight bytes at a time.
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = Swift.min(x.count, y.count)
+                let p = UnsafeRawBufferPointer(x), q = UnsafeRawBufferPointer(y)
+                var i = 0
+                while i + 8 <= common {
+                    let u = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let v = UInt64(bigEndian: q.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    if u != v { return u < v }
+                    i += 8
+                }
+                while i < common {
+                    if p[i] != q[i] { return p[i] < q[i] }
+                    i += 1
+                }
+                return x.count < y.count
+            }
+        }
+    }
+
     static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         while i + 8 <= a.count {

@@ -63,7 +63,7 @@ extension SubmissionMade {
         for s in students { out[s] = StudentSubmission(carriesStudent: true, items: []) }
         // Submissions list their items sorted already (decide sorts them): sorting 300,000
         // IDs again per replay would cost more than checking.
-        let byBytes: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let byBytes: (String, String) -> Bool = { String.utf8Precedes($0, $1) }
         let sorted = zip(items, items.dropFirst()).allSatisfy { !byBytes($1, $0) } ? items : items.sorted(by: byBytes)
         for i in sorted {
             guard let s = studentID(ofItem: i) else { continue }

@@ -42,4 +42,14 @@ import Testing
             }
         }
     }
+
+    @Test func byteOrderIsTheUTF8Order() {
+        let words = ["", "a", "b", "ab", "abcdefgh", "abcdefgi", "abcdefghi", "abcdefgh\u{7F}", "S1130001-C10", "S1130001-C9",
+                     "S1130001-P1", "S11300010-C1", "學", "學習", "z", "é", "e\u{301}", String(repeating: "x", count: 40)]
+        for a in words {
+            for b in words {
+                #expect(String.utf8Precedes(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a) vs \(b)")
+            }
+        }
+    }
 }
