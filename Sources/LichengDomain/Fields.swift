@@ -274,7 +274,6 @@ extension String {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
-    /// Equal bytes (same count), compared eight at a time.
     /// Whether `a`'s UTF-8 comes before `b`'s in byte order (a prefix first): what
     /// `a.utf8.lexicographicallyPrecedes(b.utf8)` says, eight bytes at a time.
     static func utf8Precedes(_ a: String, _ b: String) -> Bool {
@@ -299,6 +298,7 @@ extension String {
         }
     }
 
+    /// Equal bytes (same count), compared eight at a time.
     static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         while i + 8 <= a.count {

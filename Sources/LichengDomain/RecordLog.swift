@@ -10,9 +10,10 @@
 /// its time (zigzag varint of the microseconds), the recorder, then `onBehalfOf` and
 /// `importedFrom` as flagged (each a varint length and UTF-8), then the data in the event
 /// log's stored form of its fields (`FieldRecord.write`), read back with the same visitor
-/// version the writer uses (0: this build's form). Records are written straight into the buffer, which
-/// keeps room for a usual record and a sixteenth more, so that a student with many records of
-/// one kind is not copied whole at every one.
+/// version the writer uses (0: this build's form). Records are written straight into the buffer; before each
+/// one it is given room for a record a quarter longer than the average (at least 48 bytes)
+/// and, when it must grow for that, a sixteenth of its length more, so that a student with
+/// many records of one kind is not copied whole at every one.
 public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
     private var bytes: [UInt8] = []
 
@@ -36,8 +37,7 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
     /// Bytes the buffer has room for (for memory estimates).
     public var encodedCapacity: Int { bytes.capacity }
 
-    /// Room a record usually fits in (a grade takes about 40 bytes): a bigger one may make
-    /// the buffer double while it is written, and the buffer is then trimmed.
+    /// The least room made before a record is written (a grade takes about 40 bytes).
     static var usualRecordBytes: Int { 48 }
 
     /// Writes the record straight into the buffer (no per-record scratch array).
@@ -45,8 +45,11 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         let n = count + 1
         precondition(n <= Int(UInt32.max), "RecordLog: too many records")
         let start = Swift.max(bytes.count, 4)
-        let room = start + RecordLog.usualRecordBytes
-        if bytes.capacity < room { bytes.reserveCapacity(room + start / 16) }
+        // Room for a record a quarter longer than the average so far (records of one kind are
+        // alike), at least the usual room, and a sixteenth of the log more when it must grow.
+        let average = n > 1 ? (start - 4) / (n - 1) : 0
+        let room = Swift.max(RecordLog.usualRecordBytes, average + average / 4)
+        if bytes.capacity < start + room { bytes.reserveCapacity(start + room + start / 16) }
         if bytes.isEmpty { bytes.append(contentsOf: repeatElement(0, count: 4)) }
         var w = ByteWriter(adopting: &bytes)
         w.u8((r.onBehalfOf == nil ? 0 : 1) | (r.importedFrom == nil ? 0 : 2))
@@ -57,12 +60,14 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         if let v = r.importedFrom { w.string(v) }
         r.data.write(to: &w)
         swap(&bytes, &w.bytes)
-        // A record longer than the usual room doubled the buffer: back to a sixteenth spare.
-        let limit = bytes.count + bytes.count / 16 + 2 * RecordLog.usualRecordBytes
-        if bytes.capacity > limit {
-            bytes = [UInt8](unsafeUninitializedCapacity: bytes.count + bytes.count / 16) { out, done in
-                _ = out.initialize(from: bytes)
-                done = bytes.count
+        // A record longer than the room made the array double while it was written: cut back
+        // to the room a next record would be given.
+        let kept = bytes.count + bytes.count / 16 + room
+        if bytes.capacity > kept + room {
+            bytes = bytes.withUnsafeBufferPointer { written in
+                [UInt8](unsafeUninitializedCapacity: kept) { out, done in
+                    done = out.initialize(fromContentsOf: written)
+                }
             }
         }
         for k in 0..<4 { bytes[k] = UInt8(truncatingIfNeeded: n >> (8 * k)) }

@@ -5,7 +5,8 @@ import Testing
 @Suite struct ReplayHelperTests {
     @Test func keysAreTheDocumentedForms() {
         for (course, term) in [("MATH1", Term(113, 1)), ("數學", Term(99, 2)), ("", Term(1000, 1)), ("C-0123", Term(1, 2)),
-                               ("A", Term(9, 1)), ("LONG-COURSE-IDENTIFIER-OF-MANY-BYTES", Term(9999, 2)), ("X", Term(10, 2))] {
+                               ("A", Term(9, 1)), ("LONG-COURSE-IDENTIFIER-OF-MANY-BYTES", Term(9999, 2)), ("X", Term(10, 2)),
+                               ("Z", Term(0, 1)), ("N", Term(-5, 2))] {
             #expect(SharedState.courseKey(course, term) == "\(course)@\(term.year.value)-\(term.semester)")
         }
     }
@@ -45,7 +46,11 @@ import Testing
 
     @Test func byteOrderIsTheUTF8Order() {
         let words = ["", "a", "b", "ab", "abcdefgh", "abcdefgi", "abcdefghi", "abcdefgh\u{7F}", "S1130001-C10", "S1130001-C9",
-                     "S1130001-P1", "S11300010-C1", "學", "學習", "z", "é", "e\u{301}", String(repeating: "x", count: 40)]
+                     "S1130001-P1", "S11300010-C1", "學", "學習", "z", "é", "e\u{301}", String(repeating: "x", count: 40),
+                     // Words whose first eight bytes differ in two places in opposite directions, and
+                     // longer ones that differ only in their second or third eight bytes.
+                     "azzzzzzz", "baaaaaaa", "abzzzzzz", "baaaaaaz", "12345678abcdefgh", "12345678abcdefgi",
+                     "12345678bbcdefga", "12345678abcdefgh12345678", "12345678abcdefgh02345679"]
         for a in words {
             for b in words {
                 #expect(String.utf8Precedes(a, b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a) vs \(b)")
