@@ -10,10 +10,10 @@
 /// its time (zigzag varint of the microseconds), the recorder, then `onBehalfOf` and
 /// `importedFrom` as flagged (each a varint length and UTF-8), then the data in the event
 /// log's stored form of its fields (`FieldRecord.write`), read back with the same visitor
-/// version the writer uses (0: this build's form). Records are written straight into the buffer; before each
-/// one it is given room for a record a quarter longer than the average (at least 48 bytes)
-/// and, when it must grow for that, a sixteenth of its length more, so that a student with
-/// many records of one kind is not copied whole at every one.
+/// version the writer uses (0: this build's form). Records are written straight into the
+/// buffer; before each one it is given room for a record a quarter longer than the average
+/// (at least 48 bytes) and, when it must grow for that, a sixteenth of its length more, so
+/// that a student with many records of one kind is not copied whole at every one.
 public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
     private var bytes: [UInt8] = []
 
