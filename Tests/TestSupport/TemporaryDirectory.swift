@@ -43,7 +43,8 @@ public func readFileBytes(_ path: String) -> [UInt8] {
 }
 
 public func writeFileBytes(_ path: String, _ bytes: [UInt8]) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    let written = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    precondition(written, "test support: could not write \(path)")
 }
 
 /// Copies a directory tree with `cp -a`, as a backup admin would.
