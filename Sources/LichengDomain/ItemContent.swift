@@ -35,33 +35,45 @@ public struct ItemContent: Sendable, Equatable {
     }
 
     public init(title: String, description: String, files: [FileEntry]) {
+        let n = ItemContent.encodedSize(title: title, description: description, files: files)
+        bytes = [UInt8](unsafeUninitializedCapacity: n) { out, count in
+            var w = RawWriter(out)
+            ItemContent.write(title: title, description: description, files: files, to: &w)
+            precondition(w.at == n, "ItemContent: \(w.at) bytes written, sized as \(n)")
+            count = w.at
+        }
+    }
+
+    /// The size of the content's bytes (what `write` writes).
+    static func encodedSize(title: String, description: String, files: [FileEntry]) -> Int {
         var n = RawWriter.size(title) + RawWriter.size(description) + RawWriter.size(UInt64(files.count))
         for f in files {
             n += RawWriter.size(f.name) + 1 + (ItemContent.mediaTypeCode(f.mediaType) == 0 ? RawWriter.size(f.mediaType) : 0)
             n += RawWriter.size(UInt64(bitPattern: f.size)) + 1
             n += f.digest.words == nil ? RawWriter.size(f.digest.text) : 32
         }
-        bytes = [UInt8](unsafeUninitializedCapacity: n) { out, count in
-            var w = RawWriter(out)
-            w.string(title)
-            w.string(description)
-            w.varint(UInt64(files.count))
-            for f in files {
-                w.string(f.name)
-                let code = ItemContent.mediaTypeCode(f.mediaType)
-                w.byte(code)
-                if code == 0 { w.string(f.mediaType) }
-                w.varint(UInt64(bitPattern: f.size))
-                if let (w0, w1, w2, w3) = f.digest.words {
-                    w.byte(0)
-                    w.word(w0); w.word(w1); w.word(w2); w.word(w3)
-                } else {
-                    w.byte(1)
-                    w.string(f.digest.text)
-                }
+        return n
+    }
+
+    /// Writes the content's bytes (an item writes them into its own buffer without this
+    /// type's intermediate array).
+    static func write(title: String, description: String, files: [FileEntry], to w: inout RawWriter) {
+        w.string(title)
+        w.string(description)
+        w.varint(UInt64(files.count))
+        for f in files {
+            w.string(f.name)
+            let code = ItemContent.mediaTypeCode(f.mediaType)
+            w.byte(code)
+            if code == 0 { w.string(f.mediaType) }
+            w.varint(UInt64(bitPattern: f.size))
+            if let (w0, w1, w2, w3) = f.digest.words {
+                w.byte(0)
+                w.word(w0); w.word(w1); w.word(w2); w.word(w3)
+            } else {
+                w.byte(1)
+                w.string(f.digest.text)
             }
-            precondition(w.at == n, "ItemContent: \(w.at) bytes written, sized as \(n)")
-            count = w.at
         }
     }
 

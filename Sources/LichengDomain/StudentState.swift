@@ -171,8 +171,10 @@ public struct Item: Sendable, Equatable {
         self.submitted = submitted
         let details = ItemDetails(uploadedAt: uploadedAt, startedOn: startedOn, endedOn: endedOn, category: category,
                                   importedFrom: importedFrom)
-        storage = Item.storage(ItemContent(title: title, description: description, files: files), details,
-                               ItemHistory(history).bytes[...])
+        // The content straight into the item's buffer (no `ItemContent` array in between).
+        storage = Item.storage(contentSize: ItemContent.encodedSize(title: title, description: description, files: files),
+                               { ItemContent.write(title: title, description: description, files: files, to: &$0) },
+                               details, ItemHistory(history).bytes[...])
     }
 
     public var title: String {
@@ -249,12 +251,21 @@ public struct Item: Sendable, Equatable {
     }
 
     private static func storage(_ content: ItemContent, _ details: ItemDetails, _ history: ArraySlice<UInt8>) -> [UInt8] {
-        let n = content.bytes.count, m = details.size
+        storage(contentSize: content.bytes.count, { $0.bytes(content.bytes) }, details, history)
+    }
+
+    /// The buffer: the content's length, the content (`writeContent` writes `n` bytes), the
+    /// details' length and the details, then the history's bytes.
+    private static func storage(contentSize n: Int, _ writeContent: (inout RawWriter) -> Void, _ details: ItemDetails,
+                                _ history: ArraySlice<UInt8>) -> [UInt8] {
+        let m = details.size
         let size = RawWriter.size(UInt64(n)) + n + RawWriter.size(UInt64(m)) + m + history.count
         return [UInt8](unsafeUninitializedCapacity: size) { out, count in
             var w = RawWriter(out)
             w.varint(UInt64(n))
-            w.bytes(content.bytes)
+            let contentStart = w.at
+            writeContent(&w)
+            precondition(w.at - contentStart == n, "Item: content of \(w.at - contentStart) bytes sized as \(n)")
             w.varint(UInt64(m))
             details.write(&w)
             w.bytes(history)

@@ -85,6 +85,10 @@ import Testing
                 #expect(c.files == Array(files.prefix(n)))
                 #expect(c.files.map(\.digest.isCompact) == files.prefix(n).map(\.digest.isCompact))
                 #expect(c.files.map(\.sha256) == files.prefix(n).map(\.sha256))
+                // An item writes its content straight into its own buffer: the same bytes.
+                let direct = Item(itemId: "S1-C1", kind: .courseOutcome, year: AcademicYear(113), title: title, description: description,
+                                  files: Array(files.prefix(n)), status: .uploaded, uploadSeq: 1, uploadedAt: 0)
+                #expect(direct.content == c && direct.title == title && direct.files == c.files)
             }
         }
         #expect(ItemContent(title: "a", description: "b", files: []) != ItemContent(title: "a", description: "", files: []))
