@@ -9,14 +9,15 @@
 /// The buffer holds, in order: the title's and the description's UTF-8, each after its length
 /// (LEB128 varint); the number of files (varint); then for each file its name and media type
 /// (length, UTF-8; a media type the rules accept as its number in `mediaTypes` plus one, in one
-/// byte, any other as byte 0 then length and UTF-8), its size (varint) and its digest: byte 0 and the 32 bytes of a digest held
-/// compactly, or byte 1 and the digest's text (length, UTF-8). Only `init` writes it, so every
+/// byte, any other as byte 0 then length and UTF-8), its size (varint) and its digest: byte 0
+/// and the 32 bytes of a digest held compactly, or byte 1 and the digest's text (length,
+/// UTF-8). Only `write` writes it (for `init`, or straight into an `Item`'s buffer), so every
 /// read finds what it expects. Equal contents are equal bytes (a `String` written in another
 /// Unicode normalization is a different content here, as it is in the log).
 public struct ItemContent: Sendable, Equatable {
     let bytes: [UInt8]
 
-    /// The content held in these bytes (written by `init(title:description:files:)`).
+    /// The content held in these bytes (written by `write`).
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// The media types the rules accept (SPEC §4's file kinds), each stored as one byte.
