@@ -64,6 +64,12 @@ public struct FileDigest: Hashable, Sendable, FieldValue {
 
     /// The 32 bytes of 64 lowercase hex digits, or nil for any other text.
     private static func parse(_ hex: UnsafeRawBufferPointer) -> Storage? {
+        words(hex: hex).map { .bytes($0.0, $0.1, $0.2, $0.3) }
+    }
+
+    /// The four words (eight bytes each, the first byte highest) of 64 lowercase hex digits,
+    /// or nil for any other text.
+    static func words(hex: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64)? {
         guard hex.count == 64 else { return nil }
         var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         for word in 0..<4 {
@@ -85,7 +91,7 @@ public struct FileDigest: Hashable, Sendable, FieldValue {
             default: w.3 = v
             }
         }
-        return .bytes(w.0, w.1, w.2, w.3)
+        return w
     }
 
     /// Writes the 64 hex digits of the four words into `out`.
@@ -514,21 +520,60 @@ public struct AutobiographyRecorded: FieldRecord {
 }
 
 /// Schema v1 had no `description` (upcast to ""); v2 (current) has it.
+/// The title, description and files are held as one `ItemContent` (a replay moves them into
+/// the item without making a `String` of any text); they read and write as fields.
 public struct CourseOutcomeUploaded: FieldRecord {
     public var itemId: String?
     public var term = Term(100, 1)
     public var courseId = ""
-    public var title = ""
-    public var description = ""
-    public var files: [FileEntry] = []
+    public var content = ItemContent.empty
     public init(itemId: String? = nil, term: Term = Term(100, 1), courseId: String = "", title: String = "", description: String = "", files: [FileEntry] = []) {
-        self.itemId = itemId; self.term = term; self.courseId = courseId; self.title = title; self.description = description; self.files = files
+        self.itemId = itemId; self.term = term; self.courseId = courseId
+        self.content = ItemContent(title: title, description: description, files: files)
     }
+    public var title: String {
+        get { content.title }
+        set { content = ItemContent(title: newValue, description: content.description, files: content.files) }
+    }
+    public var description: String {
+        get { content.description }
+        set { content = ItemContent(title: content.title, description: newValue, files: content.files) }
+    }
+    public var files: [FileEntry] {
+        get { content.files }
+        set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
+    }
+    /// Schema version 1 had no description.
+    static func hasDescription(_ version: UInt8) -> Bool { version == 0 || version >= 2 }
     mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
         try v.field("itemId", &itemId, .id); try v.field("term", &term); try v.field("courseId", &courseId, .id)
         try v.field("title", &title, .text(100))
-        if v.version == 0 || v.version >= 2 { try v.field("description", &description, .text(4000), optional: true) }
+        if Self.hasDescription(v.version) { try v.field("description", &description, .text(4000), optional: true) }
         try v.field("files", &files, .none, optional: true)
+    }
+    /// The fields in `visit`'s order, the content without `String`s (see `StoredContent`).
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> CourseOutcomeUploaded {
+        let itemId = try String?.read(from: &r, version: version)
+        let term = try Term.read(from: &r, version: version)
+        let courseId = try String.read(from: &r, version: version)
+        let content = try StoredContent.read(&r, hasDescription: hasDescription(version)) { _ throws(StoredDecodeError) in }
+        return CourseOutcomeUploaded(itemId: itemId, term: term, courseId: courseId, content: content)
+    }
+    private init(itemId: String?, term: Term, courseId: String, content: ItemContent) {
+        self.itemId = itemId; self.term = term; self.courseId = courseId; self.content = content
+    }
+
+    enum CodingKeys: String, CodingKey { case itemId, term, courseId, title, description, files }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(itemId: try c.decodeIfPresent(String.self, forKey: .itemId), term: try c.decode(Term.self, forKey: .term),
+                  courseId: try c.decode(String.self, forKey: .courseId), title: try c.decode(String.self, forKey: .title),
+                  description: try c.decode(String.self, forKey: .description), files: try c.decode([FileEntry].self, forKey: .files))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(itemId, forKey: .itemId); try c.encode(term, forKey: .term); try c.encode(courseId, forKey: .courseId)
+        try c.encode(title, forKey: .title); try c.encode(description, forKey: .description); try c.encode(files, forKey: .files)
     }
 }
 
@@ -563,23 +608,70 @@ public struct CourseOutcomeCertified: FieldRecord {
     }
 }
 
+/// The title, description and files are held as one `ItemContent`, as in `CourseOutcomeUploaded`.
 public struct PerformanceUploaded: FieldRecord {
     public var itemId: String?
     public var year = AcademicYear(100)
     public var category = PerformanceCategory.other
-    public var title = ""
-    public var description = ""
     public var startedOn: LocalDate?
     public var endedOn: LocalDate?
-    public var files: [FileEntry] = []
+    public var content = ItemContent.empty
     public init(itemId: String? = nil, year: AcademicYear = AcademicYear(100), category: PerformanceCategory = PerformanceCategory.other, title: String = "", description: String = "", startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, files: [FileEntry] = []) {
-        self.itemId = itemId; self.year = year; self.category = category; self.title = title; self.description = description; self.startedOn = startedOn; self.endedOn = endedOn; self.files = files
+        self.itemId = itemId; self.year = year; self.category = category; self.startedOn = startedOn; self.endedOn = endedOn
+        self.content = ItemContent(title: title, description: description, files: files)
+    }
+    public var title: String {
+        get { content.title }
+        set { content = ItemContent(title: newValue, description: content.description, files: content.files) }
+    }
+    public var description: String {
+        get { content.description }
+        set { content = ItemContent(title: content.title, description: newValue, files: content.files) }
+    }
+    public var files: [FileEntry] {
+        get { content.files }
+        set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
     }
     mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
         try v.field("itemId", &itemId, .id); try v.field("year", &year); try v.field("category", &category)
         try v.field("title", &title, .text(100)); try v.field("description", &description, .text(4000), optional: true)
         try v.field("startedOn", &startedOn); try v.field("endedOn", &endedOn)
         try v.field("files", &files, .none, optional: true)
+    }
+    /// The fields in `visit`'s order, the content without `String`s (see `StoredContent`).
+    public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> PerformanceUploaded {
+        let itemId = try String?.read(from: &r, version: version)
+        let year = try AcademicYear.read(from: &r, version: version)
+        let category = try PerformanceCategory.read(from: &r, version: version)
+        var startedOn: LocalDate?, endedOn: LocalDate?
+        let content = try StoredContent.read(&r, hasDescription: true) { r throws(StoredDecodeError) in
+            startedOn = try LocalDate?.read(from: &r, version: version)
+            endedOn = try LocalDate?.read(from: &r, version: version)
+        }
+        return PerformanceUploaded(itemId: itemId, year: year, category: category, startedOn: startedOn, endedOn: endedOn,
+                                   content: content)
+    }
+    private init(itemId: String?, year: AcademicYear, category: PerformanceCategory, startedOn: LocalDate?, endedOn: LocalDate?,
+                 content: ItemContent) {
+        self.itemId = itemId; self.year = year; self.category = category; self.startedOn = startedOn; self.endedOn = endedOn
+        self.content = content
+    }
+
+    enum CodingKeys: String, CodingKey { case itemId, year, category, title, description, startedOn, endedOn, files }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(itemId: try c.decodeIfPresent(String.self, forKey: .itemId), year: try c.decode(AcademicYear.self, forKey: .year),
+                  category: try c.decode(PerformanceCategory.self, forKey: .category), title: try c.decode(String.self, forKey: .title),
+                  description: try c.decode(String.self, forKey: .description),
+                  startedOn: try c.decodeIfPresent(LocalDate.self, forKey: .startedOn),
+                  endedOn: try c.decodeIfPresent(LocalDate.self, forKey: .endedOn), files: try c.decode([FileEntry].self, forKey: .files))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(itemId, forKey: .itemId); try c.encode(year, forKey: .year); try c.encode(category, forKey: .category)
+        try c.encode(title, forKey: .title); try c.encode(description, forKey: .description)
+        try c.encodeIfPresent(startedOn, forKey: .startedOn); try c.encodeIfPresent(endedOn, forKey: .endedOn)
+        try c.encode(files, forKey: .files)
     }
 }
 

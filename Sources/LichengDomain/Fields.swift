@@ -92,6 +92,11 @@ extension FieldRecord {
     }
 
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Self {
+        try readVisiting(from: &r, version: version)
+    }
+
+    /// The stored fields read through `visit` (what `read` does unless a type reads its own way).
+    static func readVisiting(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Self {
         var out = Self.blank
         var v = BinaryDecodeVisitor(reader: r, version: version)
         do { try out.visit(&v) } catch let e as StoredDecodeError { throw e } catch {
@@ -262,6 +267,54 @@ extension String {
         }
         self = s
     }
+
+    /// Whether `a` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, surrogates,
+    /// code points above U+10FFFF or cut sequences): what `String(validating:as:)` accepts,
+    /// without making a `String`. Runs of ASCII are passed eight bytes at a time.
+    static func isValidUTF8(_ a: UnsafeRawBufferPointer) -> Bool {
+        guard let p = a.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return true }
+        let n = a.count
+        var i = 0
+        while i < n {
+            let b0 = p[i]
+            if b0 < 0x80 {
+                i += 1
+                while n - i >= 8, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+                continue
+            }
+            if b0 & 0xF0 == 0xE0 {
+                // Three bytes (CJK text: the usual non-ASCII here). The code point without its last
+                // six bits must be at least U+0800's and not a surrogate's (U+D800–U+DFFF).
+                guard n - i >= 3 else { return false }
+                let b1 = p[i + 1], b2 = p[i + 2]
+                guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return false }
+                let high = UInt16(b0 & 0x0F) << 6 | UInt16(b1 & 0x3F)
+                guard high >= 0x20, high & 0x3E0 != 0x360 else { return false }
+                i += 3
+                continue
+            }
+            // Two or four bytes: the sequence's length, and the range its second byte must be in.
+            let length: Int, low: UInt8, top: UInt8
+            switch b0 {
+            case 0xC2...0xDF: (length, low, top) = (2, 0x80, 0xBF)
+            case 0xF0: (length, low, top) = (4, 0x90, 0xBF)
+            case 0xF1...0xF3: (length, low, top) = (4, 0x80, 0xBF)
+            case 0xF4: (length, low, top) = (4, 0x80, 0x8F)
+            default: return false
+            }
+            guard n - i >= length, p[i + 1] >= low, p[i + 1] <= top else { return false }
+            var k = 2
+            while k < length {
+                guard p[i + k] & 0xC0 == 0x80 else { return false }
+                k += 1
+            }
+            i += length
+        }
+        return true
+    }
+
+    /// The same for an array.
+    static func isValidUTF8(bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { isValidUTF8($0) } }
 
     /// No byte has its high bit set; eight bytes at a time.
     static func allASCII(_ a: UnsafeRawBufferPointer) -> Bool {

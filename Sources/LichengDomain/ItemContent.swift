@@ -11,7 +11,8 @@
 /// (length, UTF-8; a media type the rules accept as its number in `mediaTypes` plus one, in one
 /// byte, any other as byte 0 then length and UTF-8), its size (varint) and its digest: byte 0
 /// and the 32 bytes of a digest held compactly, or byte 1 and the digest's text (length,
-/// UTF-8). Only `write` writes it (for `init`, or straight into an `Item`'s buffer), so every
+/// UTF-8). Only `write` (for `init`, or straight into an `Item`'s buffer) and
+/// `StoredContent` (the same bytes, from an upload event's stored form) write it, so every
 /// read finds what it expects. Equal contents are equal bytes (a `String` written in another
 /// Unicode normalization is a different content here, as it is in the log).
 public struct ItemContent: Sendable, Equatable {
@@ -24,16 +25,20 @@ public struct ItemContent: Sendable, Equatable {
     static let mediaTypes = ["application/pdf", "image/jpeg", "image/jpg", "image/png", "audio/mpeg", "audio/mp3", "video/mp4", "audio/mp4"]
     private static let mediaTypeBytes = mediaTypes.map { Array($0.utf8) }
     private static func mediaTypeCode(_ t: String) -> UInt8 {
-        // By bytes, as the content is compared (`String ==` would also match other normalizations),
-        // through contiguous UTF-8 (the generic `utf8.elementsEqual` cost ~600 instructions a call).
         var t = t
-        return t.withUTF8 { given in
-            for (i, known) in mediaTypeBytes.enumerated() where known.count == given.count {
-                if known.withUnsafeBytes({ String.sameBytes($0, UnsafeRawBufferPointer(given)) }) { return UInt8(i + 1) }
-            }
-            return 0
-        }
+        return t.withUTF8 { mediaTypeCode(UnsafeRawBufferPointer($0)) }
     }
+    /// By bytes, as the content is compared (`String ==` would also match other normalizations),
+    /// through contiguous UTF-8 (the generic `utf8.elementsEqual` cost ~600 instructions a call).
+    fileprivate static func mediaTypeCode(_ given: UnsafeRawBufferPointer) -> UInt8 {
+        for (i, known) in mediaTypeBytes.enumerated() where known.count == given.count {
+            if known.withUnsafeBytes({ String.sameBytes($0, given) }) { return UInt8(i + 1) }
+        }
+        return 0
+    }
+
+    /// No title, no description, no files.
+    static let empty = ItemContent(title: "", description: "", files: [])
 
     public init(title: String, description: String, files: [FileEntry]) {
         let n = ItemContent.encodedSize(title: title, description: description, files: files)
@@ -120,5 +125,75 @@ public struct ItemContent: Sendable, Equatable {
         c.skipString()
         c.skipString()
         return Int(c.varint())
+    }
+}
+
+/// Makes an item's content straight from the stored form of an upload event's fields (see
+/// `FieldRecord.write`: each text a varint length and UTF-8; the files a varint count, then
+/// each file's name, media type, size as a zigzag varint and digest as text), without making
+/// a `String` of any text: texts are checked as UTF-8 and copied, media types looked up by
+/// their bytes, digests parsed. The bytes are those `ItemContent.write` writes for the same
+/// decoded fields (a test holds the two to it), so a replayed upload's item is the same as
+/// one built from the event's fields.
+enum StoredContent {
+    /// Reads the title, the description (when the schema version has one; empty otherwise), the
+    /// fields `between` reads, then the files. The content's array is allocated once, at a size
+    /// no content of the rest of the record can exceed: a stored file takes at least 4 bytes
+    /// and its content at most 11 more (a media-type code, a size's varint of a negative
+    /// number, a digest kept as text), and a missing description 1 byte.
+    static func read(_ r: inout ByteReader, hasDescription: Bool,
+                     between: (inout ByteReader) throws(StoredDecodeError) -> Void) throws(StoredDecodeError) -> ItemContent {
+        var failure: StoredDecodeError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: 4 * r.remaining + 1) { out, count in
+            var w = RawWriter(out)
+            do throws(StoredDecodeError) {
+                try text(&r, &w)
+                if hasDescription { try text(&r, &w) } else { w.varint(0) }
+                try between(&r)
+                try files(&r, &w)
+            } catch {
+                failure = error
+            }
+            count = w.at
+        }
+        if let failure { throw failure }
+        return ItemContent(bytes: bytes)
+    }
+
+    /// A stored text (title, description, a file's name).
+    private static func text(_ r: inout ByteReader, _ w: inout RawWriter) throws(StoredDecodeError) {
+        try r.stringBytes { raw -> Void? in
+            guard String.isValidUTF8(raw) else { return nil }
+            w.lengthAndBytes(raw)
+            return ()
+        }
+    }
+
+    /// The stored files (`[FileEntry]`).
+    private static func files(_ r: inout ByteReader, _ w: inout RawWriter) throws(StoredDecodeError) {
+        let count = try r.count(max: Int(UInt32.max))
+        w.varint(UInt64(count))
+        for _ in 0..<count {
+            try text(&r, &w)
+            try r.stringBytes { raw -> Void? in
+                guard String.isValidUTF8(raw) else { return nil }
+                let code = ItemContent.mediaTypeCode(raw)
+                w.byte(code)
+                if code == 0 { w.lengthAndBytes(raw) }
+                return ()
+            }
+            w.varint(UInt64(bitPattern: try r.zigzag()))
+            try r.stringBytes { raw -> Void? in
+                if let (a, b, c, d) = FileDigest.words(hex: raw) {
+                    w.byte(0)
+                    w.word(a); w.word(b); w.word(c); w.word(d)
+                    return ()
+                }
+                guard String.isValidUTF8(raw) else { return nil }
+                w.byte(1)
+                w.lengthAndBytes(raw)
+                return ()
+            }
+        }
     }
 }

@@ -158,6 +158,11 @@ struct RawWriter {
             copy(u)
         }
     }
+    /// A length (varint) and these bytes.
+    mutating func lengthAndBytes(_ src: UnsafeRawBufferPointer) {
+        varint(UInt64(src.count))
+        copy(src.assumingMemoryBound(to: UInt8.self))
+    }
     private mutating func copy(_ src: UnsafeBufferPointer<UInt8>) {
         room(src.count)
         if let base = src.baseAddress, !src.isEmpty {

@@ -166,15 +166,36 @@ public struct Item: Sendable, Equatable {
                 startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, selected: Bool = false,
                 returnReason: ReturnReason? = nil, uploadSeq: UInt64, uploadedAt: Timestamp, history: [ItemHistoryEntry] = [],
                 importedFrom: String? = nil, submitted: Bool = false) {
+        // The content straight into the item's buffer (no `ItemContent` array in between).
+        self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category,
+                  contentSize: ItemContent.encodedSize(title: title, description: description, files: files),
+                  { ItemContent.write(title: title, description: description, files: files, to: &$0) },
+                  startedOn: startedOn, endedOn: endedOn, status: status, selected: selected, returnReason: returnReason,
+                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, history: history, importedFrom: importedFrom, submitted: submitted)
+    }
+
+    /// An item of a content already made (an upload event's).
+    public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
+                category: PerformanceCategory? = nil, content: ItemContent,
+                startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, uploadSeq: UInt64,
+                uploadedAt: Timestamp, history: [ItemHistoryEntry] = []) {
+        self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category,
+                  contentSize: content.bytes.count, { $0.bytes(content.bytes) },
+                  startedOn: startedOn, endedOn: endedOn, status: status, selected: false, returnReason: nil,
+                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, history: history, importedFrom: nil, submitted: false)
+    }
+
+    private init(itemId: String, kind: ItemKind, term: Term?, year: AcademicYear, courseId: String?,
+                 category: PerformanceCategory?, contentSize: Int, _ writeContent: (inout RawWriter) -> Void,
+                 startedOn: LocalDate?, endedOn: LocalDate?, status: ItemStatus, selected: Bool,
+                 returnReason: ReturnReason?, uploadSeq: UInt64, uploadedAt: Timestamp, history: [ItemHistoryEntry],
+                 importedFrom: String?, submitted: Bool) {
         self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
         self.status = status; self.selected = selected; self.returnReason = returnReason; self.uploadSeq = uploadSeq
         self.submitted = submitted
         let details = ItemDetails(uploadedAt: uploadedAt, startedOn: startedOn, endedOn: endedOn, category: category,
                                   importedFrom: importedFrom)
-        // The content straight into the item's buffer (no `ItemContent` array in between).
-        storage = Item.storage(contentSize: ItemContent.encodedSize(title: title, description: description, files: files),
-                               { ItemContent.write(title: title, description: description, files: files, to: &$0) },
-                               details, ItemHistory(history).bytes[...])
+        storage = Item.storage(contentSize: contentSize, writeContent, details, ItemHistory(history).bytes[...])
     }
 
     public var title: String {
@@ -618,21 +639,21 @@ public struct StudentState: Codable, Sendable, Equatable {
             let reUploaded: Void? = items.modifyValue(forKey: itemId) { old in
                 // Re-upload of a returned outcome: same slot, new content.
                 old.courseId = d.courseId
-                old.content = ItemContent(title: d.title, description: d.description, files: d.files)
+                old.content = d.content
                 old.status = .uploaded; old.returnReason = nil
                 old.appendHistory(StudentState.entry(e, .reUploaded))
             }
             guard reUploaded == nil else { return }
             items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
-                                 title: d.title, description: d.description, files: d.files, status: .uploaded,
-                                 uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, .uploaded)]))
+                           content: d.content, status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt,
+                           history: [StudentState.entry(e, .uploaded)]))
             courseOutcomeUploads[d.term, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "C")), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
         case .performanceUploaded(let d):
             guard let itemId = d.itemId, !items.contains(itemId) else { return }
-            items.add(Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, title: d.title,
-                                 description: d.description, files: d.files, startedOn: d.startedOn, endedOn: d.endedOn,
-                                 status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt, history: [StudentState.entry(e, .uploaded)]))
+            items.add(Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, content: d.content,
+                           startedOn: d.startedOn, endedOn: d.endedOn, status: .uploaded, uploadSeq: e.seq,
+                           uploadedAt: e.recordedAt, history: [StudentState.entry(e, .uploaded)]))
             performanceUploads[d.year, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "P")), n >= nextPerformance { nextPerformance = n + 1 }
         case .courseOutcomeWithdrawn(let d), .performanceWithdrawn(let d):

@@ -57,4 +57,142 @@ import Testing
             }
         }
     }
+
+    /// What the standard library accepts as UTF-8.
+    private static func stdlibAccepts(_ bytes: [UInt8]) -> Bool { String(validating: bytes, as: UTF8.self) != nil }
+
+    @Test func utf8CheckAgreesWithTheStandardLibrary() {
+        // Every one- and two-byte sequence.
+        for a in 0...255 {
+            #expect(String.isValidUTF8(bytes: [UInt8(a)]) == Self.stdlibAccepts([UInt8(a)]), "\(a)")
+            for b in 0...255 {
+                let s = [UInt8(a), UInt8(b)]
+                #expect(String.isValidUTF8(bytes: s) == Self.stdlibAccepts(s), "\(s)")
+            }
+        }
+        // Every lead byte with continuations at and around the edges of table 3-7's ranges.
+        let edges: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xFF]
+        for a in 0xC0...0xFF {
+            for b in edges {
+                for c in edges {
+                    let three = [UInt8(a), b, c]
+                    #expect(String.isValidUTF8(bytes: three) == Self.stdlibAccepts(three), "\(three)")
+                    for d in edges {
+                        let four = [UInt8(a), b, c, d]
+                        #expect(String.isValidUTF8(bytes: four) == Self.stdlibAccepts(four), "\(four)")
+                    }
+                }
+            }
+        }
+        // Mixed text cut at every length and shifted across the eight-byte steps.
+        let text = Array("abc 學習歷程 defghijk 🎓 lmnop é \u{10FFFF} qrstuvwxyz".utf8)
+        for pad in 0..<8 {
+            let padded = Array(repeating: UInt8(ascii: "x"), count: pad) + text
+            for n in 0...padded.count {
+                let cut = Array(padded[..<n])
+                #expect(String.isValidUTF8(bytes: cut) == Self.stdlibAccepts(cut), "\(pad) \(n)")
+            }
+        }
+    }
+
+    /// Upload bodies with every branch of the stored content: texts in several scripts, known and
+    /// unknown media types, compact and text digests, sizes small, large and negative, no files.
+    private static let uploadSamples: [(title: String, description: String, files: [FileEntry])] = {
+        let hex = String(repeating: "0123456789abcdef", count: 4)
+        return [
+            ("", "", []),
+            ("英語文閱讀心得", "113-1學期英語文課程之期末專題報告", [FileEntry(name: "成果.pdf", mediaType: "application/pdf", size: 4564, sha256: hex)]),
+            ("Title 🎓", String(repeating: "長", count: 300), [
+                FileEntry(name: "a.png", mediaType: "image/png", size: 0, sha256: hex),
+                FileEntry(name: "b.bin", mediaType: "application/x-unknown", size: 1 << 40, sha256: hex.uppercased()),
+                FileEntry(name: "", mediaType: "", size: -1, sha256: "not a digest 文"),
+                FileEntry(name: "c", mediaType: "audio/mp4", size: 300, sha256: String(hex.dropLast())),
+            ]),
+            // The content at its largest against the stored bytes (4 stored bytes a file, 15 in the content).
+            ("", "", Array(repeating: FileEntry(name: "", mediaType: "", size: -1, sha256: ""), count: 50)),
+        ]
+    }()
+
+    private static func stored<T: FieldRecord>(_ value: T) -> [UInt8] {
+        var w = ByteWriter()
+        value.write(to: &w)
+        return w.bytes
+    }
+
+    /// Decodes `bytes` both ways: the type's own `read` and the field visitor's.
+    private static func bothWays<T: FieldRecord>(_ type: T.Type, _ bytes: [UInt8], version: UInt8)
+        -> (Result<T, StoredDecodeError>, Result<T, StoredDecodeError>) {
+        bytes.withUnsafeBytes { raw in
+            var a = ByteReader(raw), b = ByteReader(raw)
+            let own = Result { () throws(StoredDecodeError) -> T in
+                let v = try T.read(from: &a, version: version)
+                guard a.remaining == 0 else { throw StoredDecodeError(offset: a.offset, message: "left over") }
+                return v
+            }
+            let visited = Result { () throws(StoredDecodeError) -> T in
+                let v = try T.readVisiting(from: &b, version: version)
+                guard b.remaining == 0 else { throw StoredDecodeError(offset: b.offset, message: "left over") }
+                return v
+            }
+            return (own, visited)
+        }
+    }
+
+    @Test func uploadContentReadFromStoredBytesIsTheFieldsContent() throws {
+        for (title, description, files) in Self.uploadSamples {
+            let course = CourseOutcomeUploaded(itemId: "S1-C1", term: Term(113, 2), courseId: "1132-101-ENG",
+                                               title: title, description: description, files: files)
+            let performance = PerformanceUploaded(itemId: nil, year: AcademicYear(113), category: .competition, title: title,
+                                                  description: description, startedOn: LocalDate(days: 19_000), endedOn: nil, files: files)
+            let (c1, c2) = Self.bothWays(CourseOutcomeUploaded.self, Self.stored(course), version: 2)
+            #expect(try c1.get() == course)
+            #expect(try c2.get() == course)
+            #expect(try c1.get().content == ItemContent(title: title, description: description, files: files))
+            let (p1, p2) = Self.bothWays(PerformanceUploaded.self, Self.stored(performance), version: 1)
+            #expect(try p1.get() == performance)
+            #expect(try p2.get() == performance)
+            #expect(try p1.get().files == files)
+
+            // Schema version 1 of a course outcome had no description: it reads as empty.
+            var w = ByteWriter()
+            course.itemId.write(to: &w); course.term.write(to: &w); course.courseId.write(to: &w)
+            course.title.write(to: &w); course.files.write(to: &w)
+            let (v1, v1Visited) = Self.bothWays(CourseOutcomeUploaded.self, w.bytes, version: 1)
+            #expect(try v1.get().description == "")
+            #expect(try v1.get() == v1Visited.get())
+        }
+    }
+
+    @Test func uploadContentReadRefusesWhatTheFieldsRefuse() {
+        // Every byte of stored uploads replaced by values that break lengths, UTF-8, digests and
+        // flags: both ways of reading give the same value or the same error (offset and message).
+        for (title, description, files) in Self.uploadSamples.dropFirst() {
+            let course = Self.stored(CourseOutcomeUploaded(itemId: "S1-C1", term: Term(113, 2), courseId: "C", title: title,
+                                                           description: description, files: Array(files.prefix(2))))
+            let performance = Self.stored(PerformanceUploaded(itemId: "S1-P1", year: AcademicYear(113), title: title,
+                                                              description: description, files: Array(files.prefix(2))))
+            for (bytes, isCourse) in [(course, true), (performance, false)] {
+                for i in bytes.indices {
+                    for v: UInt8 in [0x00, 0x41, 0x80, 0xC0, 0xE5, 0xFF] where bytes[i] != v {
+                        var bad = bytes
+                        bad[i] = v
+                        if isCourse {
+                            let (a, b) = Self.bothWays(CourseOutcomeUploaded.self, bad, version: 2)
+                            #expect(a == b, "byte \(i) = \(v)")
+                        } else {
+                            let (a, b) = Self.bothWays(PerformanceUploaded.self, bad, version: 1)
+                            #expect(a == b, "byte \(i) = \(v)")
+                        }
+                    }
+                }
+                // Cut at every length.
+                for n in 0..<bytes.count {
+                    let (a, b) = isCourse
+                        ? { let r = Self.bothWays(CourseOutcomeUploaded.self, Array(bytes[..<n]), version: 2); return (r.0.map { _ in 0 }, r.1.map { _ in 0 }) }()
+                        : { let r = Self.bothWays(PerformanceUploaded.self, Array(bytes[..<n]), version: 1); return (r.0.map { _ in 0 }, r.1.map { _ in 0 }) }()
+                    #expect(a == b, "cut at \(n)")
+                }
+            }
+        }
+    }
 }
