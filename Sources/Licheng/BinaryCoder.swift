@@ -1013,6 +1013,13 @@ extension Term: BinaryScalar {
 }
 
 extension FieldReader {
+    /// A course and term written as its key text (`courseId@year-semester`).
+    mutating func courseTerm() throws -> CourseTerm {
+        let key = try text()
+        guard let course = CourseTerm(key: key) else { throw BinaryCodingError("'\(key)' is not a course key (courseId@year-semester)") }
+        return course
+    }
+
     mutating func requiredTerm(_ what: String) throws -> Term {
         guard let term = try term() else { throw BinaryCodingError("a \(what) has no term") }
         return term
@@ -1294,7 +1301,7 @@ extension SharedState: BinaryScalar {
         out.appendVarint(items.count)
         for (id, item) in items { out.appendText(id); out.appendNested(item) }
         out.appendVarint(awaitingCertification.count)
-        for (course, waiting) in awaitingCertification { out.appendText(course); out.appendSeqs(waiting) }
+        for (course, waiting) in awaitingCertification { out.appendText(course.key); out.appendSeqs(waiting) }
         out.appendVarint(cadreStudents.count)
         for (year, students) in cadreStudents { year.write(into: &out); out.appendTexts(Array(students)) }
         out.appendVarint(certificationTally.count)
@@ -1334,7 +1341,7 @@ extension SharedState: BinaryScalar {
             let itemCount = try r.count(each: 2)
             items.reserveCapacity(itemCount)
             for _ in 0..<itemCount { items[try r.text()] = try r.nested(ItemInfo.self) }
-            for _ in 0..<(try r.count(each: 2)) { awaitingCertification[try r.text()] = try r.seqs() }
+            for _ in 0..<(try r.count(each: 2)) { awaitingCertification[try r.courseTerm()] = try r.seqs() }
             for _ in 0..<(try r.count(each: 5)) { cadreStudents[AcademicYear(Int(try r.fixed(Int32.self)))] = Set(try r.texts()) }
             for _ in 0..<(try r.count(each: 2)) {
                 let term = try r.requiredTerm("tally")

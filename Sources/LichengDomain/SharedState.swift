@@ -39,6 +39,7 @@ public struct CourseInfo: Codable, Sendable, Equatable {
     public var teachers: [String]
     public var `class`: String?
     public var key: String { SharedState.courseKey(courseId, term) }
+    public var courseTerm: CourseTerm { CourseTerm(courseId, term) }
 }
 
 public struct WindowKey: Hashable, Codable, Sendable {
@@ -265,8 +266,8 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var trainings: [TrainingInfo] = []
     public var students: [String: StudentInfo] = [:]
     public var items: [String: ItemInfo] = [:]
-    /// Items waiting for certification, per course key: item ID → seq of its (re-)upload.
-    public var awaitingCertification: [String: [String: UInt64]] = [:]
+    /// Items waiting for certification, per course and term: item ID → seq of its (re-)upload.
+    public var awaitingCertification: [CourseTerm: [String: UInt64]] = [:]
     /// Students with cadre records per academic year (for `cadres` submissions).
     public var cadreStudents: [AcademicYear: Set<String>] = [:]
     /// Certification decisions per term and per teacher whose duty it was (the replaced
@@ -312,7 +313,14 @@ public struct SharedState: Codable, Sendable, Equatable {
         guard detail == .school else { return }
         students = try c.decode([String: StudentInfo].self, forKey: .students)
         items = try c.decode([String: ItemInfo].self, forKey: .items)
-        awaitingCertification = try c.decode([String: [String: UInt64]].self, forKey: .awaitingCertification)
+        var awaiting: [CourseTerm: [String: UInt64]] = [:]
+        for (key, items) in try c.decode([String: [String: UInt64]].self, forKey: .awaitingCertification) {
+            guard let course = CourseTerm(key: key) else {
+                throw DecodingError.dataCorruptedError(forKey: .awaitingCertification, in: c, debugDescription: "not a course key: \(key)")
+            }
+            awaiting[course] = items
+        }
+        awaitingCertification = awaiting
         cadreStudents = try c.decode([AcademicYear: Set<String>].self, forKey: .cadreStudents)
         certificationTally = try c.decode([Term: [String: CertificationTally]].self, forKey: .certificationTally)
     }
@@ -339,11 +347,12 @@ public struct SharedState: Codable, Sendable, Equatable {
         guard detail == .school else { return }
         try c.encode(students, forKey: .students)
         try c.encode(items, forKey: .items)
-        try c.encode(awaitingCertification, forKey: .awaitingCertification)
+        try c.encode(Dictionary(uniqueKeysWithValues: awaitingCertification.map { ($0.key.key, $0.value) }), forKey: .awaitingCertification)
         try c.encode(cadreStudents, forKey: .cadreStudents)
         try c.encode(certificationTally, forKey: .certificationTally)
     }
 
+    /// `courseId@year-semester`: the key of `courses`, and the text form of a `CourseTerm`.
     public static func courseKey(_ courseId: String, _ term: Term) -> String {
         courseId.appendingNumbers(UInt8(ascii: "@"), term.year.value, UInt8(ascii: "-"), term.semester)
     }
@@ -355,9 +364,9 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// The policy that was in force at a time.
     public func policy(at t: Timestamp) -> Policy { policies.last { $0.effectiveAt <= t } ?? Policy() }
 
-    /// The items awaiting certification in a course (key `courseId@term`), in upload order.
-    public func awaiting(_ courseKey: String) -> [String] {
-        (awaitingCertification[courseKey] ?? [:]).sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
+    /// The items awaiting certification in a course, in upload order.
+    public func awaiting(_ course: CourseTerm) -> [String] {
+        (awaitingCertification[course] ?? [:]).sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map(\.key)
     }
 
     public func course(_ id: String, _ term: Term) -> CourseInfo? { courses[SharedState.courseKey(id, term)] }
@@ -542,7 +551,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// Removes an item from its course's certification queue.
     /// A course with nothing left to certify leaves the index (its table would keep its room).
     private mutating func stopAwaiting(_ itemId: String, course: String, term: Term) {
-        let key = SharedState.courseKey(course, term)
+        let key = CourseTerm(course, term)
         let empty = awaitingCertification.modifyValue(forKey: key) { items -> Bool in
             items[itemId] = nil
             return items.isEmpty
@@ -593,7 +602,7 @@ public struct SharedState: Codable, Sendable, Equatable {
             if let (oldCourse, oldTerm) = items.updateValue(info, forKey: id).flatMap({ old in old.courseId.flatMap { c in old.term.map { (c, $0) } } }) {
                 stopAwaiting(id, course: oldCourse, term: oldTerm)
             }
-            awaitingCertification[SharedState.courseKey(d.courseId, d.term), default: [:]][id] = e.seq
+            awaitingCertification[CourseTerm(d.courseId, d.term), default: [:]][id] = e.seq
         case .courseOutcomeWithdrawn(let d):
             guard let (course, term) = items.modifyValue(forKey: d.itemId, { info in
                 info.status = .withdrawn
@@ -638,5 +647,37 @@ public struct SharedState: Codable, Sendable, Equatable {
         default:
             break
         }
+    }
+}
+
+/// A course as offered in a term: the key of the certification queues. Hashed from its parts,
+/// so that an upload or a decision does not build the `courseId@year-semester` text
+/// (`SharedState.courseKey`, 18 bytes and more: a heap allocation) to find its queue.
+public struct CourseTerm: Hashable, Sendable, CustomStringConvertible {
+    public var courseId: String
+    public var term: Term
+    public init(_ courseId: String, _ term: Term) { self.courseId = courseId; self.term = term }
+
+    /// `courseId@year-semester` (what `SharedState.courseKey` writes; the stored forms' text).
+    public var key: String { SharedState.courseKey(courseId, term) }
+    public var description: String { key }
+
+    /// The course and term of a `key` text (any year `key` writes, negative too); nil for any
+    /// other text. The term follows the last `@` (course IDs have none).
+    public init?(key: String) {
+        let u = Array(key.utf8)
+        guard let at = u.lastIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
+        var i = at + 1
+        let negative = i < u.count && u[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var year = 0, digits = 0
+        while i < u.count, u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9"), digits < 9 {
+            year = year * 10 + Int(u[i] - UInt8(ascii: "0"))
+            i += 1
+            digits += 1
+        }
+        guard digits > 0, i + 2 == u.count, u[i] == UInt8(ascii: "-"),
+              u[i + 1] == UInt8(ascii: "1") || u[i + 1] == UInt8(ascii: "2") else { return nil }
+        self.init(String(decoding: u[..<at], as: UTF8.self), Term(negative ? -year : year, Int(u[i + 1] - UInt8(ascii: "0"))))
     }
 }

@@ -8,6 +8,13 @@ import Testing
                                ("A", Term(9, 1)), ("LONG-COURSE-IDENTIFIER-OF-MANY-BYTES", Term(9999, 2)), ("X", Term(10, 2)),
                                ("Z", Term(0, 1)), ("N", Term(-5, 2))] {
             #expect(SharedState.courseKey(course, term) == "\(course)@\(term.year.value)-\(term.semester)")
+            // A course and term read back from its key (course IDs are never empty).
+            if !course.isEmpty { #expect(CourseTerm(key: SharedState.courseKey(course, term)) == CourseTerm(course, term)) }
+        }
+        #expect(CourseTerm(key: "A@B@113-1") == CourseTerm("A@B", Term(113, 1)))
+        for bad in ["", "MATH1", "@113-1", "MATH1@", "MATH1@113", "MATH1@113-3", "MATH1@113-1x", "MATH1@-1", "MATH1@x-1",
+                    "MATH1@113--1", "MATH1@1234567890-1"] {
+            #expect(CourseTerm(key: bad) == nil, "\(bad)")
         }
     }
 

@@ -324,7 +324,7 @@ import Testing
         try w.append("S1130001", .courseOutcomeWithdrawn(ItemWithdrawn(itemId: id)))
         let m = w.rejects(.state, "T001", .courseOutcomeCertified(CourseOutcomeCertified(itemId: id)))
         #expect(m.contains("withdrawn item cannot be certified"))
-        #expect(w.shared.awaiting("MATH1@113-1") == [])
+        #expect(w.shared.awaiting(CourseTerm("MATH1", Term(113, 1))) == [])
     }
 
     @Test func sameCertificationDecisionTwiceIsRejected() throws {

@@ -101,7 +101,7 @@ import Testing
         let batch = w.shared.batches["113-course-outcomes-1"]!
         #expect(batch.items == ["S1130001-C1", "S1130001-C2"] && batch.students == ["S1130001"] && batch.schoolReceipt?.status == .confirmed)
         #expect(w.shared.batches["113-performances-1"]!.items == ["S1130001-P1"])
-        #expect(w.shared.awaiting("MATH1@113-1") == ["S1130002-C1"])
+        #expect(w.shared.awaiting(CourseTerm("MATH1", Term(113, 1))) == ["S1130002-C1"])
     }
 
     @Test func projectionsAsOfThreeEarlierSeqs() throws {
@@ -113,7 +113,7 @@ import Testing
         #expect(pa.asOfSeq == r.afterUploads)
         let qa = QuotaCounters(student: a.students["S1130001"]!, shared: a.shared)
         #expect(qa.courseOutcomeUploads.used == 3 && qa.courseOutcomeSelections.used == 0 && qa.performanceUploads.used == 2)
-        #expect(a.shared.awaiting("MATH1@113-1") == ["S1130001-C1", "S1130001-C2", "S1130002-C1"])
+        #expect(a.shared.awaiting(CourseTerm("MATH1", Term(113, 1))) == ["S1130001-C1", "S1130001-C2", "S1130002-C1"])
 
         let b = r.w.asOf(r.afterSelections)
         let pb = Portfolio(student: b.students["S1130001"]!, shared: b.shared)

@@ -162,7 +162,7 @@ import TestSupport
         for st in students { core.students[st.id] = st }
         core.items["S1-C1"] = ItemInfo(student: "S1", kind: .courseOutcome, year: AcademicYear(113), term: v.window.0.term, courseId: "C1",
                                        status: .certified, selected: true, submitted: true)
-        core.awaitingCertification["C1@113-2"] = ["S1-C2": 17, "S2-C1": 18]
+        core.awaitingCertification[CourseTerm("C1", Term(113, 2))] = ["S1-C2": 17, "S2-C1": 18]
         let encoded = try BinaryCoder.encode(core)
         let back = try BinaryCoder.decode(SharedState.self, from: encoded)
         #expect(back == core)

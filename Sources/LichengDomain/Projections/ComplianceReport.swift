@@ -161,7 +161,7 @@ public struct ComplianceReport: Sendable {
             for c in shared.courses.values where c.term == t {
                 for teacher in c.teachers {
                     teachers.insert(teacher)
-                    awaiting[teacher, default: 0] += shared.awaitingCertification[c.key]?.count ?? 0
+                    awaiting[teacher, default: 0] += shared.awaitingCertification[c.courseTerm]?.count ?? 0
                 }
             }
             let w = shared.window(t, .certification)

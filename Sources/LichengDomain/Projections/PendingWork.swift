@@ -71,7 +71,7 @@ public struct PendingWork: Sendable {
         // Certifications: items awaiting certification in courses taught by those accounts
         // (or by anyone, for the subject-teacher role without an actor).
         for course in shared.courses.values.sorted(by: { $0.key < $1.key }) {
-            let waiting = shared.awaiting(course.key)
+            let waiting = shared.awaiting(course.courseTerm)
             if waiting.isEmpty { continue }
             var via: String?? = nil
             for (acc, behalf) in accounts where course.teachers.contains(acc.id) { via = .some(behalf); break }
