@@ -547,9 +547,12 @@ public struct CourseOutcomeUploaded: FieldRecord {
     static func hasDescription(_ version: UInt8) -> Bool { version == 0 || version >= 2 }
     mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
         try v.field("itemId", &itemId, .id); try v.field("term", &term); try v.field("courseId", &courseId, .id)
+        // The content's fields as values (each of the three properties' setters would rebuild it).
+        var title = content.title, description = content.description, files = content.files
         try v.field("title", &title, .text(100))
         if Self.hasDescription(v.version) { try v.field("description", &description, .text(4000), optional: true) }
         try v.field("files", &files, .none, optional: true)
+        if V.setsFields { content = ItemContent(title: title, description: description, files: files) }
     }
     /// The fields in `visit`'s order, the content without `String`s (see `StoredContent`).
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> CourseOutcomeUploaded {
@@ -634,9 +637,12 @@ public struct PerformanceUploaded: FieldRecord {
     }
     mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
         try v.field("itemId", &itemId, .id); try v.field("year", &year); try v.field("category", &category)
+        // The content's fields as values (each of the three properties' setters would rebuild it).
+        var title = content.title, description = content.description, files = content.files
         try v.field("title", &title, .text(100)); try v.field("description", &description, .text(4000), optional: true)
         try v.field("startedOn", &startedOn); try v.field("endedOn", &endedOn)
         try v.field("files", &files, .none, optional: true)
+        if V.setsFields { content = ItemContent(title: title, description: description, files: files) }
     }
     /// The fields in `visit`'s order, the content without `String`s (see `StoredContent`).
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> PerformanceUploaded {

@@ -29,6 +29,8 @@ extension FieldValue { public static var isOptional: Bool { false } }
 public protocol FieldVisitor {
     /// The schema version being read (stored decode) or the current one (everything else).
     var version: UInt8 { get }
+    /// The visitor sets the fields (a decoder); an encoder only reads them.
+    static var setsFields: Bool { get }
     /// `optional: true` lets a non-Optional field (e.g. an array) be absent: it keeps its default.
     mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws
 }
@@ -108,6 +110,7 @@ extension FieldRecord {
 }
 
 struct JSONDecodeVisitor: FieldVisitor {
+    static var setsFields: Bool { true }
     let object: JSONObject
     let path: String
     let line: Int?
@@ -130,6 +133,7 @@ struct JSONDecodeVisitor: FieldVisitor {
 }
 
 struct JSONEncodeVisitor: FieldVisitor {
+    static var setsFields: Bool { false }
     var object = JSONObject()
     var version: UInt8 { 0 }
     mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
@@ -140,6 +144,7 @@ struct JSONEncodeVisitor: FieldVisitor {
 }
 
 struct BinaryEncodeVisitor: FieldVisitor {
+    static var setsFields: Bool { false }
     var writer: ByteWriter
     var version: UInt8 { 0 }
     mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
@@ -148,6 +153,7 @@ struct BinaryEncodeVisitor: FieldVisitor {
 }
 
 struct BinaryDecodeVisitor: FieldVisitor {
+    static var setsFields: Bool { true }
     var reader: ByteReader
     let version: UInt8
     mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {

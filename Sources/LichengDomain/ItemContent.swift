@@ -18,7 +18,7 @@
 public struct ItemContent: Sendable, Equatable {
     let bytes: [UInt8]
 
-    /// The content held in these bytes (written by `write`).
+    /// The content held in these bytes (written by `write` or `StoredContent`).
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// The media types the rules accept (SPEC §4's file kinds), each stored as one byte.
@@ -140,7 +140,9 @@ enum StoredContent {
     /// fields `between` reads, then the files. The content's array is allocated once, at a size
     /// no content of the rest of the record can exceed: a stored file takes at least 4 bytes
     /// and its content at most 11 more (a media-type code, a size's varint of a negative
-    /// number, a digest kept as text), and a missing description 1 byte.
+    /// number, a digest kept as text), and a missing description 1 byte. The array keeps that
+    /// room (about four times the content): an event's content lives as long as the event;
+    /// an item copies the bytes into its own buffer of exactly their size.
     static func read(_ r: inout ByteReader, hasDescription: Bool,
                      between: (inout ByteReader) throws(StoredDecodeError) -> Void) throws(StoredDecodeError) -> ItemContent {
         var failure: StoredDecodeError?

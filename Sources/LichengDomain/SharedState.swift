@@ -347,7 +347,7 @@ public struct SharedState: Codable, Sendable, Equatable {
         guard detail == .school else { return }
         try c.encode(students, forKey: .students)
         try c.encode(items, forKey: .items)
-        try c.encode(Dictionary(uniqueKeysWithValues: awaitingCertification.map { ($0.key.key, $0.value) }), forKey: .awaitingCertification)
+        try c.encode(Dictionary(awaitingCertification.map { ($0.key.key, $0.value) }, uniquingKeysWith: { a, _ in a }), forKey: .awaitingCertification)
         try c.encode(cadreStudents, forKey: .cadreStudents)
         try c.encode(certificationTally, forKey: .certificationTally)
     }
@@ -662,22 +662,22 @@ public struct CourseTerm: Hashable, Sendable, CustomStringConvertible {
     public var key: String { SharedState.courseKey(courseId, term) }
     public var description: String { key }
 
-    /// The course and term of a `key` text (any year `key` writes, negative too); nil for any
-    /// other text. The term follows the last `@` (course IDs have none).
+    /// The course and term of a `key` text (any academic year, negative too; any course ID,
+    /// empty too); nil for any other text. The term follows the last `@` (course IDs have none).
     public init?(key: String) {
         let u = Array(key.utf8)
-        guard let at = u.lastIndex(of: UInt8(ascii: "@")), at > 0 else { return nil }
+        guard let at = u.lastIndex(of: UInt8(ascii: "@")) else { return nil }
         var i = at + 1
         let negative = i < u.count && u[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         var year = 0, digits = 0
-        while i < u.count, u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9"), digits < 9 {
+        while i < u.count, u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9"), digits < 11 {
             year = year * 10 + Int(u[i] - UInt8(ascii: "0"))
             i += 1
             digits += 1
         }
-        guard digits > 0, i + 2 == u.count, u[i] == UInt8(ascii: "-"),
+        guard digits > 0, let year32 = Int32(exactly: negative ? -year : year), i + 2 == u.count, u[i] == UInt8(ascii: "-"),
               u[i + 1] == UInt8(ascii: "1") || u[i + 1] == UInt8(ascii: "2") else { return nil }
-        self.init(String(decoding: u[..<at], as: UTF8.self), Term(negative ? -year : year, Int(u[i + 1] - UInt8(ascii: "0"))))
+        self.init(String(decoding: u[..<at], as: UTF8.self), Term(Int(year32), Int(u[i + 1] - UInt8(ascii: "0"))))
     }
 }
