@@ -70,28 +70,37 @@ public struct FileDigest: Hashable, Sendable, FieldValue {
     /// The four words (eight bytes each, the first byte highest) of 64 lowercase hex digits,
     /// or nil for any other text.
     static func words(hex: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64)? {
-        guard hex.count == 64 else { return nil }
-        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for word in 0..<4 {
-            var v: UInt64 = 0
-            for i in word * 16..<word * 16 + 16 {
-                let c = hex[i]
-                let nibble: UInt8
-                switch c {
-                case 48...57: nibble = c - 48
-                case 97...102: nibble = c - 87
-                default: return nil
-                }
-                v = v << 4 | UInt64(nibble)
-            }
-            switch word {
-            case 0: w.0 = v
-            case 1: w.1 = v
-            case 2: w.2 = v
-            default: w.3 = v
-            }
-        }
-        return w
+        guard hex.count == 64,
+              let a = hexWord(hex, 0), let b = hexWord(hex, 16), let c = hexWord(hex, 32), let d = hexWord(hex, 48)
+        else { return nil }
+        return (a, b, c, d)
+    }
+
+    /// The value of the 16 lowercase hex digits at `offset`, or nil: eight digits at a time,
+    /// each byte checked and converted in the same 64-bit operations.
+    private static func hexWord(_ hex: UnsafeRawBufferPointer, _ offset: Int) -> UInt64? {
+        guard let high = hexHalf(hex.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+              let low = hexHalf(hex.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)) else { return nil }
+        return high << 32 | low
+    }
+
+    /// Eight hex digits (the first in the lowest byte, as loaded from memory) as a 32-bit value.
+    private static func hexHalf(_ raw: UInt64) -> UInt64? {
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        let x = UInt64(littleEndian: raw)
+        guard x & tops == 0 else { return nil }
+        // With every byte below 0x80, a byte's top bit in these says: at least n, at most n.
+        func atLeast(_ n: UInt64) -> UInt64 { ((x | tops) &- n &* ones) & tops }
+        func atMost(_ n: UInt64) -> UInt64 { (((n | 0x80) &* ones) &- x) & tops }
+        let digit = atLeast(0x30) & atMost(0x39), letter = atLeast(0x61) & atMost(0x66)
+        guard digit | letter == tops else { return nil }
+        // '0'–'9' are 0x30–0x39, 'a'–'f' 0x61–0x66: the low four bits, plus 9 for a letter.
+        var n = (x & 0x0F0F_0F0F_0F0F_0F0F) &+ (letter >> 7) &* 9
+        n = n.byteSwapped  // the first digit in the highest byte
+        n = (n | n >> 4) & 0x00FF_00FF_00FF_00FF
+        n = (n | n >> 8) & 0x0000_FFFF_0000_FFFF
+        n = (n | n >> 16) & 0x0000_0000_FFFF_FFFF
+        return n
     }
 
     /// Writes the 64 hex digits of the four words into `out`.

@@ -205,4 +205,45 @@ import Testing
             }
         }
     }
+
+    /// The plain reading of 64 lowercase hex digits, one at a time.
+    private static func plainHexWords(_ text: [UInt8]) -> [UInt64]? {
+        guard text.count == 64 else { return nil }
+        var words: [UInt64] = []
+        for k in 0..<4 {
+            var v: UInt64 = 0
+            for c in text[k * 16..<k * 16 + 16] {
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): v = v << 4 | UInt64(c - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): v = v << 4 | UInt64(c - UInt8(ascii: "a") + 10)
+                default: return nil
+                }
+            }
+            words.append(v)
+        }
+        return words
+    }
+
+    @Test func digestWordsAreThePlainReadingOfTheHexDigits() {
+        let hex = Array("0123456789abcdeffedcba98765432100f1e2d3c4b5a69788796a5b4c3d2e1f0".utf8)
+        var cases: [[UInt8]] = [hex, Array(repeating: UInt8(ascii: "0"), count: 64), Array(repeating: UInt8(ascii: "f"), count: 64),
+                                Array(hex.dropLast()), hex + [UInt8(ascii: "0")], []]
+        // Every byte value at every position of a valid digest.
+        for i in stride(from: 0, to: 64, by: 7) {
+            for v in 0...255 {
+                var t = hex
+                t[i] = UInt8(v)
+                cases.append(t)
+            }
+        }
+        // Random digests, and random bytes near the digits' ranges.
+        var g = SystemRandomNumberGenerator()
+        let near = Array(UInt8(ascii: "/")...UInt8(ascii: ":")) + Array(UInt8(ascii: "`")...UInt8(ascii: "g")) + [0x00, 0x7F, 0x80, 0xB0, 0xE1, 0xFF]
+        for _ in 0..<2000 { cases.append((0..<64).map { _ in hex.randomElement(using: &g)! }) }
+        for _ in 0..<2000 { cases.append((0..<64).map { _ in near.randomElement(using: &g)! }) }
+        for t in cases {
+            let fast = t.withUnsafeBytes { FileDigest.words(hex: $0) }.map { [$0.0, $0.1, $0.2, $0.3] }
+            #expect(fast == Self.plainHexWords(t), "\(String(decoding: t, as: UTF8.self))")
+        }
+    }
 }
