@@ -42,12 +42,10 @@ public struct ItemContent: Sendable, Equatable {
 
     public init(title: String, description: String, files: [FileEntry]) {
         let n = ItemContent.encodedSize(title: title, description: description, files: files)
-        bytes = [UInt8](unsafeUninitializedCapacity: n) { out, count in
-            var w = RawWriter(out)
+        bytes = [UInt8].written(capacity: n) { w in
             ItemContent.write(title: title, description: description, files: files, to: &w)
             precondition(w.at == n, "ItemContent: \(w.at) bytes written, sized as \(n)")
-            count = w.at
-        }
+        }.bytes
     }
 
     /// The size of the content's bytes (what `write` writes).
@@ -137,26 +135,23 @@ public struct ItemContent: Sendable, Equatable {
 /// one built from the event's fields.
 enum StoredContent {
     /// Reads the title, the description (when the schema version has one; empty otherwise), the
-    /// fields `between` reads, then the files. The content's array is allocated once, at a size
-    /// no content of the rest of the record can exceed: a stored file takes at least 4 bytes
-    /// and its content at most 11 more (a media-type code, a size's varint of a negative
-    /// number, a digest kept as text), and a missing description 1 byte. The array keeps that
-    /// room (about four times the content): an event's content lives as long as the event;
-    /// an item copies the bytes into its own buffer of exactly their size.
+    /// fields `between` reads, then the files. The content is written into a temporary buffer
+    /// of a size no content of the rest of the record can exceed (a stored file takes at least
+    /// 4 bytes and its content at most 11 more: a media-type code, a size's varint of a
+    /// negative number, a digest kept as text; a missing description 1 byte), then copied
+    /// into an array of exactly its size.
     static func read(_ r: inout ByteReader, hasDescription: Bool,
                      between: (inout ByteReader) throws(StoredDecodeError) -> Void) throws(StoredDecodeError) -> ItemContent {
-        var failure: StoredDecodeError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: 4 * r.remaining + 1) { out, count in
-            var w = RawWriter(out)
+        let (bytes, failure) = [UInt8].written(capacity: 4 * r.remaining + 1) { w -> StoredDecodeError? in
             do throws(StoredDecodeError) {
                 try text(&r, &w)
                 if hasDescription { try text(&r, &w) } else { w.varint(0) }
                 try between(&r)
                 try files(&r, &w)
+                return nil
             } catch {
-                failure = error
+                return error
             }
-            count = w.at
         }
         if let failure { throw failure }
         return ItemContent(bytes: bytes)

@@ -281,8 +281,7 @@ public struct Item: Sendable, Equatable {
                                 _ history: ArraySlice<UInt8>) -> [UInt8] {
         let m = details.size
         let size = RawWriter.size(UInt64(n)) + n + RawWriter.size(UInt64(m)) + m + history.count
-        return [UInt8](unsafeUninitializedCapacity: size) { out, count in
-            var w = RawWriter(out)
+        return [UInt8].written(capacity: size) { w in
             w.varint(UInt64(n))
             let contentStart = w.at
             writeContent(&w)
@@ -291,8 +290,7 @@ public struct Item: Sendable, Equatable {
             details.write(&w)
             w.bytes(history)
             precondition(w.at == size, "Item: \(w.at) bytes written, sized as \(size)")
-            count = w.at
-        }
+        }.bytes
     }
 }
 
