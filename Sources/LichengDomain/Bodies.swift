@@ -531,7 +531,7 @@ public struct AutobiographyRecorded: FieldRecord {
 /// Schema v1 had no `description` (upcast to ""); v2 (current) has it.
 /// The title, description and files are held as one `ItemContent` (a replay moves them into
 /// the item without making a `String` of any text); they read and write as fields.
-public struct CourseOutcomeUploaded: FieldRecord {
+public struct CourseOutcomeUploaded: FieldRecord, HoldsItemContent {
     public var itemId: String?
     public var term = Term(100, 1)
     public var courseId = ""
@@ -539,18 +539,6 @@ public struct CourseOutcomeUploaded: FieldRecord {
     public init(itemId: String? = nil, term: Term = Term(100, 1), courseId: String = "", title: String = "", description: String = "", files: [FileEntry] = []) {
         self.itemId = itemId; self.term = term; self.courseId = courseId
         self.content = ItemContent(title: title, description: description, files: files)
-    }
-    public var title: String {
-        get { content.title }
-        set { content = ItemContent(title: newValue, description: content.description, files: content.files) }
-    }
-    public var description: String {
-        get { content.description }
-        set { content = ItemContent(title: content.title, description: newValue, files: content.files) }
-    }
-    public var files: [FileEntry] {
-        get { content.files }
-        set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
     }
     /// Schema version 1 had no description.
     static func hasDescription(_ version: UInt8) -> Bool { version == 0 || version >= 2 }
@@ -621,7 +609,7 @@ public struct CourseOutcomeCertified: FieldRecord {
 }
 
 /// The title, description and files are held as one `ItemContent`, as in `CourseOutcomeUploaded`.
-public struct PerformanceUploaded: FieldRecord {
+public struct PerformanceUploaded: FieldRecord, HoldsItemContent {
     public var itemId: String?
     public var year = AcademicYear(100)
     public var category = PerformanceCategory.other
@@ -631,18 +619,6 @@ public struct PerformanceUploaded: FieldRecord {
     public init(itemId: String? = nil, year: AcademicYear = AcademicYear(100), category: PerformanceCategory = PerformanceCategory.other, title: String = "", description: String = "", startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, files: [FileEntry] = []) {
         self.itemId = itemId; self.year = year; self.category = category; self.startedOn = startedOn; self.endedOn = endedOn
         self.content = ItemContent(title: title, description: description, files: files)
-    }
-    public var title: String {
-        get { content.title }
-        set { content = ItemContent(title: newValue, description: content.description, files: content.files) }
-    }
-    public var description: String {
-        get { content.description }
-        set { content = ItemContent(title: content.title, description: newValue, files: content.files) }
-    }
-    public var files: [FileEntry] {
-        get { content.files }
-        set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
     }
     mutating public func visit<V: FieldVisitor>(_ v: inout V) throws {
         try v.field("itemId", &itemId, .id); try v.field("year", &year); try v.field("category", &category)

@@ -126,6 +126,27 @@ public struct ItemContent: Sendable, Equatable {
     }
 }
 
+/// A value whose title, description and files are held as one `ItemContent` (an item, an
+/// upload event): they read from it and, set one at a time, make a new one.
+public protocol HoldsItemContent {
+    var content: ItemContent { get set }
+}
+
+extension HoldsItemContent {
+    public var title: String {
+        get { content.title }
+        set { content = ItemContent(title: newValue, description: content.description, files: content.files) }
+    }
+    public var description: String {
+        get { content.description }
+        set { content = ItemContent(title: content.title, description: newValue, files: content.files) }
+    }
+    public var files: [FileEntry] {
+        get { content.files }
+        set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
+    }
+}
+
 /// Makes an item's content straight from the stored form of an upload event's fields (see
 /// `FieldRecord.write`: each text a varint length and UTF-8; the files a varint count, then
 /// each file's name, media type, size as a zigzag varint and digest as text), without making

@@ -144,7 +144,7 @@ public struct ItemHistoryEntry: Codable, Sendable, Equatable {
 /// length and the details (`ItemDetails`: upload time, dates, category, provenance), then the
 /// history's entries (`ItemHistory`). One block an item instead of
 /// several saves block headers and malloc's rounding.
-public struct Item: Sendable, Equatable {
+public struct Item: Sendable, Equatable, HoldsItemContent {
     // Declared in this order so that the fields pack into 64 bytes (Swift lays out a struct's
     // fields in declaration order).
     public var itemId: String
@@ -198,18 +198,6 @@ public struct Item: Sendable, Equatable {
         storage = Item.storage(contentSize: contentSize, writeContent, details, ItemHistory(history).bytes[...])
     }
 
-    public var title: String {
-        get { content.title }
-        set { content = ItemContent(title: newValue, description: content.description, files: content.files) }
-    }
-    public var description: String {
-        get { content.description }
-        set { content = ItemContent(title: content.title, description: newValue, files: content.files) }
-    }
-    public var files: [FileEntry] {
-        get { content.files }
-        set { content = ItemContent(title: content.title, description: content.description, files: newValue) }
-    }
     public var history: [ItemHistoryEntry] {
         get { ItemHistory.entries(storage, start: sections.history) }
         set { storage = Item.storage(content, details, ItemHistory(newValue).bytes[...]) }
