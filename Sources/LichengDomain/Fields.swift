@@ -184,6 +184,7 @@ public struct ByteWriter: Sendable {
         for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) }
     }
     public mutating func varint(_ v0: UInt64) {
+        guard v0 >= 0x80 else { return bytes.append(UInt8(v0)) }
         var v = v0
         while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
         bytes.append(UInt8(v))
@@ -221,12 +222,17 @@ public struct ByteReader {
         defer { offset += 8 }
         return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
+    /// Most varints here (lengths, small numbers) are one byte: read in line; longer ones not.
+    @inline(__always)
     public mutating func varint() throws(StoredDecodeError) -> UInt64 {
-        // Most varints here (lengths, small numbers) are one byte.
         if offset < base.count, base[offset] < 0x80 {
-            defer { offset += 1 }
-            return UInt64(base[offset])
+            offset += 1
+            return UInt64(base[offset - 1])
         }
+        return try longVarint()
+    }
+    @inline(never)
+    private mutating func longVarint() throws(StoredDecodeError) -> UInt64 {
         var v: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -240,11 +246,14 @@ public struct ByteReader {
     public mutating func zigzag() throws(StoredDecodeError) -> Int64 {
         ZigZag.decode(try varint())
     }
+    @inline(__always)
     public mutating func count(max: Int = 1 << 20) throws(StoredDecodeError) -> Int {
         let n = try varint()
-        guard n <= UInt64(max), n <= UInt64(remaining) else { throw fail("length \(n) exceeds the record") }
+        guard n <= UInt64(max), n <= UInt64(remaining) else { throw tooLong(n) }
         return Int(n)
     }
+    @inline(never)
+    private func tooLong(_ n: UInt64) -> StoredDecodeError { fail("length \(n) exceeds the record") }
     /// Reads a length-prefixed string's bytes without making a `String` of them: `body` gets
     /// them (not yet checked as UTF-8) and returns nil to refuse them.
     public mutating func stringBytes<R>(_ body: (UnsafeRawBufferPointer) -> R?) throws(StoredDecodeError) -> R {

@@ -158,7 +158,19 @@ struct RawWriter {
     static func size(_ s: String?) -> Int { s.map { size(UInt64($0.utf8.count)) + $0.utf8.count } ?? 0 }
 
     mutating func byte(_ b: UInt8) { room(1); out[at] = b; at += 1 }
+    /// One byte in line (most varints here); longer ones out of line.
+    @inline(__always)
     mutating func varint(_ v0: UInt64) {
+        guard v0 >= 0x80 else {
+            room(1)
+            out[at] = UInt8(v0)
+            at += 1
+            return
+        }
+        longVarint(v0)
+    }
+    @inline(never)
+    private mutating func longVarint(_ v0: UInt64) {
         room(RawWriter.size(v0))
         var v = v0
         while v >= 0x80 { out[at] = UInt8(v & 0x7F) | 0x80; at += 1; v >>= 7 }
@@ -201,7 +213,18 @@ struct Cursor {
         defer { at += 1 }
         return bytes[at]
     }
+    /// One byte in line (most varints here); longer ones out of line.
+    @inline(__always)
     mutating func varint() -> UInt64 {
+        let b = bytes[at]
+        guard b >= 0x80 else {
+            at += 1
+            return UInt64(b)
+        }
+        return longVarint()
+    }
+    @inline(never)
+    private mutating func longVarint() -> UInt64 {
         var v: UInt64 = 0, shift: UInt64 = 0
         while true {
             let b = bytes[at]; at += 1
