@@ -184,7 +184,7 @@ public struct ByteWriter: Sendable {
         for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) }
     }
     public mutating func varint(_ v0: UInt64) {
-        guard v0 >= 0x80 else { return bytes.append(UInt8(v0)) }
+        guard v0 >= 0x80 else { return bytes.append(UInt8(v0)) }  // one byte, most varints: no loop
         var v = v0
         while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
         bytes.append(UInt8(v))
@@ -327,9 +327,6 @@ extension String {
         }
         return true
     }
-
-    /// The same for an array.
-    static func isValidUTF8(bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { isValidUTF8($0) } }
 
     /// No byte has its high bit set; eight bytes at a time.
     static func allASCII(_ a: UnsafeRawBufferPointer) -> Bool {

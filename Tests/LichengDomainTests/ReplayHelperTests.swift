@@ -68,16 +68,18 @@ import Testing
         }
     }
 
+    private static func isValidUTF8(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { String.isValidUTF8($0) } }
+
     /// What the standard library accepts as UTF-8.
     private static func stdlibAccepts(_ bytes: [UInt8]) -> Bool { String(validating: bytes, as: UTF8.self) != nil }
 
     @Test func utf8CheckAgreesWithTheStandardLibrary() {
         // Every one- and two-byte sequence.
         for a in 0...255 {
-            #expect(String.isValidUTF8(bytes: [UInt8(a)]) == Self.stdlibAccepts([UInt8(a)]), "\(a)")
+            #expect(Self.isValidUTF8([UInt8(a)]) == Self.stdlibAccepts([UInt8(a)]), "\(a)")
             for b in 0...255 {
                 let s = [UInt8(a), UInt8(b)]
-                #expect(String.isValidUTF8(bytes: s) == Self.stdlibAccepts(s), "\(s)")
+                #expect(Self.isValidUTF8(s) == Self.stdlibAccepts(s), "\(s)")
             }
         }
         // Every lead byte with continuations at and around the edges of table 3-7's ranges.
@@ -86,10 +88,10 @@ import Testing
             for b in edges {
                 for c in edges {
                     let three = [UInt8(a), b, c]
-                    #expect(String.isValidUTF8(bytes: three) == Self.stdlibAccepts(three), "\(three)")
+                    #expect(Self.isValidUTF8(three) == Self.stdlibAccepts(three), "\(three)")
                     for d in edges {
                         let four = [UInt8(a), b, c, d]
-                        #expect(String.isValidUTF8(bytes: four) == Self.stdlibAccepts(four), "\(four)")
+                        #expect(Self.isValidUTF8(four) == Self.stdlibAccepts(four), "\(four)")
                     }
                 }
             }
@@ -100,7 +102,7 @@ import Testing
             let padded = Array(repeating: UInt8(ascii: "x"), count: pad) + text
             for n in 0...padded.count {
                 let cut = Array(padded[..<n])
-                #expect(String.isValidUTF8(bytes: cut) == Self.stdlibAccepts(cut), "\(pad) \(n)")
+                #expect(Self.isValidUTF8(cut) == Self.stdlibAccepts(cut), "\(pad) \(n)")
             }
         }
     }
