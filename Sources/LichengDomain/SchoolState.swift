@@ -14,8 +14,9 @@ public struct SchoolState: Codable, Sendable, Equatable {
         shared.apply(e)
         if let k = e.streamKey { students.apply(e, toStudent: k) }
         if case .submissionMade(let d) = e.body, let batchId = d.batchId {
-            for (s, share) in d.studentShares() {
-                students.modifyValue(forKey: s) { $0.applySubmission(share, batchId: batchId, seq: e.seq) }
+            let seq = e.seq
+            d.forEachStudentShare { s, share in
+                students.modifyValue(forKey: s) { $0.applySubmission(share, batchId: batchId, seq: seq) }
             }
         }
     }
@@ -56,19 +57,39 @@ extension Dictionary where Key == String, Value == StudentState {
 }
 
 extension SubmissionMade {
-    /// What the batch holds of each student: named in `students`, and/or owning items
-    /// (an item ID starts with its student's ID and '-'), in the byte order of their IDs.
+    /// The items in the byte order of their IDs: as listed when they are in that order already
+    /// (`decide` sorts them, so a replay never sorts: sorting 300,000 IDs costs more than
+    /// checking them). For identifiers (ASCII) this is also `String`'s order.
+    public var itemsInByteOrder: [String] {
+        let byBytes: (String, String) -> Bool = { String.utf8Precedes($0, $1) }
+        return zip(items, items.dropFirst()).allSatisfy { !byBytes($1, $0) } ? items : items.sorted(by: byBytes)
+    }
+
+    /// Calls `body` once for each student the batch holds, with what it holds of them: the
+    /// students owning items (an item ID starts with its student's ID and '-'), in the byte
+    /// order of their IDs, then the students named in `students` who own none. One student's
+    /// items are adjacent in byte order (IDs sharing a prefix sort together), so they are
+    /// grouped by one walk, without a table of every student.
+    public func forEachStudentShare(_ body: (String, StudentSubmission) throws -> Void) rethrows {
+        var named = Set(students)
+        let sorted = itemsInByteOrder
+        var i = 0
+        while i < sorted.count {
+            guard let s = studentID(ofItem: sorted[i]) else { i += 1; continue }
+            var end = i + 1
+            while end < sorted.count, studentID(ofItem: sorted[end]) == s { end += 1 }
+            try body(s, StudentSubmission(carriesStudent: !named.isEmpty && named.remove(s) != nil, items: Array(sorted[i..<end])))
+            i = end
+        }
+        for s in students where named.remove(s) != nil {
+            try body(s, StudentSubmission(carriesStudent: true, items: []))
+        }
+    }
+
+    /// What the batch holds of each student (see `forEachStudentShare`).
     public func studentShares() -> [String: StudentSubmission] {
         var out: [String: StudentSubmission] = [:]
-        for s in students { out[s] = StudentSubmission(carriesStudent: true, items: []) }
-        // Submissions list their items sorted already (decide sorts them): sorting 300,000
-        // IDs again per replay would cost more than checking.
-        let byBytes: (String, String) -> Bool = { String.utf8Precedes($0, $1) }
-        let sorted = zip(items, items.dropFirst()).allSatisfy { !byBytes($1, $0) } ? items : items.sorted(by: byBytes)
-        for i in sorted {
-            guard let s = studentID(ofItem: i) else { continue }
-            out[s, default: StudentSubmission(carriesStudent: false, items: [])].items.append(i)
-        }
+        forEachStudentShare { out[$0] = $1 }
         return out
     }
 }

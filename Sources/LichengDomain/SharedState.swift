@@ -120,12 +120,12 @@ public struct StudentReceipt: Codable, Sendable, Equatable {
 }
 
 public struct Batch: Codable, Sendable, Equatable {
-    /// Where the first item not below `id` is in `items` (which is sorted).
+    /// Where the first item not below `id` is in `items` (in byte order: `itemsInByteOrder`).
     private func firstItem(notBelow id: String) -> Int {
         var low = 0, high = items.count
         while low < high {
             let mid = (low + high) / 2
-            if items[mid] < id { low = mid + 1 } else { high = mid }
+            if String.utf8Precedes(items[mid], id) { low = mid + 1 } else { high = mid }
         }
         return low
     }
@@ -531,7 +531,7 @@ public struct SharedState: Codable, Sendable, Equatable {
             // Items are kept sorted so that one student's items (IDs start with the
             // student ID) are found by binary search: see `Batch.items(ofStudent:)`.
             batches[id] = Batch(batchId: id, kind: d.kind, year: d.year, term: d.term,
-                                items: keepsSchoolIndex ? d.items.sorted() : [], students: keepsSchoolIndex ? d.students : [],
+                                items: keepsSchoolIndex ? d.itemsInByteOrder : [], students: keepsSchoolIndex ? d.students : [],
                                 replaces: d.replaces, submittedBy: e.actor, onBehalfOf: e.onBehalfOf, seq: e.seq, at: e.recordedAt)
             batchOrder.append(id)
             if let r = d.replaces { batches[r]?.replacedBy = id }

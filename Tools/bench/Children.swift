@@ -51,6 +51,44 @@ func replayChild(_ side: String, _ path: String) throws {
     print("events=\(count) seconds=\(elapsed) rss=\(Int(rss)) state=\(fingerprint(school))")
 }
 
+/// `replay-by-type STORE [RUNS]`: where a full replay's time goes, by event type: the
+/// nanoseconds spent decoding and applying each type's events (the least of RUNS replays,
+/// each into a fresh state), with each type's count and share of the total.
+func replayByType(_ path: String, runs: Int) throws {
+    let log = try Log.open(at: path, mode: .read)
+    var best: [EventType: (count: Int, decode: UInt64, apply: UInt64)] = [:]
+    for _ in 0..<max(1, runs) {
+        var school = SchoolState()
+        var run: [EventType: (count: Int, decode: UInt64, apply: UInt64)] = [:]
+        try log.forEach { view in
+            if view.isRedacted { return true }
+            let t0 = now()
+            let event = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+            let t1 = now()
+            school.apply(event)
+            let t2 = now()
+            run[event.type, default: (0, 0, 0)].count += 1
+            run[event.type]!.decode += t1 - t0
+            run[event.type]!.apply += t2 - t1
+            return true
+        }
+        for (type, r) in run {
+            let b = best[type]
+            best[type] = b.map { ($0.count, min($0.decode, r.decode), min($0.apply, r.apply)) } ?? r
+        }
+    }
+    let total = best.values.reduce(0) { $0 + $1.decode + $1.apply }
+    print("type                              events   decode ns/ev   apply ns/ev   share")
+    for (type, r) in best.sorted(by: { $0.value.decode + $0.value.apply > $1.value.decode + $1.value.apply }) {
+        let n = Double(r.count)
+        print(type.rawValue.padding(toLength: 32, withPad: " ", startingAt: 0)
+            + String(format: " %8d %14.0f %13.0f %6.1f%%", r.count, Double(r.decode) / n, Double(r.apply) / n,
+                      Double(r.decode + r.apply) * 100 / Double(max(total, 1))))
+    }
+    let events = best.values.reduce(0) { $0 + $1.count }
+    print(String(format: "all: %d events, %.0f ns an event (timer included)", events, Double(total) / Double(max(events, 1))))
+}
+
 /// `sqlite-insert DB TYPE ACTOR STUDENT BODY`: what a `sqlite3`-style one-row insert costs as a
 /// whole process: open, WAL + synchronous=FULL, one transaction with one row, close.
 func sqliteInsert(_ args: [String]) throws {
