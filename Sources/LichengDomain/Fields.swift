@@ -276,6 +276,14 @@ extension String {
     /// with the bytes detects a repair. The generic `String(validating:as:)` is several times
     /// slower (it instantiates type metadata on every call).
     public init?(exactUTF8 bytes: UnsafeRawBufferPointer) {
+        if bytes.count <= 15, String.allASCII(bytes) {
+            // An identifier: made in place, ASCII needing no validation.
+            self = String(unsafeUninitializedCapacity: bytes.count) { out in
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes)
+                return bytes.count
+            }
+            return
+        }
         var s = String(decoding: bytes, as: UTF8.self)
         if !String.allASCII(bytes) {
             guard s.withUTF8({ u in u.count == bytes.count && String.sameBytes(UnsafeRawBufferPointer(u), bytes) }) else { return nil }

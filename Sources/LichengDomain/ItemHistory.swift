@@ -39,13 +39,52 @@ public struct ItemHistory: Sendable, Equatable {
     // The history's bytes may follow other bytes in one buffer (an item's content and details:
     // see `Item`): these read and write `bytes[start...]`.
 
+    /// An entry as it is written: its first byte and varints, the strings it carries.
+    struct Encoded {
+        var flags: UInt8
+        var seq: UInt64
+        var at: UInt64
+        var actor: String?
+        var onBehalfOf: String?
+        var detail: String?
+
+        /// `e` as the first entry of a history.
+        init(first e: ItemHistoryEntry) {
+            self.init(e, flags: 0, seq: e.seq, at: ZigZag.encode(e.at), actor: e.actor)
+        }
+
+        /// `e` after the first entry `first` (seq and time as differences from it).
+        init(_ e: ItemHistoryEntry, after first: (seq: UInt64, at: Int64), sameActor: Bool) {
+            self.init(e, flags: sameActor ? 0x40 : 0, seq: ZigZag.encode(Int64(bitPattern: e.seq &- first.seq)),
+                      at: ZigZag.encode(e.at &- first.at), actor: sameActor ? nil : e.actor)
+        }
+
+        private init(_ e: ItemHistoryEntry, flags: UInt8, seq: UInt64, at: UInt64, actor: String?) {
+            var f = flags | UInt8(ItemHistory.actions.firstIndex(of: e.action)!)
+            if e.onBehalfOf != nil { f |= 0x10 }
+            if e.detail != nil { f |= 0x20 }
+            self.flags = f; self.seq = seq; self.at = at
+            self.actor = actor; self.onBehalfOf = e.onBehalfOf; self.detail = e.detail
+        }
+
+        var size: Int {
+            1 + RawWriter.size(seq) + RawWriter.size(at) + RawWriter.size(actor) + RawWriter.size(onBehalfOf) + RawWriter.size(detail)
+        }
+
+        func write(to w: inout RawWriter) {
+            w.byte(flags)
+            w.varint(seq)
+            w.varint(at)
+            if let v = actor { w.string(v) }
+            if let v = onBehalfOf { w.string(v) }
+            if let v = detail { w.string(v) }
+        }
+    }
+
     /// Adds an entry at the end. The buffer grows by the entry and a sixteenth of the history
     /// (an item has a few entries: room for doublings would be a third of the buffer).
     static func append(_ e: ItemHistoryEntry, to bytes: inout [UInt8], start: Int) {
-        var flags = UInt8(ItemHistory.actions.firstIndex(of: e.action)!)
-        if e.onBehalfOf != nil { flags |= 0x10 }
-        if e.detail != nil { flags |= 0x20 }
-        let seq: UInt64, at: UInt64
+        let entry: Encoded
         if let first = firstEntry(bytes, start: start) {
             var actor = e.actor
             let sameActor = actor.withUTF8 { a in
@@ -53,15 +92,11 @@ public struct ItemHistory: Sendable, Equatable {
                     first.actor.count == a.count && String.sameBytes(UnsafeRawBufferPointer(rebasing: b[first.actor]), UnsafeRawBufferPointer(a))
                 }
             }
-            if sameActor { flags |= 0x40 }
-            seq = ZigZag.encode(Int64(bitPattern: e.seq &- first.seq))
-            at = ZigZag.encode(e.at &- first.at)
+            entry = Encoded(e, after: (first.seq, first.at), sameActor: sameActor)
         } else {
-            seq = e.seq
-            at = ZigZag.encode(e.at)
+            entry = Encoded(first: e)
         }
-        let actor = flags & 0x40 == 0 ? e.actor : nil
-        let n = 1 + RawWriter.size(seq) + RawWriter.size(at) + RawWriter.size(actor) + RawWriter.size(e.onBehalfOf) + RawWriter.size(e.detail)
+        let n = entry.size
         // Room for this entry and a sixteenth of the history more: a short history grows to
         // about its exact size, a long one (an item selected and deselected many times) is not
         // copied whole at every entry.
@@ -69,12 +104,7 @@ public struct ItemHistory: Sendable, Equatable {
         if bytes.capacity < needed { bytes.reserveCapacity(needed + (needed - start) / 16) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out in
             var w = RawWriter(out)
-            w.byte(flags)
-            w.varint(seq)
-            w.varint(at)
-            if let v = actor { w.string(v) }
-            if let v = e.onBehalfOf { w.string(v) }
-            if let v = e.detail { w.string(v) }
+            entry.write(to: &w)
             precondition(w.at == n, "ItemHistory: an entry of \(w.at) bytes sized as \(n)")
             bytes.append(contentsOf: UnsafeBufferPointer(out))
         }

@@ -167,35 +167,40 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
                 returnReason: ReturnReason? = nil, uploadSeq: UInt64, uploadedAt: Timestamp, history: [ItemHistoryEntry] = [],
                 importedFrom: String? = nil, submitted: Bool = false) {
         // The content straight into the item's buffer (no `ItemContent` array in between).
+        let h = ItemHistory(history).bytes
         self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category,
                   contentSize: ItemContent.encodedSize(title: title, description: description, files: files),
                   { ItemContent.write(title: title, description: description, files: files, to: &$0) },
                   startedOn: startedOn, endedOn: endedOn, status: status, selected: selected, returnReason: returnReason,
-                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, history: history, importedFrom: importedFrom, submitted: submitted)
+                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, historySize: h.count, { $0.bytes(h) },
+                  importedFrom: importedFrom, submitted: submitted)
     }
 
-    /// An item of a content already made (an upload event's).
+    /// An item just uploaded, of a content already made (the upload event's), with its one
+    /// history entry, `uploaded`: both written straight into the item's buffer.
     public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
                 category: PerformanceCategory? = nil, content: ItemContent,
                 startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, uploadSeq: UInt64,
-                uploadedAt: Timestamp, history: [ItemHistoryEntry] = []) {
+                uploadedAt: Timestamp, uploaded: ItemHistoryEntry) {
+        let first = ItemHistory.Encoded(first: uploaded)
         self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category,
                   contentSize: content.bytes.count, { $0.bytes(content.bytes) },
                   startedOn: startedOn, endedOn: endedOn, status: status, selected: false, returnReason: nil,
-                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, history: history, importedFrom: nil, submitted: false)
+                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, historySize: first.size, { first.write(to: &$0) },
+                  importedFrom: nil, submitted: false)
     }
 
     private init(itemId: String, kind: ItemKind, term: Term?, year: AcademicYear, courseId: String?,
                  category: PerformanceCategory?, contentSize: Int, _ writeContent: (inout RawWriter) -> Void,
                  startedOn: LocalDate?, endedOn: LocalDate?, status: ItemStatus, selected: Bool,
-                 returnReason: ReturnReason?, uploadSeq: UInt64, uploadedAt: Timestamp, history: [ItemHistoryEntry],
-                 importedFrom: String?, submitted: Bool) {
+                 returnReason: ReturnReason?, uploadSeq: UInt64, uploadedAt: Timestamp,
+                 historySize: Int, _ writeHistory: (inout RawWriter) -> Void, importedFrom: String?, submitted: Bool) {
         self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
         self.status = status; self.selected = selected; self.returnReason = returnReason; self.uploadSeq = uploadSeq
         self.submitted = submitted
         let details = ItemDetails(uploadedAt: uploadedAt, startedOn: startedOn, endedOn: endedOn, category: category,
                                   importedFrom: importedFrom)
-        storage = Item.storage(contentSize: contentSize, writeContent, details, ItemHistory(history).bytes[...])
+        storage = Item.storage(contentSize: contentSize, writeContent, details, historySize: historySize, writeHistory)
     }
 
     public var history: [ItemHistoryEntry] {
@@ -260,15 +265,15 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
     }
 
     private static func storage(_ content: ItemContent, _ details: ItemDetails, _ history: ArraySlice<UInt8>) -> [UInt8] {
-        storage(contentSize: content.bytes.count, { $0.bytes(content.bytes) }, details, history)
+        storage(contentSize: content.bytes.count, { $0.bytes(content.bytes) }, details, historySize: history.count, { $0.bytes(history) })
     }
 
     /// The buffer: the content's length, the content (`writeContent` writes `n` bytes), the
-    /// details' length and the details, then the history's bytes.
+    /// details' length and the details, then the history's bytes (`writeHistory` writes `h`).
     private static func storage(contentSize n: Int, _ writeContent: (inout RawWriter) -> Void, _ details: ItemDetails,
-                                _ history: ArraySlice<UInt8>) -> [UInt8] {
+                                historySize h: Int, _ writeHistory: (inout RawWriter) -> Void) -> [UInt8] {
         let m = details.size
-        let size = RawWriter.size(UInt64(n)) + n + RawWriter.size(UInt64(m)) + m + history.count
+        let size = RawWriter.size(UInt64(n)) + n + RawWriter.size(UInt64(m)) + m + h
         return [UInt8].written(capacity: size) { w in
             w.varint(UInt64(n))
             let contentStart = w.at
@@ -276,7 +281,7 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
             precondition(w.at - contentStart == n, "Item: content of \(w.at - contentStart) bytes sized as \(n)")
             w.varint(UInt64(m))
             details.write(&w)
-            w.bytes(history)
+            writeHistory(&w)
             precondition(w.at == size, "Item: \(w.at) bytes written, sized as \(size)")
         }.bytes
     }
@@ -632,14 +637,14 @@ public struct StudentState: Codable, Sendable, Equatable {
             guard reUploaded == nil else { return }
             items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
                            content: d.content, status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt,
-                           history: [StudentState.entry(e, .uploaded)]))
+                           uploaded: StudentState.entry(e, .uploaded)))
             courseOutcomeUploads[d.term, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "C")), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
         case .performanceUploaded(let d):
             guard let itemId = d.itemId, !items.contains(itemId) else { return }
             items.add(Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, content: d.content,
                            startedOn: d.startedOn, endedOn: d.endedOn, status: .uploaded, uploadSeq: e.seq,
-                           uploadedAt: e.recordedAt, history: [StudentState.entry(e, .uploaded)]))
+                           uploadedAt: e.recordedAt, uploaded: StudentState.entry(e, .uploaded)))
             performanceUploads[d.year, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "P")), n >= nextPerformance { nextPerformance = n + 1 }
         case .courseOutcomeWithdrawn(let d), .performanceWithdrawn(let d):

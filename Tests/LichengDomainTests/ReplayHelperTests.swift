@@ -45,6 +45,23 @@ import Testing
             let bytes = Array(text.utf8)
             #expect(bytes.withUnsafeBytes { String(exactUTF8: $0) } == text)
         }
+        // Short ASCII texts are made in place (15 bytes and fewer): every length around that
+        // limit, every ASCII byte value, and a non-ASCII byte at each position of short texts.
+        for n in 0...17 {
+            for byte in UInt8(0)...0x7F {
+                let bytes = (0..<n).map { i in i == n / 2 ? byte : UInt8(ascii: "A") &+ UInt8(i) }
+                let made = bytes.withUnsafeBytes { String(exactUTF8: $0) }
+                #expect(made.map { Array($0.utf8) } == bytes && made == String(decoding: bytes, as: UTF8.self))
+            }
+            for at in 0..<n {
+                var bytes = Array(repeating: UInt8(ascii: "x"), count: n)
+                bytes[at] = 0xFF
+                #expect(bytes.withUnsafeBytes { String(exactUTF8: $0) } == nil, "\(bytes)")
+                bytes[at] = 0xC3; if at + 1 < n { bytes[at + 1] = 0xA9 }
+                let made = bytes.withUnsafeBytes { String(exactUTF8: $0) }
+                #expect(made == (at + 1 < n ? String(decoding: bytes, as: UTF8.self) : nil), "\(bytes)")
+            }
+        }
         // Truncated, stray continuation, overlong, surrogate; at offsets that cross the 8-byte steps.
         for bad: [UInt8] in [[0xE5, 0xAD], [0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF0, 0x90, 0x80]] {
             for pad in [0, 5, 8, 13] {
