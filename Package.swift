@@ -36,7 +36,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LichengLogTests", dependencies: ["LichengLog", "TestSupport"]),
-        .testTarget(name: "LichengDomainTests", dependencies: ["LichengDomain"]),
+        .testTarget(name: "LichengDomainTests", dependencies: ["LichengDomain", "TestSupport"]),
         .testTarget(name: "LichengTests", dependencies: ["Licheng", "LichengLog", "LichengDomain", "TestSupport"]),
     ]
 )

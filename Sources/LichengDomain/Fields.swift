@@ -276,7 +276,8 @@ extension String {
     /// with the bytes detects a repair. The generic `String(validating:as:)` is several times
     /// slower (it instantiates type metadata on every call).
     public init?(exactUTF8 bytes: UnsafeRawBufferPointer) {
-        if bytes.count <= 15, String.allASCII(bytes) {
+        let ascii = String.allASCII(bytes)
+        if ascii, bytes.count <= 15 {
             // An identifier: made in place, ASCII needing no validation.
             self = String(unsafeUninitializedCapacity: bytes.count) { out in
                 UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes)
@@ -285,7 +286,7 @@ extension String {
             return
         }
         var s = String(decoding: bytes, as: UTF8.self)
-        if !String.allASCII(bytes) {
+        if !ascii {
             guard s.withUTF8({ u in u.count == bytes.count && String.sameBytes(UnsafeRawBufferPointer(u), bytes) }) else { return nil }
         }
         self = s

@@ -58,8 +58,8 @@ extension Dictionary where Key == String, Value == StudentState {
 
 extension SubmissionMade {
     /// The items in the byte order of their IDs: as listed when they are in that order already
-    /// (`decide` sorts them, so a replay never sorts: sorting 300,000 IDs costs more than
-    /// checking them). For identifiers (ASCII) this is also `String`'s order.
+    /// (`decide` sorts the lists it fills in, so a replay of those never sorts: sorting 300,000
+    /// IDs costs more than checking them). For identifiers (ASCII) this is also `String`'s order.
     public var itemsInByteOrder: [String] {
         let byBytes: (String, String) -> Bool = { String.utf8Precedes($0, $1) }
         return zip(items, items.dropFirst()).allSatisfy { !byBytes($1, $0) } ? items : items.sorted(by: byBytes)

@@ -130,19 +130,10 @@ public struct Batch: Codable, Sendable, Equatable {
         return low
     }
 
-    /// Does this batch carry the item?
+    /// Does this batch carry the item? (Its ID's bytes, as the search compares them.)
     public func carries(_ itemId: String) -> Bool {
         let i = firstItem(notBelow: itemId)
-        return i < items.count && items[i] == itemId
-    }
-
-    /// The items of one student in this batch (`items` is sorted; item IDs start with `<student>-`).
-    public func items(ofStudent student: String) -> ArraySlice<String> {
-        let prefix = student + "-"
-        let low = firstItem(notBelow: prefix)
-        var end = low
-        while end < items.count && items[end].hasPrefix(prefix) { end += 1 }
-        return items[low..<end]
+        return i < items.count && items[i].utf8.elementsEqual(itemId.utf8)
     }
 
     public var batchId: String
@@ -528,8 +519,8 @@ public struct SharedState: Codable, Sendable, Equatable {
             }
         case .submissionMade(let d):
             guard let id = d.batchId else { return }
-            // Items are kept sorted so that one student's items (IDs start with the
-            // student ID) are found by binary search: see `Batch.items(ofStudent:)`.
+            // Items are kept in byte order, so that an item is found by binary search
+            // (`Batch.carries`).
             batches[id] = Batch(batchId: id, kind: d.kind, year: d.year, term: d.term,
                                 items: keepsSchoolIndex ? d.itemsInByteOrder : [], students: keepsSchoolIndex ? d.students : [],
                                 replaces: d.replaces, submittedBy: e.actor, onBehalfOf: e.onBehalfOf, seq: e.seq, at: e.recordedAt)

@@ -40,6 +40,33 @@ import Testing
         #expect(studentID(ofItem: "S1") == nil)
     }
 
+    /// An upload's item, made from the event's content with its first history entry written in
+    /// place, is the item made field by field with that entry as its history.
+    @Test func uploadedItemEqualsTheItemMadeFieldByField() {
+        let files = [FileEntry(name: "成果.pdf", mediaType: "application/pdf", size: 5459, sha256: String(repeating: "ab", count: 32))]
+        let content = ItemContent(title: "歷史田野調查", description: "113-1學期歷史課程之作品集", files: files)
+        let entries = [
+            ItemHistoryEntry(seq: 1, at: 0, action: .uploaded, actor: "S1", onBehalfOf: nil, detail: nil),
+            ItemHistoryEntry(seq: 300_000_000_000, at: -1_700_000_000_000_000, action: .uploaded, actor: "S1130407",
+                             onBehalfOf: "T0001", detail: "代理上傳"),
+            ItemHistoryEntry(seq: .max, at: .max, action: .uploaded, actor: "", onBehalfOf: "", detail: nil),
+        ]
+        for e in entries {
+            let made = Item(itemId: "S1-C1", kind: .courseOutcome, term: Term(113, 1), year: AcademicYear(113), courseId: "C1",
+                            content: content, status: .uploaded, uploadSeq: e.seq, uploadedAt: e.at, uploaded: e)
+            let expected = Item(itemId: "S1-C1", kind: .courseOutcome, term: Term(113, 1), year: AcademicYear(113), courseId: "C1",
+                                title: content.title, description: content.description, files: files, status: .uploaded,
+                                uploadSeq: e.seq, uploadedAt: e.at, history: [e])
+            #expect(made == expected)
+            #expect(made.history == [e])
+            // A later entry goes after the first, as it would on the item made field by field.
+            var a = made, b = expected
+            let later = ItemHistoryEntry(seq: 2, at: 5, action: .certified, actor: "T0001", onBehalfOf: nil, detail: nil)
+            a.appendHistory(later); b.appendHistory(later)
+            #expect(a == b && a.history == [e, later])
+        }
+    }
+
     @Test func exactUTF8AcceptsValidTextAndRefusesRepairs() {
         for text in ["", "a", "abcdefgh", "abcdefghi", "學習歷程檔案", "mixed 混合 text of some length 文字"] {
             let bytes = Array(text.utf8)

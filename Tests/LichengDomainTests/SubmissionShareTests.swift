@@ -41,7 +41,6 @@ import TestSupport
                 order.append(s)
             }
             #expect(seen == Self.reference(d), "round \(round): \(items) named \(named)")
-            #expect(d.studentShares() == seen)
             // Students owning items come first, in byte order.
             let owners = order.filter { s in seen[s]!.items.isEmpty == false }
             #expect(order.prefix(owners.count).elementsEqual(owners))
@@ -49,7 +48,23 @@ import TestSupport
         }
     }
 
-    @Test func itemsAreSortedOnlyWhenOutOfOrder() {
+    /// A batch's items are kept in byte order and found by binary search: every item it holds
+    /// is found, no other.
+    @Test func batchesFindTheirItems() {
+        var g = SeededGenerator(seed: 7)
+        let pool = ["S1", "S12", "S2", "A", "a", "S1.2"].flatMap { s in ["-C1", "-C10", "-C2", "-P1", "-P9"].map { s + $0 } }
+        for _ in 0..<200 {
+            let held = pool.filter { _ in Bool.random(using: &g) }.shuffled(using: &g)
+            let d = SubmissionMade(batchId: "B", items: held)
+            let batch = Batch(batchId: "B", kind: .performances, year: AcademicYear(113), term: nil, items: d.itemsInByteOrder,
+                              students: [], replaces: nil, replacedBy: nil, submittedBy: "T1", onBehalfOf: nil, seq: 1, at: 0)
+            for id in pool + ["", "S1", "S1-", "S1-C", "zz"] {
+                #expect(batch.carries(id) == held.contains(id), "\(id) in \(held)")
+            }
+        }
+    }
+
+    @Test func itemsInByteOrder() {
         let sorted = SubmissionMade(items: ["S1-C1", "S1-C10", "S1-C2", "S12-C1"])
         #expect(sorted.itemsInByteOrder == sorted.items)
         let shuffled = SubmissionMade(items: ["S12-C1", "S1-C2", "S1-C1", "S1-C10"])

@@ -52,8 +52,8 @@ func replayChild(_ side: String, _ path: String) throws {
 }
 
 /// `replay-by-type STORE [RUNS]`: where a full replay's time goes, by event type: the
-/// nanoseconds spent decoding and applying each type's events (the least of RUNS replays,
-/// each into a fresh state), with each type's count and share of the total.
+/// nanoseconds spent decoding and applying each type's events (per type, the replay of RUNS,
+/// each into a fresh state, where its events took least), with each type's count and share.
 func replayByType(_ path: String, runs: Int) throws {
     let log = try Log.open(at: path, mode: .read)
     var best: [EventType: (count: Int, decode: UInt64, apply: UInt64)] = [:]
@@ -74,7 +74,7 @@ func replayByType(_ path: String, runs: Int) throws {
         }
         for (type, r) in run {
             let b = best[type]
-            best[type] = b.map { ($0.count, min($0.decode, r.decode), min($0.apply, r.apply)) } ?? r
+            if b.map({ r.decode + r.apply < $0.decode + $0.apply }) ?? true { best[type] = r }
         }
     }
     let total = best.values.reduce(0) { $0 + $1.decode + $1.apply }

@@ -100,8 +100,10 @@ do {
         guard args.count == 4 else { throw BenchError("replay-child licheng|sqlite PATH") }
         try replayChild(args[2], args[3])
     case "replay-by-type":
-        guard args.count >= 3 else { throw BenchError("replay-by-type STORE [RUNS]") }
-        try replayByType(args[2], runs: args.count > 3 ? Int(args[3]) ?? 3 : 3)
+        guard args.count >= 3, args.count < 4 || Int(args[3]).map({ $0 > 0 }) == true else {
+            throw BenchError("replay-by-type STORE [RUNS] (RUNS a positive count)")
+        }
+        try replayByType(args[2], runs: args.count > 3 ? Int(args[3])! : 3)
     case "sqlite-insert":
         try sqliteInsert(Array(args.dropFirst(2)))
     case "crash-writer":
