@@ -26,7 +26,11 @@ let package = Package(
         // Engine: joins log and domain (validated appends, snapshots, as-of queries).
         .target(name: "Licheng", dependencies: ["LichengLog", "LichengDomain"]),
         // The command-line tool: argument parsing and output formatting only.
-        .executableTarget(name: "licheng", dependencies: ["Licheng"]),
+        // Every target lists every module it imports, not only what reaches it through another
+        // target: SwiftPM recompiles a target when a listed dependency's module changes, and a
+        // `licheng` that listed only `Licheng` kept, after an incremental build, code compiled
+        // for an older layout of a `LichengDomain` struct (a heap corruption at run time).
+        .executableTarget(name: "licheng", dependencies: ["Licheng", "LichengDomain", "LichengLog"]),
 
         // Developer tools.
         .executableTarget(name: "logdemo", dependencies: ["LichengLog"], path: "Tools/logdemo"),
@@ -35,7 +39,7 @@ let package = Package(
         .executableTarget(name: "generate", dependencies: ["Licheng", "LichengDomain", "LichengLog"], path: "Tools/generate"),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "LichengLogTests", dependencies: ["LichengLog", "TestSupport"]),
+        .testTarget(name: "LichengLogTests", dependencies: ["LichengLog", "TestSupport", "CCrypto"]),
         .testTarget(name: "LichengDomainTests", dependencies: ["LichengDomain", "TestSupport"]),
         .testTarget(name: "LichengTests", dependencies: ["Licheng", "LichengLog", "LichengDomain", "TestSupport"]),
     ]
