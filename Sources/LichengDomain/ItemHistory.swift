@@ -82,8 +82,9 @@ public struct ItemHistory: Sendable, Equatable {
     }
 
     /// Adds an entry at the end. The buffer grows by the entry and a sixteenth of the history
-    /// (an item has a few entries: room for doublings would be a third of the buffer).
-    static func append(_ e: ItemHistoryEntry, to bytes: inout [UInt8], start: Int) {
+    /// (an item has a few entries: room for doublings would be a third of the buffer), and by
+    /// `room` bytes more when the caller expects another entry soon.
+    static func append(_ e: ItemHistoryEntry, to bytes: inout [UInt8], start: Int, room: Int = 0) {
         let entry: Encoded
         if let first = firstEntry(bytes, start: start) {
             var actor = e.actor
@@ -101,7 +102,7 @@ public struct ItemHistory: Sendable, Equatable {
         // about its exact size, a long one (an item selected and deselected many times) is not
         // copied whole at every entry.
         let needed = bytes.count + n
-        if bytes.capacity < needed { bytes.reserveCapacity(needed + (needed - start) / 16) }
+        if bytes.capacity < needed { bytes.reserveCapacity(needed + (needed - start) / 16 + room) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out in
             var w = RawWriter(out)
             entry.write(to: &w)

@@ -245,8 +245,11 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
     /// The history's entries, as bytes (see `ItemHistory`).
     public var historyLog: ItemHistory { ItemHistory(bytes: Array(storage[sections.history...])) }
 
-    /// Adds an entry to the history.
-    public mutating func appendHistory(_ e: ItemHistoryEntry) { ItemHistory.append(e, to: &storage, start: sections.history) }
+    /// Adds an entry to the history; when the buffer grows, it keeps `room` bytes more for an
+    /// entry expected soon.
+    public mutating func appendHistory(_ e: ItemHistoryEntry, room: Int = 0) {
+        ItemHistory.append(e, to: &storage, start: sections.history, room: room)
+    }
 
     /// How many history entries there are, without making them.
     public var historyCount: Int { ItemHistory.count(storage, start: sections.history) }
@@ -674,7 +677,10 @@ public struct StudentState: Codable, Sendable, Equatable {
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
                 guard !item.selected else { return nil }
                 item.selected = true
-                item.appendHistory(StudentState.entry(e, .selected))
+                // A selected item is submitted, and the receipt of its batch (an entry of ~32
+                // bytes with the batch ID) is then written into every item of the batch: the
+                // room for it is made now, while the buffer grows anyway.
+                item.appendHistory(StudentState.entry(e, .selected), room: 32)
                 return (item.kind, item.year)
             }) ?? nil else { return }
             countSelection(kind, year, 1)

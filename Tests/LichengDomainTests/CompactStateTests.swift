@@ -375,6 +375,24 @@ import Testing
         #expect(first["importedFrom"] == .string("170301") && first["onBehalfOf"] == .string("X1"))
     }
 
+    /// Selecting an item keeps room in its buffer for the receipt entry its batch will bring:
+    /// the receipt is written without the buffer being copied again, and the item is the same.
+    @Test func aSelectionKeepsRoomForTheReceipt() {
+        var st = StudentState(id: "S1130407")
+        let batch = "113-performances-1"
+        st.apply(Event(seq: 11_661, recordedAt: 1_732_000_000_000_000, actor: "S1130407", student: "S1130407",
+                       body: .performanceUploaded(PerformanceUploaded(itemId: "S1130407-P1", year: AcademicYear(113), title: "電腦軟體應用丙級", files: [pdf()]))))
+        st.apply(Event(seq: 812_345, recordedAt: 1_745_000_000_000_000, actor: "S1130407", student: "S1130407",
+                       body: .itemSelected(ItemRef(itemId: "S1130407-P1"))))
+        st.applySubmission(StudentSubmission(carriesStudent: true, items: ["S1130407-P1"]), batchId: batch, seq: 900_000)
+        let before = st.items["S1130407-P1"]!.storageCapacity
+        st.apply(Event(seq: 1_203_456, recordedAt: 1_749_000_000_000_000, actor: "S1130407", student: "S1130407",
+                       body: .receiptConfirmed(ReceiptConfirmed(batchId: batch))))
+        let item = st.items["S1130407-P1"]!
+        #expect(item.storageCapacity == before)
+        #expect(item.history.map(\.action) == [.uploaded, .selected, .receiptConfirmed] && item.history.last?.detail == batch)
+    }
+
     /// A student's batch keeps the items it carried by position and the receipt's status,
     /// method and whether it was ever confirmed, through confirm, dispute, resolve, confirm.
     @Test func studentBatchesFollowTheirReceipts() {
