@@ -166,11 +166,17 @@ extension Array where Element == UInt8 {
     /// `init(unsafeUninitializedCapacity:)`, which reaches the standard library's unspecialized
     /// allocation and looks up the array storage's type metadata at every call (~360
     /// instructions of ~900 for a 150-byte array; ~550 this way, copy included).
-    static func written<R>(capacity: Int, _ body: (inout RawWriter) -> R) -> (bytes: [UInt8], result: R) {
+    /// `room` bytes more are kept free after them (for bytes expected soon).
+    static func written<R>(capacity: Int, room: Int = 0, _ body: (inout RawWriter) -> R) -> (bytes: [UInt8], result: R) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             var w = RawWriter(buffer)
             let result = body(&w)
-            return (Array(UnsafeBufferPointer(rebasing: buffer[..<w.at])), result)
+            let written = UnsafeBufferPointer(rebasing: buffer[..<w.at])
+            guard room > 0 else { return (Array(written), result) }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(w.at + room)
+            bytes.append(contentsOf: written)
+            return (bytes, result)
         }
     }
 }

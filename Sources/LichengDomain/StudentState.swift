@@ -172,21 +172,22 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
                   contentSize: ItemContent.encodedSize(title: title, description: description, files: files),
                   { ItemContent.write(title: title, description: description, files: files, to: &$0) },
                   startedOn: startedOn, endedOn: endedOn, status: status, selected: selected, returnReason: returnReason,
-                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, historySize: h.count, { $0.bytes(h) },
+                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, historySize: h.count, { $0.bytes(h) }, room: 0,
                   importedFrom: importedFrom, submitted: submitted)
     }
 
     /// An item just uploaded, of a content already made (the upload event's), with its one
-    /// history entry, `uploaded`: both written straight into the item's buffer.
+    /// history entry, `uploaded`: both written straight into the item's buffer, which keeps
+    /// `room` bytes free after them for an entry expected soon.
     public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
                 category: PerformanceCategory? = nil, content: ItemContent,
                 startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, uploadSeq: UInt64,
-                uploadedAt: Timestamp, uploaded: ItemHistoryEntry) {
+                uploadedAt: Timestamp, uploaded: ItemHistoryEntry, room: Int = 0) {
         let first = ItemHistory.Encoded(first: uploaded)
         self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category,
                   contentSize: content.bytes.count, { $0.bytes(content.bytes) },
                   startedOn: startedOn, endedOn: endedOn, status: status, selected: false, returnReason: nil,
-                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, historySize: first.size, { first.write(to: &$0) },
+                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, historySize: first.size, { first.write(to: &$0) }, room: room,
                   importedFrom: nil, submitted: false)
     }
 
@@ -194,13 +195,13 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
                  category: PerformanceCategory?, contentSize: Int, _ writeContent: (inout RawWriter) -> Void,
                  startedOn: LocalDate?, endedOn: LocalDate?, status: ItemStatus, selected: Bool,
                  returnReason: ReturnReason?, uploadSeq: UInt64, uploadedAt: Timestamp,
-                 historySize: Int, _ writeHistory: (inout RawWriter) -> Void, importedFrom: String?, submitted: Bool) {
+                 historySize: Int, _ writeHistory: (inout RawWriter) -> Void, room: Int, importedFrom: String?, submitted: Bool) {
         self.itemId = itemId; self.kind = kind; self.term = term; self.year = year; self.courseId = courseId
         self.status = status; self.selected = selected; self.returnReason = returnReason; self.uploadSeq = uploadSeq
         self.submitted = submitted
         let details = ItemDetails(uploadedAt: uploadedAt, startedOn: startedOn, endedOn: endedOn, category: category,
                                   importedFrom: importedFrom)
-        storage = Item.storage(contentSize: contentSize, writeContent, details, historySize: historySize, writeHistory)
+        storage = Item.storage(contentSize: contentSize, writeContent, details, historySize: historySize, writeHistory, room: room)
     }
 
     public var history: [ItemHistoryEntry] {
@@ -268,16 +269,17 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
     }
 
     private static func storage(_ content: ItemContent, _ details: ItemDetails, _ history: ArraySlice<UInt8>) -> [UInt8] {
-        storage(contentSize: content.bytes.count, { $0.bytes(content.bytes) }, details, historySize: history.count, { $0.bytes(history) })
+        storage(contentSize: content.bytes.count, { $0.bytes(content.bytes) }, details, historySize: history.count, { $0.bytes(history) }, room: 0)
     }
 
     /// The buffer: the content's length, the content (`writeContent` writes `n` bytes), the
-    /// details' length and the details, then the history's bytes (`writeHistory` writes `h`).
+    /// details' length and the details, then the history's bytes (`writeHistory` writes `h`);
+    /// `room` bytes more are kept free at the end.
     private static func storage(contentSize n: Int, _ writeContent: (inout RawWriter) -> Void, _ details: ItemDetails,
-                                historySize h: Int, _ writeHistory: (inout RawWriter) -> Void) -> [UInt8] {
+                                historySize h: Int, _ writeHistory: (inout RawWriter) -> Void, room: Int) -> [UInt8] {
         let m = details.size
         let size = RawWriter.size(UInt64(n)) + n + RawWriter.size(UInt64(m)) + m + h
-        return [UInt8].written(capacity: size) { w in
+        return [UInt8].written(capacity: size, room: room) { w in
             w.varint(UInt64(n))
             let contentStart = w.at
             writeContent(&w)
@@ -638,9 +640,11 @@ public struct StudentState: Codable, Sendable, Equatable {
                 old.appendHistory(StudentState.entry(e, .reUploaded))
             }
             guard reUploaded == nil else { return }
+            // A course outcome is certified (or returned) next: room for that entry (~20 bytes,
+            // the teacher's ID in it) is kept now, so that the decision does not copy the item.
             items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
                            content: d.content, status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt,
-                           uploaded: StudentState.entry(e, .uploaded)))
+                           uploaded: StudentState.entry(e, .uploaded), room: 20))
             courseOutcomeUploads[d.term, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "C")), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
         case .performanceUploaded(let d):

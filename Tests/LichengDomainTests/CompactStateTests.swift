@@ -393,6 +393,21 @@ import Testing
         #expect(item.history.map(\.action) == [.uploaded, .selected, .receiptConfirmed] && item.history.last?.detail == batch)
     }
 
+    /// An uploaded course outcome keeps room for the teacher's decision: certifying it writes
+    /// the entry without the buffer being copied again.
+    @Test func anUploadKeepsRoomForTheCertification() {
+        var st = StudentState(id: "S1130407")
+        st.apply(Event(seq: 14_459, recordedAt: 1_733_000_000_000_000, actor: "S1130407", student: "S1130407",
+                       body: .courseOutcomeUploaded(CourseOutcomeUploaded(itemId: "S1130407-C2", term: Term(113, 1), courseId: "1131-112-CHI",
+                                                                          title: "國語文實驗報告", description: "113-1學期國語文課程之閱讀心得", files: [pdf()]))))
+        let before = st.items["S1130407-C2"]!.storageCapacity
+        st.apply(Event(seq: 2_923_163, recordedAt: 1_735_500_000_000_000, actor: "T0031", student: "S1130407",
+                       body: .courseOutcomeCertified(CourseOutcomeCertified(itemId: "S1130407-C2"))))
+        let item = st.items["S1130407-C2"]!
+        #expect(item.storageCapacity == before)
+        #expect(item.history.map(\.action) == [.uploaded, .certified] && item.history.last?.actor == "T0031" && item.status == .certified)
+    }
+
     /// A student's batch keeps the items it carried by position and the receipt's status,
     /// method and whether it was ever confirmed, through confirm, dispute, resolve, confirm.
     @Test func studentBatchesFollowTheirReceipts() {
