@@ -637,11 +637,12 @@ public struct StudentState: Codable, Sendable, Equatable {
                 old.courseId = d.courseId
                 old.content = d.content
                 old.status = .uploaded; old.returnReason = nil
-                old.appendHistory(StudentState.entry(e, .reUploaded))
+                old.appendHistory(StudentState.entry(e, .reUploaded), room: 20) // for the next decision
             }
             guard reUploaded == nil else { return }
-            // A course outcome is certified (or returned) next: room for that entry (~20 bytes,
-            // the teacher's ID in it) is kept now, so that the decision does not copy the item.
+            // A course outcome is decided on next, usually certified: room for that entry (~18
+            // bytes with the teacher's ID; a return's reason may not fit) is kept now, so that
+            // the decision does not copy the item.
             items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
                            content: d.content, status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt,
                            uploaded: StudentState.entry(e, .uploaded), room: 20))
@@ -681,9 +682,10 @@ public struct StudentState: Codable, Sendable, Equatable {
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
                 guard !item.selected else { return nil }
                 item.selected = true
-                // A selected item is submitted, and the receipt of its batch (an entry of ~32
-                // bytes with the batch ID) is then written into every item of the batch: the
-                // room for it is made now, while the buffer grows anyway.
+                // A selected item is submitted, and the receipt of its batch is then written into
+                // every item of the batch: room for the usual one (the student confirming on the
+                // platform, ~29–32 bytes with the batch ID) is made now, while the buffer grows
+                // anyway.
                 item.appendHistory(StudentState.entry(e, .selected), room: 32)
                 return (item.kind, item.year)
             }) ?? nil else { return }

@@ -30,8 +30,14 @@ import Testing
     @Test func everyImportedModuleIsADeclaredDependency() throws {
         let targets = try Self.targets()
         let names = Set(targets.map(\.name))
+        // Every declaration was read (one written over several lines would be missed).
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        #expect(targets.count == manifest.matches(of: #/\.(target|executableTarget|testTarget|systemLibrary)\(/#).count)
         #expect(names.isSuperset(of: ["LichengLog", "LichengDomain", "Licheng", "licheng", "bench", "LichengTests"]), "\(names.sorted())")
-        let importLine = #/^(?:@testable )?import (\w+)/#.anchorsMatchLineEndings()
+        // Any import form: attributes (`@testable`, `@preconcurrency`, …), an access level, a
+        // declaration kind (`import struct M.T`), indented inside `#if`.
+        let importLine = #/^\s*(?:@\w+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|fileprivate|private)\s+)?import\s+(?:(?:typealias|struct|class|enum|protocol|let|var|func)\s+)?(\w+)/#
+            .anchorsMatchLineEndings()
         for t in targets where t.kind != "systemLibrary" {
             let dir = Self.root.appendingPathComponent(t.path ?? (t.kind == "testTarget" ? "Tests/\(t.name)" : "Sources/\(t.name)"))
             let files = try #require(FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)).compactMap { $0 as? URL }
