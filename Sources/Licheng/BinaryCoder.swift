@@ -158,18 +158,38 @@ extension Set: BinaryScalarCollection {
     func rawEncoded() -> [UInt8]? { rawEncodedList(self) }
 }
 
-extension Dictionary: BinaryScalarCollection where Key == String {
-    func rawEncoded() -> [UInt8]? {
-        guard Value.self is BinaryScalar.Type else { return nil }
-        var payload: [UInt8] = [], scratch: [UInt8] = []
-        writeVarint(UInt64(count), into: &payload)
-        for (key, value) in self {
-            writeVarint(UInt64(key.utf8.count), into: &payload)
-            payload.appendUTF8(key)
-            appendScalarValue(value as! BinaryScalar, into: &payload, scratch: &scratch)
-        }
-        return wrapValue(kind: 2, payload)
+/// A map (kind 2) of the entries' texts and scalars, as string-keyed maps encode themselves.
+func rawEncodedMap<M: StringKeyedMap>(_ map: M) -> [UInt8]? {
+    guard M.Value.self is BinaryScalar.Type else { return nil }
+    var payload: [UInt8] = [], scratch: [UInt8] = []
+    writeVarint(UInt64(map.count), into: &payload)
+    for (key, value) in map {
+        writeVarint(UInt64(key.utf8.count), into: &payload)
+        payload.appendUTF8(key)
+        appendScalarValue(value as! BinaryScalar, into: &payload, scratch: &scratch)
     }
+    return wrapValue(kind: 2, payload)
+}
+
+/// `[String: Value]` and `IDMap<Value>`: one binary form (a keyed value), one encoder and decoder.
+protocol StringKeyedMap<Value>: Sequence where Element == (key: String, value: Value) {
+    associatedtype Value
+    init()
+    var count: Int { get }
+    var isEmpty: Bool { get }
+    mutating func reserveCapacity(_ n: Int)
+    subscript(key: String) -> Value? { get set }
+}
+
+extension Dictionary: StringKeyedMap where Key == String {}
+extension IDMap: StringKeyedMap {}
+
+extension Dictionary: BinaryScalarCollection where Key == String {
+    func rawEncoded() -> [UInt8]? { rawEncodedMap(self) }
+}
+
+extension IDMap: BinaryScalarCollection {
+    func rawEncoded() -> [UInt8]? { rawEncodedMap(self) }
 }
 
 func writeVarint(_ value: UInt64, into out: inout [UInt8]) {
@@ -524,7 +544,17 @@ func forEachEntry(of value: ValueRange, storage: ByteStorage, codingPath: [Codin
 }
 
 func decodeScalarDictionary<S: BinaryScalar>(_ type: S.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
-    var out: [String: S] = [:]
+    try decodeScalarMap(S.self, into: [String: S].self, storage: storage, value: value, codingPath: codingPath)
+}
+
+func decodeScalarIDMap<S: BinaryScalar>(_ type: S.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+    try decodeScalarMap(S.self, into: IDMap<S>.self, storage: storage, value: value, codingPath: codingPath)
+}
+
+/// A string-keyed map of scalars, decoded through their static type.
+func decodeScalarMap<S: BinaryScalar, M: StringKeyedMap<S>>(_ type: S.Type, into _: M.Type, storage: ByteStorage, value: ValueRange,
+                                                           codingPath: [CodingKey]) throws -> M {
+    var out = M()
     try forEachEntry(of: value, storage: storage, codingPath: codingPath) { count, key, element in
         if out.isEmpty { out.reserveCapacity(count) }
         out[key] = try scalar(S.self, storage, element, codingPath + [AnyKey(stringValue: key)])
@@ -550,21 +580,36 @@ func decodeStringListDictionary(storage: ByteStorage, value: ValueRange, codingP
 extension Dictionary: BinaryCollection where Key == String, Value: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
         // The large dictionaries of a snapshot, decoded by code specialized for their type.
-        if Value.self == ItemInfo.self { return try decodeScalarDictionary(ItemInfo.self, storage: storage, value: value, codingPath: codingPath) }
-        if Value.self == StudentInfo.self { return try decodeScalarDictionary(StudentInfo.self, storage: storage, value: value, codingPath: codingPath) }
-        if Value.self == UInt64.self { return try decodeScalarDictionary(UInt64.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == String.self { return try decodeScalarDictionary(String.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == [String].self { return try decodeStringListDictionary(storage: storage, value: value, codingPath: codingPath) }
         if case .scalar(let scalar) = storage.form(of: Value.self) {
             return try decodeScalarDictionary(scalar, storage: storage, value: value, codingPath: codingPath)
         }
-        var out: [String: Value] = [:]
-        try forEachEntry(of: value, storage: storage, codingPath: codingPath) { count, key, element in
-            if out.isEmpty { out.reserveCapacity(count) }
-            out[key] = try decodeValue(Value.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(stringValue: key)])
-        }
-        return out
+        return try decodeMap(Self.self, storage: storage, value: value, codingPath: codingPath)
     }
+}
+
+extension IDMap: BinaryCollection where Value: Decodable {
+    static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
+        // The large tables of a snapshot, decoded by code specialized for their type.
+        if Value.self == ItemInfo.self { return try decodeScalarIDMap(ItemInfo.self, storage: storage, value: value, codingPath: codingPath) }
+        if Value.self == StudentInfo.self { return try decodeScalarIDMap(StudentInfo.self, storage: storage, value: value, codingPath: codingPath) }
+        if Value.self == UInt64.self { return try decodeScalarIDMap(UInt64.self, storage: storage, value: value, codingPath: codingPath) }
+        if case .scalar(let scalar) = storage.form(of: Value.self) {
+            return try decodeScalarIDMap(scalar, storage: storage, value: value, codingPath: codingPath)
+        }
+        return try decodeMap(Self.self, storage: storage, value: value, codingPath: codingPath)
+    }
+}
+
+/// A string-keyed map of values decoded by the generic path.
+func decodeMap<M: StringKeyedMap>(_ type: M.Type, storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any where M.Value: Decodable {
+    var out = M()
+    try forEachEntry(of: value, storage: storage, codingPath: codingPath) { count, key, element in
+        if out.isEmpty { out.reserveCapacity(count) }
+        out[key] = try decodeValue(M.Value.self, storage: storage, value: element, codingPath: codingPath + [AnyKey(stringValue: key)])
+    }
+    return out
 }
 
 struct KeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
@@ -1233,7 +1278,7 @@ extension Array where Element == UInt8 {
         for v in list { appendNested(v) }
     }
 
-    mutating func appendSeqs(_ map: [String: UInt64]) {
+    mutating func appendSeqs(_ map: IDMap<UInt64>) {
         appendVarint(map.count)
         for (k, v) in map { appendText(k); appendUInt64(v) }
     }
@@ -1254,9 +1299,9 @@ extension FieldReader {
         return out
     }
 
-    mutating func seqs() throws -> [String: UInt64] {
+    mutating func seqs() throws -> IDMap<UInt64> {
         let count = try count(each: 9)
-        var out: [String: UInt64] = [:]
+        var out = IDMap<UInt64>()
         out.reserveCapacity(count)
         for _ in 0..<count { out[try text()] = try fixed(UInt64.self) }
         return out
@@ -1415,6 +1460,7 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     collection([String: String].self); collection([String: [String]].self); collection([String: UInt64].self)
     collection([String: Batch].self); collection([String: StudentInfo].self); collection([String: ItemInfo].self)
     collection([String: [String: UInt64]].self); collection([String: CertificationTally].self); collection([String: StudentReceipt].self)
+    collection(IDMap<StudentInfo>.self); collection(IDMap<ItemInfo>.self); collection(IDMap<UInt64>.self); collection([String: IDMap<UInt64>].self)
     collection([Policy].self); collection([WorkingGroupMember].self); collection([MeetingInfo].self); collection([TrainingInfo].self)
     collection([StaffRole].self); collection([Audience].self)
     scalar(Engine.Snapshot.self); scalar(SharedState.self)

@@ -65,7 +65,7 @@ public final class Engine: @unchecked Sendable {
     private let membersCacheLock = NSLock()
     /// Student states as of `log.lastSeq`, kept between submits. Valid because a
     /// writing engine holds the store's lock for its whole life: nobody else appends.
-    var studentCache: [String: StudentState] = [:]
+    var studentCache = IDMap<StudentState>()
     /// Set when a failed submit could not restore the in-memory state: the engine
     /// then refuses further work (reopening rebuilds everything from the log).
     private var broken: String?
@@ -155,7 +155,7 @@ public final class Engine: @unchecked Sendable {
         // copying per batch would cost more than the batch. If a later event is rejected or
         // the append fails, the core is rebuilt from the snapshot and the log.
         let before = core.lastSeq
-        var students: [String: StudentState] = [:]
+        var students = IDMap<StudentState>()
         var accepted: [Event] = []
         var results: [Event] = []
         /// This batch's request IDs, per stream (`<student>\0<id>`, or `\0<id>` for the school).

@@ -6,7 +6,7 @@
 /// `submission.made` is then applied to every student it carries (`applySubmission`).
 public struct SchoolState: Codable, Sendable, Equatable {
     public var shared = SharedState()
-    public var students: [String: StudentState] = [:]
+    public var students = IDMap<StudentState>()
 
     public init() {}
 
@@ -41,7 +41,7 @@ public struct SchoolState: Codable, Sendable, Equatable {
     }
 }
 
-extension Dictionary where Key == String, Value == StudentState {
+extension IDMap where Value == StudentState {
     /// Applies a student's event to their state, made on their first event. In place, and
     /// without a closure: `self[k, default: StudentState(id: k)].apply(e)` allocated and freed
     /// two boxes an event, `modifyValue(forKey:)` copied the event into its closure.

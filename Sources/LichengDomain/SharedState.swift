@@ -255,10 +255,10 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var workingGroup: [WorkingGroupMember] = []
     public var meetings: [MeetingInfo] = []
     public var trainings: [TrainingInfo] = []
-    public var students: [String: StudentInfo] = [:]
-    public var items: [String: ItemInfo] = [:]
+    public var students = IDMap<StudentInfo>()
+    public var items = IDMap<ItemInfo>()
     /// Items waiting for certification, per course and term: item ID → seq of its (re-)upload.
-    public var awaitingCertification: [CourseTerm: [String: UInt64]] = [:]
+    public var awaitingCertification: [CourseTerm: IDMap<UInt64>] = [:]
     /// Students with cadre records per academic year (for `cadres` submissions).
     public var cadreStudents: [AcademicYear: Set<String>] = [:]
     /// Certification decisions per term and per teacher whose duty it was (the replaced
@@ -302,10 +302,10 @@ public struct SharedState: Codable, Sendable, Equatable {
         trainings = try c.decode([TrainingInfo].self, forKey: .trainings)
         trustedSchools = try c.decode([String: String].self, forKey: .trustedSchools)
         guard detail == .school else { return }
-        students = try c.decode([String: StudentInfo].self, forKey: .students)
-        items = try c.decode([String: ItemInfo].self, forKey: .items)
-        var awaiting: [CourseTerm: [String: UInt64]] = [:]
-        for (key, items) in try c.decode([String: [String: UInt64]].self, forKey: .awaitingCertification) {
+        students = try c.decode(IDMap<StudentInfo>.self, forKey: .students)
+        items = try c.decode(IDMap<ItemInfo>.self, forKey: .items)
+        var awaiting: [CourseTerm: IDMap<UInt64>] = [:]
+        for (key, items) in try c.decode([String: IDMap<UInt64>].self, forKey: .awaitingCertification) {
             guard let course = CourseTerm(key: key) else {
                 throw DecodingError.dataCorruptedError(forKey: .awaitingCertification, in: c, debugDescription: "not a course key: \(key)")
             }

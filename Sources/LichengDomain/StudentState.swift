@@ -450,7 +450,7 @@ public struct StudentState: Codable, Sendable, Equatable {
     /// The years and kinds of selections a batch has carried: frozen (SPEC §4).
     public private(set) var frozenSelections: [FrozenSelection] = []
     /// requestId → seq of the events of this stream that carried one (a retried append is a no-op).
-    public var requests: [String: UInt64] = [:]
+    public var requests = IDMap<UInt64>()
     public var purgedSeq: UInt64?
     public var nextCourseOutcome = 1
     public var nextPerformance = 1

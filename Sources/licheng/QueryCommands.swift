@@ -266,7 +266,7 @@ let classCommand = Command(
                 throw EngineError.forbidden("\(q.reader) may not read class \(className); it needs to be its homeroom teacher or hold a school-wide role.")
             }
         }
-        var states: [String: StudentState] = [:]
+        var states = IDMap<StudentState>()
         for info in infos { states[info.id] = try q.student(info.id) }
         let overview = ClassOverview(className: className, shared: q.shared, students: states, term: term)
         if ctx.json { ctx.console.printJSON(.object(overview.jsonObject())); return }

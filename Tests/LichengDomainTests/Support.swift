@@ -14,7 +14,7 @@ struct World {
     /// The reference application order (`SchoolState.apply`).
     var school = SchoolState()
     var shared: SharedState { school.shared }
-    var students: [String: StudentState] { school.students }
+    var students: IDMap<StudentState> { school.students }
     var log: [Event] = []
     var now: Timestamp
 

@@ -226,4 +226,23 @@ import TestSupport
         }
         #expect(knownFormList.count > 50)
     }
+
+    /// An `IDMap` has the binary form of the `[String: Value]` of its entries: each decodes the
+    /// other's bytes (scalar values, the specialized tables, and values of the generic path).
+    @Test func idMapsAreEncodedAsDictionaries() throws {
+        let seqs = ["S1130001": UInt64(7), "S1130002-C1": 9, "學": 0, "": .max]
+        let infos = ["S1-C1": ItemInfo(student: "S1", kind: .courseOutcome, year: AcademicYear(113), term: Term("113-2"), courseId: "MATH",
+                                       status: .certified, selected: true, submitted: true),
+                     "S2-P1": ItemInfo(student: "S2", kind: .performance, year: AcademicYear(114), status: .uploaded)]
+        let lists = ["a": [1, 2], "": [], "長": [-1]]
+        #expect(try BinaryCoder.decode([String: UInt64].self, from: BinaryCoder.encode(IDMap(seqs))) == seqs)
+        #expect(try BinaryCoder.decode(IDMap<UInt64>.self, from: BinaryCoder.encode(seqs)) == IDMap(seqs))
+        #expect(try BinaryCoder.decode([String: ItemInfo].self, from: BinaryCoder.encode(IDMap(infos))) == infos)
+        #expect(try BinaryCoder.decode(IDMap<ItemInfo>.self, from: BinaryCoder.encode(infos)) == IDMap(infos))
+        #expect(try BinaryCoder.decode([String: [Int]].self, from: BinaryCoder.encode(IDMap(lists))) == lists)
+        #expect(try BinaryCoder.decode(IDMap<[Int]>.self, from: BinaryCoder.encode(lists)) == IDMap(lists))
+        for single in [["S1130001": UInt64(3)]] {
+            #expect(try BinaryCoder.encode(IDMap(single)) == BinaryCoder.encode(single))
+        }
+    }
 }

@@ -23,6 +23,8 @@ private func dictBytes<K, V>(_ d: [K: V]) -> Int {
     hashTableBytes(capacity: d.capacity, entryStride: MemoryLayout<K>.stride + MemoryLayout<V>.stride)
 }
 
+private func dictBytes<V>(_ d: IDMap<V>) -> Int { dictBytes(d.storage) }
+
 func stateCensus(_ path: String) throws {
     var school = SchoolState()
     let engine = try Engine.open(at: path, mode: .read)

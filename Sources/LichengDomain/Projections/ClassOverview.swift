@@ -13,7 +13,7 @@ public struct ClassOverview: Sendable {
     public var missing: [String]
 
     /// `students`: the states of the class's students (see `SharedState.students(inClass:)`).
-    public init(className: String, shared: SharedState, students: [String: StudentState], term: Term? = nil) {
+    public init(className: String, shared: SharedState, students: IDMap<StudentState>, term: Term? = nil) {
         self.className = className
         let t = term ?? Term.containing(shared.lastRecordedAt)
         self.term = t

@@ -1,0 +1,213 @@
+// Tables keyed by identifiers (student, item, request IDs), hashed by their bytes.
+
+/// An identifier as a hash key: equal when its UTF-8 bytes are equal, hashed by a short
+/// multiply-mix of those bytes. A `String` key is hashed by SipHash (a `Hasher` seeded,
+/// fed and finalized: ~250 instructions for a 10-byte ID) and compared by canonical
+/// equivalence (the slow comparison runs for every other key met while probing); a replay
+/// looks up two or three IDs an event. This mix costs ~20 instructions, and the table's
+/// per-instance seed (`_rawHashValue(seed:)`) still keeps each table's layout its own.
+///
+/// Identifiers are compared as bytes, as the log stores them: two IDs whose bytes differ are
+/// two keys, even where Unicode would call them the same text (no ID the rules accept is
+/// written two ways: IDs are the school's codes).
+@frozen public struct ID: Hashable, Sendable, CustomStringConvertible {
+    public var string: String
+
+    @inlinable @inline(__always)
+    public init(_ string: String) { self.string = string }
+
+    public var description: String { string }
+
+    @inlinable @inline(__always)
+    public static func == (a: ID, b: ID) -> Bool {
+        // The same bits are the same string (a small string's bytes, or the same storage):
+        // the usual case, a table's key met by the key it was looked up with. Then `String`'s
+        // comparison rejects quickly a different key met while probing; texts it calls equal
+        // are the same ID only when their bytes are.
+        if unsafeBitCast(a.string, to: (UInt64, UInt64).self) == unsafeBitCast(b.string, to: (UInt64, UInt64).self) { return true }
+        return a.string == b.string && ID.withBytes(a.string) { x in ID.withBytes(b.string) { y in x.elementsEqual(y) } }
+    }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) { hasher.combine(ID.withBytes(string) { ID.mix($0, seed: 0) }) }
+
+    /// What `Dictionary` and `Set` ask for: the bytes mixed with the table's seed (no `Hasher`).
+    @inlinable
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: ID.withBytes(string) { ID.mix($0, seed: UInt64(truncatingIfNeeded: seed)) })
+    }
+
+    /// Calls `body` with the string's UTF-8 bytes (contiguous for every native and small
+    /// string; a copy otherwise).
+    @inlinable @inline(__always)
+    static func withBytes<R>(_ s: String, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return r }
+        var copy = s
+        return copy.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The high and low halves of the 128-bit product, folded.
+    @inlinable @inline(__always)
+    static func fold(_ x: UInt64, _ y: UInt64) -> UInt64 {
+        let p = x.multipliedFullWidth(by: y)
+        return p.high ^ p.low
+    }
+
+    /// A 64-bit hash of `bytes`. Up to 16 bytes are read as two words (overlapping when
+    /// shorter, so the words and the length fix the bytes), longer inputs 16 bytes a round;
+    /// each round and the end fold a 128-bit product of words xored with odd constants.
+    @inlinable
+    static func mix(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        let k0: UInt64 = 0xa076_1d64_78bd_642f, k1: UInt64 = 0xe703_7ed1_a0b4_28db, k2: UInt64 = 0x8ebc_6af0_9c88_c6e3
+        let n = bytes.count
+        var h = seed ^ k0
+        var a: UInt64 = 0, b: UInt64 = 0
+        if n <= 16 {
+            if n >= 8 {
+                a = bytes.loadUnaligned(as: UInt64.self)
+                b = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            } else if n >= 4 {
+                a = UInt64(bytes.loadUnaligned(as: UInt32.self))
+                b = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            } else if n > 0 {
+                a = UInt64(bytes[0]) << 16 | UInt64(bytes[n >> 1]) << 8 | UInt64(bytes[n - 1])
+            }
+        } else {
+            var i = 0
+            while i + 16 < n {
+                h = fold(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ k1,
+                         bytes.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self) ^ h)
+                i += 16
+            }
+            a = bytes.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self)
+            b = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        return fold(k1 ^ UInt64(truncatingIfNeeded: n), fold(a ^ k1, b ^ h) ^ k2)
+    }
+}
+
+/// A `[String: Value]` keyed by identifiers: the same interface for the state's code, stored as
+/// `[ID: Value]` (see `ID`: hashed and compared by bytes). Iterates as `(key: String, value:)`
+/// and is encoded exactly as a `[String: Value]` is.
+public struct IDMap<Value>: Sequence, ExpressibleByDictionaryLiteral {
+    public typealias Storage = [ID: Value]
+    public typealias Index = Storage.Index
+    /// The table itself (keys as `ID`s).
+    public var storage: Storage
+
+    @inlinable public init() { storage = [:] }
+    @inlinable public init(minimumCapacity: Int) { storage = Storage(minimumCapacity: minimumCapacity) }
+    public init(_ dictionary: [String: Value]) {
+        storage = Storage(minimumCapacity: dictionary.count)
+        for (k, v) in dictionary { storage[ID(k)] = v }
+    }
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        storage = Storage(minimumCapacity: elements.count)
+        for (k, v) in elements { storage[ID(k)] = v }
+    }
+
+    @inlinable public var count: Int { storage.count }
+    @inlinable public var isEmpty: Bool { storage.isEmpty }
+    @inlinable public var capacity: Int { storage.capacity }
+    @inlinable public mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(n) }
+    @inlinable public mutating func removeAll(keepingCapacity keep: Bool = false) { storage.removeAll(keepingCapacity: keep) }
+
+    @inlinable public subscript(key: String) -> Value? {
+        get { storage[ID(key)] }
+        _modify { yield &storage[ID(key)] }
+    }
+
+    @inlinable public subscript(key: String, default value: @autoclosure () -> Value) -> Value {
+        get { storage[ID(key), default: value()] }
+        _modify { yield &storage[ID(key), default: value()] }
+    }
+
+    @inlinable public func index(forKey key: String) -> Index? { storage.index(forKey: ID(key)) }
+
+    /// The values, changeable in place (`values[i]` for an `index(forKey:)`).
+    @inlinable public var values: Storage.Values {
+        get { storage.values }
+        _modify { yield &storage.values }
+    }
+
+    public var keys: LazyMapCollection<Storage.Keys, String> { storage.keys.lazy.map(\.string) }
+
+    @inlinable @discardableResult
+    public mutating func updateValue(_ value: Value, forKey key: String) -> Value? { storage.updateValue(value, forKey: ID(key)) }
+
+    @inlinable @discardableResult
+    public mutating func removeValue(forKey key: String) -> Value? { storage.removeValue(forKey: ID(key)) }
+
+    /// Runs `body` on the value for `key` where it is stored (see `Dictionary.modifyValue`).
+    @inlinable @discardableResult
+    public mutating func modifyValue<R>(forKey key: String, _ body: (inout Value) throws -> R) rethrows -> R? {
+        guard let i = storage.index(forKey: ID(key)) else { return nil }
+        return try body(&storage.values[i])
+    }
+
+    public func mapValues<T>(_ transform: (Value) throws -> T) rethrows -> IDMap<T> {
+        var out = IDMap<T>()
+        out.storage = try storage.mapValues(transform)
+        return out
+    }
+
+    public func compactMapValues<T>(_ transform: (Value) throws -> T?) rethrows -> IDMap<T> {
+        var out = IDMap<T>()
+        out.storage = try storage.compactMapValues(transform)
+        return out
+    }
+
+    public func filter(_ isIncluded: ((key: String, value: Value)) throws -> Bool) rethrows -> IDMap<Value> {
+        var out = IDMap()
+        out.storage = try storage.filter { try isIncluded((key: $0.key.string, value: $0.value)) }
+        return out
+    }
+
+    public mutating func merge(_ other: IDMap<Value>, uniquingKeysWith combine: (Value, Value) throws -> Value) rethrows {
+        try storage.merge(other.storage, uniquingKeysWith: combine)
+    }
+
+    /// A plain dictionary of the same entries.
+    public var dictionary: [String: Value] {
+        var out = [String: Value](minimumCapacity: storage.count)
+        for (k, v) in storage { out[k.string] = v }
+        return out
+    }
+
+    public struct Iterator: IteratorProtocol {
+        @usableFromInline var base: Storage.Iterator
+        @inlinable init(_ base: Storage.Iterator) { self.base = base }
+        @inlinable public mutating func next() -> (key: String, value: Value)? {
+            base.next().map { (key: $0.key.string, value: $0.value) }
+        }
+    }
+    @inlinable public func makeIterator() -> Iterator { Iterator(storage.makeIterator()) }
+    @inlinable public var underestimatedCount: Int { storage.count }
+}
+
+extension IDMap: Sendable where Value: Sendable {}
+extension IDMap.Iterator: Sendable where Value: Sendable {}
+extension IDMap: Equatable where Value: Equatable {}
+extension IDMap: Hashable where Value: Hashable {}
+
+extension IDMap: Codable where Value: Codable {
+    /// As a `[String: Value]` (a keyed container of the IDs).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: IDCodingKey.self)
+        storage = Storage(minimumCapacity: c.allKeys.count)
+        for k in c.allKeys { storage[ID(k.stringValue)] = try c.decode(Value.self, forKey: k) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: IDCodingKey.self)
+        for (k, v) in storage { try c.encode(v, forKey: IDCodingKey(stringValue: k.string)) }
+    }
+}
+
+/// A dictionary key in a keyed container (what `[String: Value]`'s `Codable` uses).
+struct IDCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { return nil }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import LichengDomain
+
+/// `ID` hashes and compares identifiers by their bytes; `IDMap` is a `[String: Value]` on it.
+@Suite struct IDMapTests {
+    /// A string of the same bytes made another way: a native (heap) string, not a small one.
+    static func native(_ s: String) -> String {
+        var out = String()
+        out.reserveCapacity(64)
+        out += s
+        return out
+    }
+
+    static func randomID(_ g: inout SeededGenerator) -> String {
+        let alphabet = Array("S0123456789-CP_.aé學".unicodeScalars)
+        var s = String.UnicodeScalarView()
+        for _ in 0..<Int.random(in: 0...40, using: &g) { s.append(alphabet.randomElement(using: &g)!) }
+        return String(s)
+    }
+
+    @Test func theSameBytesAreOneKeyHoweverTheStringWasMade() {
+        var g = SeededGenerator(seed: 7)
+        for _ in 0..<2000 {
+            let s = Self.randomID(&g)
+            let a = ID(s), b = ID(Self.native(s)), c = ID(String(decoding: Array(s.utf8), as: UTF8.self))
+            #expect(a == b && b == c && a == c)
+            for seed in [0, 1, -1, 0x5eed_1234] {
+                #expect(a._rawHashValue(seed: seed) == b._rawHashValue(seed: seed))
+                #expect(a._rawHashValue(seed: seed) == c._rawHashValue(seed: seed))
+            }
+            #expect(a.hashValue == b.hashValue)
+        }
+    }
+
+    @Test func differentBytesAreDifferentKeysEvenWhereUnicodeCallsThemEqual() {
+        let composed = "S-\u{E9}", decomposed = "S-e\u{301}"
+        #expect(composed == decomposed)  // `String` compares by canonical equivalence
+        #expect(ID(composed) != ID(decomposed))
+        #expect(ID("K") != ID("\u{212A}"))  // KELVIN SIGN
+        var map = IDMap<Int>()
+        map[composed] = 1
+        map[decomposed] = 2
+        #expect(map.count == 2 && map[composed] == 1 && map[decomposed] == 2)
+        // Near misses: one byte apart at every position, a prefix, the same length.
+        let base = "S1130001-C12-long-enough-to-be-native"
+        for i in base.utf8.indices {
+            var bytes = Array(base.utf8)
+            bytes[base.utf8.distance(from: base.utf8.startIndex, to: i)] ^= 1
+            #expect(ID(String(decoding: bytes, as: UTF8.self)) != ID(base))
+        }
+        #expect(ID("S113") != ID("S1130") && ID("") != ID("\0") && ID("") == ID(""))
+    }
+
+    /// Sequential IDs (the usual shape: a prefix and a counter) spread over a table's buckets
+    /// like random ones would: the low bits the table uses must not cluster.
+    @Test func sequentialIDsSpreadOverTheBuckets() {
+        for (count, prefix) in [(1500, "S113"), (20_000, "S1130001-C"), (20_000, "113-course-outcomes-batch-")] {
+            let buckets = 1 << (count.bitWidth - count.leadingZeroBitCount + 1)  // 2–4 buckets an ID
+            var used = Set<Int>()
+            for n in 0..<count { used.insert(ID("\(prefix)\(n)")._rawHashValue(seed: 12345) & (buckets - 1)) }
+            // Random hashing fills buckets·(1 − e^(−count/buckets)); allow 5% less.
+            let expected = Double(buckets) * (1 - exp(-Double(count) / Double(buckets)))
+            #expect(Double(used.count) > 0.95 * expected, "\(prefix): \(used.count) of \(buckets) buckets, expected ~\(Int(expected))")
+        }
+    }
+
+    /// Random inserts, updates, removals and in-place changes, next to a `[String: Int]`.
+    @Test func behavesLikeADictionary() throws {
+        var g = SeededGenerator(seed: 11)
+        var map = IDMap<Int>(), model: [String: Int] = [:]
+        let keys = (0..<300).map { _ in Self.randomID(&g) }
+        for step in 0..<20_000 {
+            let k = keys.randomElement(using: &g)!
+            let probe = Bool.random(using: &g) ? k : Self.native(k)
+            switch Int.random(in: 0..<6, using: &g) {
+            case 0: map[probe] = step; model[k] = step
+            case 1: #expect(map.removeValue(forKey: probe) == model.removeValue(forKey: k))
+            case 2: #expect(map.updateValue(step, forKey: probe) == model.updateValue(step, forKey: k))
+            case 3: map[probe, default: 0] += 1; model[k, default: 0] += 1
+            case 4: #expect(map.modifyValue(forKey: probe) { $0 -= 1; return $0 } == model[k].map { $0 - 1 }); model[k]? -= 1
+            default: #expect(map[probe] == model[k] && (map.index(forKey: probe) != nil) == (model[k] != nil))
+            }
+        }
+        #expect(map.count == model.count && map.dictionary == model)
+        #expect(Dictionary(uniqueKeysWithValues: map.map { ($0.key, $0.value) }) == model)
+        #expect(Set(map.keys) == Set(model.keys) && map.values.sorted() == model.values.sorted())
+        #expect(map.filter { $0.value % 2 == 0 }.dictionary == model.filter { $0.value % 2 == 0 })
+        #expect(map.mapValues { $0 * 2 }.dictionary == model.mapValues { $0 * 2 })
+        #expect(IDMap(model) == map && IDMap(model.filter { $0.value != model.first?.value }) != map)
+    }
+
+    @Test func encodesAsTheDictionaryOfItsEntries() throws {
+        let model = ["S1130001": 3, "S1130002-C1": 5, "學生": 8, "": 0]
+        let map = IDMap(model)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(map) == encoder.encode(model))
+        #expect(try JSONDecoder().decode(IDMap<Int>.self, from: encoder.encode(model)) == map)
+        let literal: IDMap<Int> = ["S1130001": 3, "S1130002-C1": 5, "學生": 8, "": 0]
+        #expect(literal == map)
+    }
+}
