@@ -7,7 +7,7 @@
 // the optimizer copy the finished event (every string retained, then the original released):
 // ~500 instructions an event on the replay path.
 public struct Event: Equatable, Sendable {
-    public var body: EventBody
+    public var body: EventBody { didSet { type = body.type } }
     /// Position in the log (assigned on append; 0 for a proposed event).
     public var seq: UInt64
     /// Clock time of the append (assigned on append; 0 for a proposed event).
@@ -16,16 +16,17 @@ public struct Event: Equatable, Sendable {
     public var onBehalfOf: String?
     public var student: String?
     public var requestId: String?
+    /// `body.type`, kept: asked for every event on the replay path, where working it out from
+    /// the body copied the whole payload out of the enum.
+    public private(set) var type: EventType
 }
 
 extension Event {
     public init(seq: UInt64 = 0, recordedAt: Timestamp = 0, actor: String, onBehalfOf: String? = nil,
                 student: String? = nil, requestId: String? = nil, body: EventBody) {
         self.init(body: body, seq: seq, recordedAt: recordedAt, actor: actor, onBehalfOf: onBehalfOf, student: student,
-                  requestId: requestId)
+                  requestId: requestId, type: body.type)
     }
-
-    public var type: EventType { body.type }
 
     /// The log's stream key: the student ID for student events, nil for shared ones.
     /// `receipt.confirmed` is a student event when it names a student, else a school-wide one.
@@ -101,6 +102,7 @@ extension Event {
         case let other?: throw InputError(line: line, field: "data", message: "expected an object, found \(other.typeName)")
         }
         body = try EventBody.decodeJSON(type, data, line: line)
+        self.type = type
         seq = 0
         recordedAt = 0
     }
@@ -171,7 +173,8 @@ extension Event {
         let requestId = flags & 4 != 0 ? try r.string() : nil
         let body = try EventBody.decodeStored(type, &r, version: version)
         guard r.remaining == 0 else { throw StoredDecodeError(offset: r.offset, message: "\(r.remaining) unexpected trailing bytes") }
-        return Event(seq: seq, recordedAt: recordedAt, actor: actor, onBehalfOf: onBehalfOf, student: student, requestId: requestId, body: body)
+        return Event(body: body, seq: seq, recordedAt: recordedAt, actor: actor, onBehalfOf: onBehalfOf, student: student,
+                     requestId: requestId, type: type)
     }
 
     /// The type and request ID of a stored event, without decoding its data: enough to

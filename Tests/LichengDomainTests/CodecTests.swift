@@ -9,6 +9,22 @@ import Testing
         for t in EventType.allCases { #expect(EventType(code: t.code) == t) }
     }
 
+    /// An event's kept type is its body's, however it was made: by the initializer, decoded
+    /// from its stored form or from JSON, or with its body replaced.
+    @Test func theKeptTypeIsTheBodys() throws {
+        let samples = sampleEvents()
+        for (i, e) in samples.enumerated() {
+            #expect(e.type == e.body.type)
+            let decoded = try Event.decodeStored(e.encodeStored(), seq: 1, recordedAt: 2)
+            #expect(decoded.type == e.type && decoded == Event(seq: 1, recordedAt: 2, actor: e.actor, onBehalfOf: e.onBehalfOf,
+                                                                 student: e.student, requestId: e.requestId, body: e.body))
+            #expect(try Event(json: .object(e.jsonObject(includeLogPosition: false))).type == e.type)
+            var changed = e
+            changed.body = samples[(i + 1) % samples.count].body
+            #expect(changed.type == samples[(i + 1) % samples.count].type && changed.type == changed.body.type)
+        }
+    }
+
     /// The envelope peek used by shared-state replays agrees with the full decode.
     @Test(arguments: sampleEvents())
     func peekAgreesWithDecode(_ e: Event) throws {
