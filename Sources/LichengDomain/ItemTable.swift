@@ -32,12 +32,7 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// Where the item with this ID is in `values` (its position never changes while no item is
     /// removed).
     public func position(of id: String) -> Int? {
-        guard values.count > ItemTable.scanLimit else {
-            // Lengths first: read from the `String` itself, they set apart most other IDs
-            // (`-C9` and `-C10`) before `String`'s slower comparison of two different IDs.
-            let n = id.utf8.count
-            return values.lastIndex { $0.itemId.utf8.count == n && $0.itemId == id }
-        }
+        guard values.count > ItemTable.scanLimit else { return values.lastIndex { $0.itemId == id } }
         return positions[id].map { Int($0) }
     }
 
