@@ -579,7 +579,8 @@ func decodeStringListDictionary(storage: ByteStorage, value: ValueRange, codingP
 
 extension Dictionary: BinaryCollection where Key == String, Value: Decodable {
     static func decodeCollection(storage: ByteStorage, value: ValueRange, codingPath: [CodingKey]) throws -> Any {
-        // The large dictionaries of a snapshot, decoded by code specialized for their type.
+        // Dictionaries of scalars, decoded by code specialized for their type.
+        if Value.self == UInt64.self { return try decodeScalarDictionary(UInt64.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == String.self { return try decodeScalarDictionary(String.self, storage: storage, value: value, codingPath: codingPath) }
         if Value.self == [String].self { return try decodeStringListDictionary(storage: storage, value: value, codingPath: codingPath) }
         if case .scalar(let scalar) = storage.form(of: Value.self) {
@@ -1459,7 +1460,7 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     collection([String].self); collection(Set<String>.self); collection([UInt64].self)
     collection([String: String].self); collection([String: [String]].self); collection([String: UInt64].self)
     collection([String: Batch].self); collection([String: StudentInfo].self); collection([String: ItemInfo].self)
-    collection([String: [String: UInt64]].self); collection([String: CertificationTally].self); collection([String: StudentReceipt].self)
+    collection([String: CertificationTally].self); collection([String: StudentReceipt].self)
     collection(IDMap<StudentInfo>.self); collection(IDMap<ItemInfo>.self); collection(IDMap<UInt64>.self); collection([String: IDMap<UInt64>].self)
     collection([Policy].self); collection([WorkingGroupMember].self); collection([MeetingInfo].self); collection([TrainingInfo].self)
     collection([StaffRole].self); collection([Audience].self)

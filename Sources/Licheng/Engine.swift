@@ -159,8 +159,9 @@ public final class Engine: @unchecked Sendable {
         var accepted: [Event] = []
         var results: [Event] = []
         /// This batch's request IDs, per stream (`<student>\0<id>`, or `\0<id>` for the school).
-        var newRequests: [String: UInt64] = [:]
-        var newCoreRequests: [String: UInt64] = [:]
+        // Request IDs match by their bytes, as in the states' and snapshots' tables.
+        var newRequests = IDMap<UInt64>()
+        var newCoreRequests = IDMap<UInt64>()
         /// This batch's `submission.made` events, for students loaded after them.
         var submissions: [(seq: UInt64, at: Timestamp, batchId: String, shares: [String: StudentSubmission], data: SubmissionMade)] = []
         let now = clock()

@@ -1,7 +1,7 @@
 // The event envelope, its JSON edge and its compact stored form.
 
 // The initializers are in an extension, so that the compiler makes the memberwise
-// `init(body:seq:recordedAt:actor:onBehalfOf:student:requestId:)`, which the public one calls:
+// `init(body:seq:recordedAt:actor:onBehalfOf:student:requestId:type:)`, which the public one calls:
 // it builds the event in place. (`body` comes first so that its labels differ from the public
 // initializer's, whose order is API.) An initializer assigning `self.x = x` field by field made
 // the optimizer copy the finished event (every string retained, then the original released):
@@ -173,6 +173,7 @@ extension Event {
         let requestId = flags & 4 != 0 ? try r.string() : nil
         let body = try EventBody.decodeStored(type, &r, version: version)
         guard r.remaining == 0 else { throw StoredDecodeError(offset: r.offset, message: "\(r.remaining) unexpected trailing bytes") }
+        assert(body.type == type, "a \(type.rawValue) record decoded as \(body.type.rawValue)")
         return Event(body: body, seq: seq, recordedAt: recordedAt, actor: actor, onBehalfOf: onBehalfOf, student: student,
                      requestId: requestId, type: type)
     }

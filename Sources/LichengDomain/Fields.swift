@@ -373,6 +373,7 @@ extension String {
     }
 
     /// Equal bytes (same count), compared eight at a time.
+    @usableFromInline
     static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         var i = 0
         while i + 8 <= a.count {

@@ -1,15 +1,16 @@
-// Tables keyed by identifiers (student, item, request IDs), hashed by their bytes.
+// Tables keyed by identifiers (students, items) and request IDs, hashed by their bytes.
 
 /// An identifier as a hash key: equal when its UTF-8 bytes are equal, hashed by a short
-/// multiply-mix of those bytes. A `String` key is hashed by SipHash (a `Hasher` seeded,
-/// fed and finalized: ~250 instructions for a 10-byte ID) and compared by canonical
-/// equivalence (the slow comparison runs for every other key met while probing); a replay
-/// looks up two or three IDs an event. This mix costs ~20 instructions, and the table's
-/// per-instance seed (`_rawHashValue(seed:)`) still keeps each table's layout its own.
+/// multiply-mix of those bytes. A `String` key is hashed by SipHash (a `Hasher` seeded, fed
+/// and finalized: ~250 instructions for a 10-byte ID); a replay looks up two or three IDs an
+/// event. This mix costs ~20 instructions. Each table passes its own seed (from its storage's
+/// address: different in every process) — no secret key as `Hasher` has, which a client could
+/// only play against with request IDs, in one student's small table of them.
 ///
-/// Identifiers are compared as bytes, as the log stores them: two IDs whose bytes differ are
-/// two keys, even where Unicode would call them the same text (no ID the rules accept is
-/// written two ways: IDs are the school's codes).
+/// Keys are compared as bytes, as the log stores them: two keys whose bytes differ are two
+/// keys, even where Unicode would call them the same text. Student, item and staff IDs are
+/// ASCII (checked on input), where the two agree; a request ID is free text, and a retry
+/// matches only with the same bytes (docs/EVENTS.md).
 @frozen public struct ID: Hashable, Sendable, CustomStringConvertible {
     public var string: String
 
@@ -20,12 +21,15 @@
 
     @inlinable @inline(__always)
     public static func == (a: ID, b: ID) -> Bool {
-        // The same bits are the same string (a small string's bytes, or the same storage):
-        // the usual case, a table's key met by the key it was looked up with. Then `String`'s
-        // comparison rejects quickly a different key met while probing; texts it calls equal
-        // are the same ID only when their bytes are.
+        #if _pointerBitWidth(_64)
+        // The same bits are the same string (a small string's bytes, or the same storage and
+        // count): the usual case, a table's key met by the key it was looked up with.
         if unsafeBitCast(a.string, to: (UInt64, UInt64).self) == unsafeBitCast(b.string, to: (UInt64, UInt64).self) { return true }
-        return a.string == b.string && ID.withBytes(a.string) { x in ID.withBytes(b.string) { y in x.elementsEqual(y) } }
+        #endif
+        // `String`'s comparison rejects a different key met while probing in a few
+        // instructions (equal bytes are always equal text); texts it calls equal are the same
+        // key only when their bytes are.
+        return a.string == b.string && ID.withBytes(a.string) { x in ID.withBytes(b.string) { y in x.count == y.count && String.sameBytes(x, y) } }
     }
 
     @inlinable
@@ -55,7 +59,10 @@
 
     /// A 64-bit hash of `bytes`. Up to 16 bytes are read as two words (overlapping when
     /// shorter, so the words and the length fix the bytes), longer inputs 16 bytes a round;
-    /// each round and the end fold a 128-bit product of words xored with odd constants.
+    /// each round folds the 128-bit product of a word xored with `k1` and the next word
+    /// xored with the running state, and the end folds the last two words and the length
+    /// the same way. A product is zero when a word equals `k1`, whatever the seed; no text
+    /// has those bytes (`db 28 …` is not UTF-8), so no input erases what came before.
     @inlinable
     static func mix(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         let k0: UInt64 = 0xa076_1d64_78bd_642f, k1: UInt64 = 0xe703_7ed1_a0b4_28db, k2: UInt64 = 0x8ebc_6af0_9c88_c6e3
@@ -103,7 +110,9 @@ public struct IDMap<Value>: Sequence, ExpressibleByDictionaryLiteral {
     }
     public init(dictionaryLiteral elements: (String, Value)...) {
         storage = Storage(minimumCapacity: elements.count)
-        for (k, v) in elements { storage[ID(k)] = v }
+        for (k, v) in elements {
+            precondition(storage.updateValue(v, forKey: ID(k)) == nil, "IDMap literal contains the key \(k) twice")
+        }
     }
 
     @inlinable public var count: Int { storage.count }
@@ -194,8 +203,9 @@ extension IDMap: Codable where Value: Codable {
     /// As a `[String: Value]` (a keyed container of the IDs).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: IDCodingKey.self)
-        storage = Storage(minimumCapacity: c.allKeys.count)
-        for k in c.allKeys { storage[ID(k.stringValue)] = try c.decode(Value.self, forKey: k) }
+        let keys = c.allKeys
+        storage = Storage(minimumCapacity: keys.count)
+        for k in keys { storage[ID(k.stringValue)] = try c.decode(Value.self, forKey: k) }
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -19,12 +19,12 @@ public protocol FrozenMap<Value>: Sendable {
 /// the binary, paid by every CLI command that opens a snapshot).
 public struct LazyMap<Value: Sendable>: Sendable, ExpressibleByDictionaryLiteral {
     public private(set) var base: (any FrozenMap<Value>)?
-    /// Entries set (non-nil) or removed (nil) since `base`.
-    public private(set) var changes: [String: Value?] = [:]
+    /// Entries set (non-nil) or removed (nil) since `base`, keyed by bytes as the base is.
+    public private(set) var changes = IDMap<Value?>()
 
     public init() {}
     public init(base: any FrozenMap<Value>) { self.base = base }
-    public init(_ dictionary: [String: Value]) { changes = dictionary.mapValues { .some($0) } }
+    public init(_ dictionary: [String: Value]) { changes = IDMap(dictionary.mapValues { .some($0) }) }
     public init(dictionaryLiteral elements: (String, Value)...) {
         for (k, v) in elements { changes[k] = .some(v) }
     }

@@ -53,6 +53,24 @@ import TestSupport
         #expect(ID("S113") != ID("S1130") && ID("") != ID("\0") && ID("") == ID(""))
     }
 
+    /// Every byte counts, at every length, and the seed does too: a hash that skipped bytes
+    /// (a loop's bounds) or ignored the table's seed would fail here.
+    @Test func everyByteAndTheSeedChangeTheHash() {
+        var g = SeededGenerator(seed: 5)
+        for n in 0...64 {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0x20...0x7e, using: &g) }
+            let key = ID(String(decoding: bytes, as: UTF8.self))
+            let h = key._rawHashValue(seed: 77)
+            #expect(key._rawHashValue(seed: 78) != h && key._rawHashValue(seed: -77) != h)
+            for i in 0..<n {
+                var other = bytes
+                other[i] ^= 0x01
+                #expect(ID(String(decoding: other, as: UTF8.self))._rawHashValue(seed: 77) != h, "byte \(i) of \(n)")
+            }
+            if n < 64 { #expect(ID(String(decoding: bytes + [0x30], as: UTF8.self))._rawHashValue(seed: 77) != h) }
+        }
+    }
+
     /// Sequential IDs (the usual shape: a prefix and a counter) spread over a table's buckets
     /// like random ones would: the low bits the table uses must not cluster.
     @Test func sequentialIDsSpreadOverTheBuckets() {
@@ -89,6 +107,17 @@ import TestSupport
         #expect(map.filter { $0.value % 2 == 0 }.dictionary == model.filter { $0.value % 2 == 0 })
         #expect(map.mapValues { $0 * 2 }.dictionary == model.mapValues { $0 * 2 })
         #expect(IDMap(model) == map && IDMap(model.filter { $0.value != model.first?.value }) != map)
+
+        // In place through an index (what a student's event does to the student table).
+        for k in keys.prefix(50) {
+            if let i = map.index(forKey: Self.native(k)) { map.values[i] += 1000 } else { map[k] = 1000 }
+            model[k, default: 0] += 1000
+        }
+        #expect(map.dictionary == model)
+        var other: IDMap<Int> = ["extra": 1]
+        other.merge(map) { a, b in a + b }
+        #expect(other.dictionary == model.merging(["extra": 1]) { a, b in a + b })
+        #expect(map.compactMapValues { $0 > 0 ? String($0) : nil }.dictionary == model.compactMapValues { $0 > 0 ? String($0) : nil })
     }
 
     @Test func encodesAsTheDictionaryOfItsEntries() throws {

@@ -241,8 +241,19 @@ import TestSupport
         #expect(try BinaryCoder.decode(IDMap<ItemInfo>.self, from: BinaryCoder.encode(infos)) == IDMap(infos))
         #expect(try BinaryCoder.decode([String: [Int]].self, from: BinaryCoder.encode(IDMap(lists))) == lists)
         #expect(try BinaryCoder.decode(IDMap<[Int]>.self, from: BinaryCoder.encode(lists)) == IDMap(lists))
-        for single in [["S1130001": UInt64(3)]] {
-            #expect(try BinaryCoder.encode(IDMap(single)) == BinaryCoder.encode(single))
+        // One entry (one order): the same bytes, by the scalar path and by the generic one.
+        #expect(try BinaryCoder.encode(IDMap(["S1130001": UInt64(3)])) == BinaryCoder.encode(["S1130001": UInt64(3)]))
+        #expect(try BinaryCoder.encode(IDMap(["長": [-1, 2]])) == BinaryCoder.encode(["長": [-1, 2]]))
+        // Cut bytes throw; garbled ones throw or decode to something; neither traps.
+        let bytes = try BinaryCoder.encode(IDMap(infos))
+        for cut in 0..<bytes.count {
+            #expect(throws: (any Error).self) { try BinaryCoder.decode(IDMap<ItemInfo>.self, from: Array(bytes[0..<cut])) }
+        }
+        var random = SeededGenerator(seed: 9)
+        for _ in 0..<2000 {
+            var b = bytes
+            b[Int.random(in: 0..<b.count, using: &random)] ^= UInt8.random(in: 1...255, using: &random)
+            _ = try? BinaryCoder.decode(IDMap<ItemInfo>.self, from: b)
         }
     }
 }
