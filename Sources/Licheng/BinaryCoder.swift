@@ -1460,7 +1460,7 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     collection([String].self); collection(Set<String>.self); collection([UInt64].self)
     collection([String: String].self); collection([String: [String]].self); collection([String: UInt64].self)
     collection([String: Batch].self); collection([String: StudentInfo].self); collection([String: ItemInfo].self)
-    collection([String: CertificationTally].self); collection([String: StudentReceipt].self)
+    collection([String: CertificationTally].self); collection(IDMap<StudentReceipt>.self)
     collection(IDMap<StudentInfo>.self); collection(IDMap<ItemInfo>.self); collection(IDMap<UInt64>.self); collection([String: IDMap<UInt64>].self)
     collection([Policy].self); collection([WorkingGroupMember].self); collection([MeetingInfo].self); collection([TrainingInfo].self)
     collection([StaffRole].self); collection([Audience].self)

@@ -149,7 +149,7 @@ public struct Batch: Codable, Sendable, Equatable {
     public var seq: UInt64
     public var at: Timestamp
     public var schoolReceipt: ReceiptRecord?
-    public var studentReceipts: [String: StudentReceipt] = [:]
+    public var studentReceipts = IDMap<StudentReceipt>()
 }
 
 public struct StudentInfo: Codable, Sendable, Equatable {
