@@ -643,11 +643,22 @@ public struct SharedState: Codable, Sendable, Equatable {
 
 /// A course as offered in a term: the key of the certification queues. Hashed from its parts,
 /// so that an upload or a decision does not build the `courseId@year-semester` text
-/// (`SharedState.courseKey`, 18 bytes and more: a heap allocation) to find its queue.
+/// (`SharedState.courseKey`, 18 bytes and more: a heap allocation) to find its queue; the
+/// course ID as an `ID` is (its bytes, by a short mix, with the term in the seed).
 public struct CourseTerm: Hashable, Sendable, CustomStringConvertible {
     public var courseId: String
     public var term: Term
     public init(_ courseId: String, _ term: Term) { self.courseId = courseId; self.term = term }
+
+    public static func == (a: CourseTerm, b: CourseTerm) -> Bool { a.term == b.term && ID(a.courseId) == ID(b.courseId) }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(_rawHashValue(seed: 0)) }
+
+    /// What `Dictionary` asks for: the course ID's bytes mixed with the term and the table's seed.
+    public func _rawHashValue(seed: Int) -> Int {
+        let termBits = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: term.year.value))) << 8 | UInt64(term.semester)
+        return Int(truncatingIfNeeded: ID.withBytes(courseId) { ID.mix($0, seed: UInt64(truncatingIfNeeded: seed) ^ termBits) })
+    }
 
     /// `courseId@year-semester` (what `SharedState.courseKey` writes; the stored forms' text).
     public var key: String { SharedState.courseKey(courseId, term) }

@@ -71,6 +71,22 @@ import TestSupport
         }
     }
 
+    /// A certification queue's key hashes its course ID's bytes with its term: equal keys hash
+    /// alike, made from any string of the same bytes; another term or course is another key.
+    @Test func courseTermsHashTheirCourseAndTerm() {
+        let t1 = Term(year: AcademicYear(113), semester: 1), t2 = Term(year: AcademicYear(113), semester: 2)
+        let t3 = Term(year: AcademicYear(-113), semester: 1)
+        let a = CourseTerm("MATH-101", t1), b = CourseTerm(Self.native("MATH-101"), t1)
+        #expect(a == b && a._rawHashValue(seed: 9) == b._rawHashValue(seed: 9) && a.hashValue == b.hashValue)
+        for other in [CourseTerm("MATH-101", t2), CourseTerm("MATH-101", t3), CourseTerm("MATH-102", t1), CourseTerm("", t1)] {
+            #expect(other != a && other._rawHashValue(seed: 9) != a._rawHashValue(seed: 9))
+        }
+        #expect(CourseTerm("S-\u{E9}", t1) != CourseTerm("S-e\u{301}", t1))
+        var queues: [CourseTerm: Int] = [:]
+        for n in 0..<2000 { queues[CourseTerm("C\(n % 500)", n < 1000 ? t1 : t2)] = n }
+        #expect(queues.count == 1000 && queues[CourseTerm("C7", t2)] == 1507 && queues[CourseTerm("C7", t3)] == nil)
+    }
+
     /// Sequential IDs (the usual shape: a prefix and a counter) spread over a table's buckets
     /// like random ones would: the low bits the table uses must not cluster.
     @Test func sequentialIDsSpreadOverTheBuckets() {
