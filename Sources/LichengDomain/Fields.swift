@@ -337,8 +337,16 @@ extension String {
         return true
     }
 
-    /// No byte has its high bit set; eight bytes at a time.
+    /// No byte has its high bit set; eight bytes at a time. Up to 16 bytes (an identifier) are
+    /// read as two words, overlapping when shorter, without a loop.
     static func allASCII(_ a: UnsafeRawBufferPointer) -> Bool {
+        let n = a.count
+        if n >= 4 && n <= 16 {
+            let high = n >= 8
+                ? a.loadUnaligned(as: UInt64.self) | a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                : UInt64(a.loadUnaligned(as: UInt32.self) | a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            return high & 0x8080_8080_8080_8080 == 0
+        }
         var i = 0, high: UInt64 = 0
         while i + 8 <= a.count {
             high |= a.loadUnaligned(fromByteOffset: i, as: UInt64.self)
