@@ -280,8 +280,18 @@ extension String {
         if ascii, bytes.count <= 15 {
             // An identifier: made in place, ASCII needing no validation.
             self = String(unsafeUninitializedCapacity: bytes.count) { out in
-                UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes)
-                return bytes.count
+                let n = bytes.count, to = UnsafeMutableRawBufferPointer(out)
+                // Two word copies, overlapping when shorter (no call to `memcpy`).
+                if n >= 8 {
+                    to.storeBytes(of: bytes.loadUnaligned(as: UInt64.self), toByteOffset: 0, as: UInt64.self)
+                    to.storeBytes(of: bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+                } else if n >= 4 {
+                    to.storeBytes(of: bytes.loadUnaligned(as: UInt32.self), toByteOffset: 0, as: UInt32.self)
+                    to.storeBytes(of: bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), toByteOffset: n - 4, as: UInt32.self)
+                } else {
+                    for i in 0..<n { to[i] = bytes[i] }
+                }
+                return n
             }
             return
         }
