@@ -347,15 +347,25 @@ extension String {
         return true
     }
 
-    /// No byte has its high bit set; eight bytes at a time. Up to 16 bytes (an identifier) are
-    /// read as two words, overlapping when shorter, without a loop.
+    /// Up to 16 bytes (an identifier) as two words, without a loop: the first and the last
+    /// eight bytes (four when fewer than eight), overlapping when shorter; below four bytes the
+    /// first, middle and last byte in one word's low bytes. Every byte lands whole in a byte
+    /// of a word, and with the count the words fix the bytes (`ID.mix` and `allASCII` read them).
+    @inlinable @inline(__always)
+    static func shortWords(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        let n = bytes.count
+        if n >= 8 { return (bytes.loadUnaligned(as: UInt64.self), bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) }
+        if n >= 4 {
+            return (UInt64(bytes.loadUnaligned(as: UInt32.self)), UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+        }
+        return n > 0 ? (UInt64(bytes[0]) << 16 | UInt64(bytes[n >> 1]) << 8 | UInt64(bytes[n - 1]), 0) : (0, 0)
+    }
+
+    /// No byte has its high bit set; eight bytes at a time, up to 16 by `shortWords`.
     static func allASCII(_ a: UnsafeRawBufferPointer) -> Bool {
-        let n = a.count
-        if n >= 4 && n <= 16 {
-            let high = n >= 8
-                ? a.loadUnaligned(as: UInt64.self) | a.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-                : UInt64(a.loadUnaligned(as: UInt32.self) | a.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            return high & 0x8080_8080_8080_8080 == 0
+        if a.count <= 16 {
+            let (x, y) = shortWords(a)
+            return (x | y) & 0x8080_8080_8080_8080 == 0
         }
         var i = 0, high: UInt64 = 0
         while i + 8 <= a.count {

@@ -68,17 +68,9 @@
         let k0: UInt64 = 0xa076_1d64_78bd_642f, k1: UInt64 = 0xe703_7ed1_a0b4_28db, k2: UInt64 = 0x8ebc_6af0_9c88_c6e3
         let n = bytes.count
         var h = seed ^ k0
-        var a: UInt64 = 0, b: UInt64 = 0
+        var a: UInt64, b: UInt64
         if n <= 16 {
-            if n >= 8 {
-                a = bytes.loadUnaligned(as: UInt64.self)
-                b = bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-            } else if n >= 4 {
-                a = UInt64(bytes.loadUnaligned(as: UInt32.self))
-                b = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            } else if n > 0 {
-                a = UInt64(bytes[0]) << 16 | UInt64(bytes[n >> 1]) << 8 | UInt64(bytes[n - 1])
-            }
+            (a, b) = String.shortWords(bytes)
         } else {
             var i = 0
             while i + 16 < n {
