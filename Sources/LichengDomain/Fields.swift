@@ -276,24 +276,30 @@ extension String {
     /// with the bytes detects a repair. The generic `String(validating:as:)` is several times
     /// slower (it instantiates type metadata on every call).
     public init?(exactUTF8 bytes: UnsafeRawBufferPointer) {
-        let ascii = String.allASCII(bytes)
-        if ascii, bytes.count <= 15 {
-            // An identifier: made in place, ASCII needing no validation.
-            self = String(unsafeUninitializedCapacity: bytes.count) { out in
-                let n = bytes.count, to = UnsafeMutableRawBufferPointer(out)
-                // Two word copies, overlapping when shorter (no call to `memcpy`).
-                if n >= 8 {
-                    to.storeBytes(of: bytes.loadUnaligned(as: UInt64.self), toByteOffset: 0, as: UInt64.self)
-                    to.storeBytes(of: bytes.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
-                } else if n >= 4 {
-                    to.storeBytes(of: bytes.loadUnaligned(as: UInt32.self), toByteOffset: 0, as: UInt32.self)
-                    to.storeBytes(of: bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), toByteOffset: n - 4, as: UInt32.self)
-                } else {
-                    for i in 0..<n { to[i] = bytes[i] }
+        let n = bytes.count, ascii: Bool
+        if n <= 15 {
+            // An identifier: its bytes read once as two words, checked as ASCII (needing no
+            // other validation) and written from those words into the string made in place.
+            let (x, y) = String.shortWords(bytes)
+            ascii = (x | y) & 0x8080_8080_8080_8080 == 0
+            if ascii {
+                self = String(unsafeUninitializedCapacity: n) { out in
+                    let to = UnsafeMutableRawBufferPointer(out)
+                    if n >= 8 {
+                        to.storeBytes(of: x, toByteOffset: 0, as: UInt64.self)
+                        to.storeBytes(of: y, toByteOffset: n - 8, as: UInt64.self)
+                    } else if n >= 4 {
+                        to.storeBytes(of: UInt32(truncatingIfNeeded: x), toByteOffset: 0, as: UInt32.self)
+                        to.storeBytes(of: UInt32(truncatingIfNeeded: y), toByteOffset: n - 4, as: UInt32.self)
+                    } else {
+                        for i in 0..<n { to[i] = bytes[i] }
+                    }
+                    return n
                 }
-                return n
+                return
             }
-            return
+        } else {
+            ascii = String.allASCII(bytes)
         }
         var s = String(decoding: bytes, as: UTF8.self)
         if !ascii {

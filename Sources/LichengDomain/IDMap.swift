@@ -142,8 +142,7 @@ public struct IDMap<Value>: Sequence, ExpressibleByDictionaryLiteral {
     /// Runs `body` on the value for `key` where it is stored (see `Dictionary.modifyValue`).
     @inlinable @discardableResult
     public mutating func modifyValue<R>(forKey key: String, _ body: (inout Value) throws -> R) rethrows -> R? {
-        guard let i = storage.index(forKey: ID(key)) else { return nil }
-        return try body(&storage.values[i])
+        try storage.modifyValue(forKey: ID(key), body)
     }
 
     public func mapValues<T>(_ transform: (Value) throws -> T) rethrows -> IDMap<T> {

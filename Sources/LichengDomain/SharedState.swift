@@ -133,7 +133,7 @@ public struct Batch: Codable, Sendable, Equatable {
     /// Does this batch carry the item? (Its ID's bytes, as the search compares them.)
     public func carries(_ itemId: String) -> Bool {
         let i = firstItem(notBelow: itemId)
-        return i < items.count && items[i].utf8.elementsEqual(itemId.utf8)
+        return i < items.count && ID(items[i]) == ID(itemId)
     }
 
     public var batchId: String
