@@ -20,17 +20,30 @@
     public var description: String { string }
 
     @inlinable @inline(__always)
-    public static func == (a: ID, b: ID) -> Bool {
+    public static func == (a: ID, b: ID) -> Bool { sameBytes(a.string, b.string) }
+
+    /// Whether two identifiers have the same UTF-8 bytes (the keys' equality).
+    @inlinable @inline(__always)
+    public static func sameBytes(_ a: String, _ b: String) -> Bool {
         #if _pointerBitWidth(_64)
         // The same bits are the same string (a small string's bytes, or the same storage and
         // count): the usual case, a table's key met by the key it was looked up with.
-        if unsafeBitCast(a.string, to: (UInt64, UInt64).self) == unsafeBitCast(b.string, to: (UInt64, UInt64).self) { return true }
+        let x = unsafeBitCast(a, to: (UInt64, UInt64).self), y = unsafeBitCast(b, to: (UInt64, UInt64).self)
+        if x == y { return true }
+        // A small string (at most 15 bytes, bit 61 of its second word set) is its bytes and
+        // count: two of them with different bits have different bytes. Identifiers are
+        // small, so a different key met while probing or scanning is rejected here.
+        if x.1 & y.1 & ID.smallStringBit != 0 { return false }
         #endif
-        // `String`'s comparison rejects a different key met while probing in a few
-        // instructions (equal bytes are always equal text); texts it calls equal are the same
-        // key only when their bytes are.
-        return a.string == b.string && ID.withBytes(a.string) { x in ID.withBytes(b.string) { y in x.count == y.count && String.sameBytes(x, y) } }
+        // `String`'s comparison rejects a different key in a few instructions (equal bytes
+        // are always equal text); texts it calls equal are the same key only when their
+        // bytes are.
+        return a == b && ID.withBytes(a) { x in ID.withBytes(b) { y in x.count == y.count && String.sameBytes(x, y) } }
     }
+
+    /// The bit of a small string's second word that says it is small (the standard
+    /// library's `_StringObject` on 64-bit platforms; a test holds it to that).
+    @inlinable static var smallStringBit: UInt64 { 1 << 61 }
 
     @inlinable
     public func hash(into hasher: inout Hasher) { hasher.combine(ID.withBytes(string) { ID.mix($0, seed: 0) }) }

@@ -1,6 +1,6 @@
 // A student's items: kept in upload order in one array, found by ID.
 
-/// The items of one student in upload order, looked up by item ID. A `[String: Item]` keeps
+/// The items of one student in upload order, looked up by item ID (its bytes, as `ID` compares). A `[String: Item]` keeps
 /// a hash table of whole `Item`s (80 bytes each) at most three-quarters full, and a
 /// separate list for the order; here the items sit once, in order. A student has a few dozen
 /// items: up to `scanLimit` of them are found by comparing IDs from the newest back (no hash
@@ -9,7 +9,7 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// The items in upload order.
     public private(set) var values: [Item] = []
     /// Item ID → position in `values`; empty while `values` has at most `scanLimit` items.
-    private var positions: [String: Int32] = [:]
+    private var positions: [ID: Int32] = [:]
     /// The most items found by a scan.
     static let scanLimit = 64
 
@@ -32,8 +32,8 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     /// Where the item with this ID is in `values` (its position never changes while no item is
     /// removed).
     public func position(of id: String) -> Int? {
-        guard values.count > ItemTable.scanLimit else { return values.lastIndex { $0.itemId == id } }
-        return positions[id].map { Int($0) }
+        guard values.count > ItemTable.scanLimit else { return values.lastIndex { ID.sameBytes($0.itemId, id) } }
+        return positions[ID(id)].map { Int($0) }
     }
 
     /// Builds or rebuilds the positions of a table larger than `scanLimit` (drops them below).
@@ -41,7 +41,7 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
         positions = [:]
         guard values.count > ItemTable.scanLimit else { return }
         positions.reserveCapacity(values.count * 2)
-        for (i, item) in values.enumerated() { positions[item.itemId] = Int32(i) }
+        for (i, item) in values.enumerated() { positions[ID(item.itemId)] = Int32(i) }
     }
 
     public func contains(_ id: String) -> Bool { position(of: id) != nil }
@@ -66,7 +66,7 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
     }
 
     /// Adds an item at the end of the upload order (replaces the item of its ID, if any).
-    public mutating func add(_ item: Item) {
+    public mutating func add(_ item: consuming Item) {
         if let p = position(of: item.itemId) {
             values[p] = item
             return
@@ -78,7 +78,7 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
         if values.count == ItemTable.scanLimit + 1 {
             reindex()
         } else if values.count > ItemTable.scanLimit + 1 {
-            positions[item.itemId] = Int32(values.count - 1)
+            positions[ID(values[values.count - 1].itemId)] = Int32(values.count - 1)
         }
     }
 

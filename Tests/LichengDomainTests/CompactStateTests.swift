@@ -32,6 +32,21 @@ import Testing
         #expect(t.modifyValue(forKey: "A-2") { _ in 1 } == nil)
     }
 
+    /// Items are found by their IDs' bytes, as the school's item index (`IDMap`) finds them,
+    /// in a scanned table and in a hashed one: IDs Unicode calls equal are two items, and the
+    /// same bytes however the string was made are one.
+    @Test func itemsAreFoundByTheirIDsBytes() {
+        let composed = "S1-\u{E9}", decomposed = "S1-e\u{301}"
+        for size in [3, ItemTable.scanLimit + 3] {
+            var t = ItemTable()
+            for n in 0..<(size - 2) { t.add(item("S1-P\(n)")) }
+            t.add(item(composed, "composed"))
+            t.add(item(decomposed, "decomposed"))
+            #expect(t.count == size && t[composed]?.title == "composed" && t[decomposed]?.title == "decomposed")
+            #expect(t[IDMapTests.native("S1-P0")]?.itemId == "S1-P0" && t[IDMapTests.native(composed)]?.title == "composed")
+        }
+    }
+
     /// Tables larger than `scanLimit` find items through a hash table of positions, built when
     /// the table grows past the limit and rebuilt on a removal: each size on both sides of it,
     /// against a plain dictionary.

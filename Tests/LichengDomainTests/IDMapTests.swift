@@ -53,6 +53,33 @@ import TestSupport
         #expect(ID("S113") != ID("S1130") && ID("") != ID("\0") && ID("") == ID(""))
     }
 
+    /// `ID` tells two small strings apart by their bits, on the standard library's layout:
+    /// a string of at most 15 UTF-8 bytes is small (bit 61 of its second word set), one made
+    /// with room for more is not. If the layout changed, this fails before any table does.
+    @Test func smallStringsAreKnownByTheirBit() {
+        #if _pointerBitWidth(_64)
+        var g = SeededGenerator(seed: 11)
+        for _ in 0..<2000 {
+            let s = Self.randomID(&g), n = s.utf8.count
+            let small = unsafeBitCast(s, to: (UInt64, UInt64).self).1 & ID.smallStringBit != 0
+            #expect(small == (n <= 15), "\(s) of \(n) bytes")
+            #expect(unsafeBitCast(Self.native(s), to: (UInt64, UInt64).self).1 & ID.smallStringBit == 0)
+        }
+        #endif
+    }
+
+    /// Short IDs (small strings, compared by their bits) are equal exactly when their bytes are.
+    @Test func shortIDsAreEqualExactlyWhenTheirBytesAre() {
+        var g = SeededGenerator(seed: 13)
+        let ids = (0..<300).map { _ in String(Self.randomID(&g).unicodeScalars.prefix(5)) } + ["", "S1-\u{E9}", "S1-e\u{301}"]
+        for a in ids {
+            for b in ids.prefix(80) {
+                #expect((ID(a) == ID(b)) == (Array(a.utf8) == Array(b.utf8)))
+                #expect(ID(a) == ID(Self.native(a)) && ID(Self.native(a)) == ID(a))
+            }
+        }
+    }
+
     /// Every byte counts, at every length, and the seed does too: a hash that skipped bytes
     /// (a loop's bounds) or ignored the table's seed would fail here.
     @Test func everyByteAndTheSeedChangeTheHash() {
