@@ -191,8 +191,7 @@ public struct ByteWriter: Sendable {
     }
     public mutating func zigzag(_ v: Int64) { varint(ZigZag.encode(v)) }
     public mutating func string(_ s: String) {
-        var s = s
-        s.withUTF8 { u in varint(UInt64(u.count)); bytes.append(contentsOf: u) }
+        ID.withBytes(s) { u in varint(UInt64(u.count)); bytes.append(contentsOf: u) }
     }
 }
 

@@ -39,65 +39,72 @@ public struct ItemHistory: Sendable, Equatable {
     // The history's bytes may follow other bytes in one buffer (an item's content and details:
     // see `Item`): these read and write `bytes[start...]`.
 
-    /// An entry as it is written: its first byte and varints, the strings it carries.
+    /// An entry as it is written: its first byte and varints. The texts it carries (the actor
+    /// unless it is the first entry's, `onBehalfOf`, `detail`) are passed to `size` and
+    /// `write` from where they are kept (an event's fields), not copied into an entry.
     struct Encoded {
         var flags: UInt8
         var seq: UInt64
         var at: UInt64
-        var actor: String?
-        var onBehalfOf: String?
-        var detail: String?
 
-        /// `e` as the first entry of a history.
-        init(first e: ItemHistoryEntry) {
-            self.init(e, flags: 0, seq: e.seq, at: ZigZag.encode(e.at), actor: e.actor)
+        /// The first entry of a history.
+        init(first seq: UInt64, at: Int64, action: ItemAction, onBehalfOf: String?, detail: String?) {
+            flags = Encoded.flags(action, onBehalfOf, detail)
+            self.seq = seq; self.at = ZigZag.encode(at)
         }
 
-        /// `e` after the first entry `first` (seq and time as differences from it).
-        init(_ e: ItemHistoryEntry, after first: (seq: UInt64, at: Int64), sameActor: Bool) {
-            self.init(e, flags: sameActor ? 0x40 : 0, seq: ZigZag.encode(Int64(bitPattern: e.seq &- first.seq)),
-                      at: ZigZag.encode(e.at &- first.at), actor: sameActor ? nil : e.actor)
+        /// An entry after the first entry `first` (seq and time as differences from it).
+        init(seq: UInt64, at: Int64, action: ItemAction, onBehalfOf: String?, detail: String?,
+             after first: (seq: UInt64, at: Int64), sameActor: Bool) {
+            flags = Encoded.flags(action, onBehalfOf, detail) | (sameActor ? 0x40 : 0)
+            self.seq = ZigZag.encode(Int64(bitPattern: seq &- first.seq)); self.at = ZigZag.encode(at &- first.at)
         }
 
-        private init(_ e: ItemHistoryEntry, flags: UInt8, seq: UInt64, at: UInt64, actor: String?) {
-            var f = flags | UInt8(ItemHistory.actions.firstIndex(of: e.action)!)
-            if e.onBehalfOf != nil { f |= 0x10 }
-            if e.detail != nil { f |= 0x20 }
-            self.flags = f; self.seq = seq; self.at = at
-            self.actor = actor; self.onBehalfOf = e.onBehalfOf; self.detail = e.detail
+        private static func flags(_ action: ItemAction, _ onBehalfOf: String?, _ detail: String?) -> UInt8 {
+            UInt8(ItemHistory.actions.firstIndex(of: action)!) | (onBehalfOf == nil ? 0 : 0x10) | (detail == nil ? 0 : 0x20)
         }
 
-        var size: Int {
-            1 + RawWriter.size(seq) + RawWriter.size(at) + RawWriter.size(actor) + RawWriter.size(onBehalfOf) + RawWriter.size(detail)
+        /// Whether the actor is written (it is not when it is the first entry's).
+        var writesActor: Bool { flags & 0x40 == 0 }
+
+        func size(actor: String, onBehalfOf: String?, detail: String?) -> Int {
+            1 + RawWriter.size(seq) + RawWriter.size(at) + (writesActor ? RawWriter.size(actor) : 0)
+                + RawWriter.size(onBehalfOf) + RawWriter.size(detail)
         }
 
-        func write(to w: inout RawWriter) {
+        func write(actor: String, onBehalfOf: String?, detail: String?, to w: inout RawWriter) {
             w.byte(flags)
             w.varint(seq)
             w.varint(at)
-            if let v = actor { w.string(v) }
+            if writesActor { w.string(actor) }
             if let v = onBehalfOf { w.string(v) }
             if let v = detail { w.string(v) }
         }
     }
 
+    static func append(_ e: ItemHistoryEntry, to bytes: inout [UInt8], start: Int, room: Int = 0) {
+        append(seq: e.seq, at: e.at, action: e.action, actor: e.actor, onBehalfOf: e.onBehalfOf, detail: e.detail,
+               to: &bytes, start: start, room: room)
+    }
+
     /// Adds an entry at the end. The buffer grows by the entry and a sixteenth of the history
     /// (an item has a few entries: room for doublings would be a third of the buffer), and by
     /// `room` bytes more when the caller expects another entry soon.
-    static func append(_ e: ItemHistoryEntry, to bytes: inout [UInt8], start: Int, room: Int = 0) {
+    static func append(seq: UInt64, at: Timestamp, action: ItemAction, actor: String, onBehalfOf: String?, detail: String?,
+                       to bytes: inout [UInt8], start: Int, room: Int = 0) {
         let entry: Encoded
         if let first = firstEntry(bytes, start: start) {
-            var actor = e.actor
-            let sameActor = actor.withUTF8 { a in
+            let sameActor = ID.withBytes(actor) { a in
                 bytes.withUnsafeBytes { b in
-                    first.actor.count == a.count && String.sameBytes(UnsafeRawBufferPointer(rebasing: b[first.actor]), UnsafeRawBufferPointer(a))
+                    first.actor.count == a.count && String.sameBytes(UnsafeRawBufferPointer(rebasing: b[first.actor]), a)
                 }
             }
-            entry = Encoded(e, after: (first.seq, first.at), sameActor: sameActor)
+            entry = Encoded(seq: seq, at: at, action: action, onBehalfOf: onBehalfOf, detail: detail,
+                            after: (first.seq, first.at), sameActor: sameActor)
         } else {
-            entry = Encoded(first: e)
+            entry = Encoded(first: seq, at: at, action: action, onBehalfOf: onBehalfOf, detail: detail)
         }
-        let n = entry.size
+        let n = entry.size(actor: actor, onBehalfOf: onBehalfOf, detail: detail)
         // Room for this entry and a sixteenth of the history more: a short history grows to
         // about its exact size, a long one (an item selected and deselected many times) is not
         // copied whole at every entry.
@@ -105,7 +112,7 @@ public struct ItemHistory: Sendable, Equatable {
         if bytes.capacity < needed { bytes.reserveCapacity(needed + (needed - start) / 16 + room) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { out in
             var w = RawWriter(out)
-            entry.write(to: &w)
+            entry.write(actor: actor, onBehalfOf: onBehalfOf, detail: detail, to: &w)
             precondition(w.at == n, "ItemHistory: an entry of \(w.at) bytes sized as \(n)")
             bytes.append(contentsOf: UnsafeBufferPointer(out))
         }
@@ -216,10 +223,9 @@ struct RawWriter {
     mutating func bytes(_ b: [UInt8]) { bytes(b[...]) }
     mutating func bytes(_ b: ArraySlice<UInt8>) { b.withUnsafeBufferPointer { copy($0) } }
     mutating func string(_ s: String) {
-        var s = s
-        s.withUTF8 { u in
+        ID.withBytes(s) { u in
             varint(UInt64(u.count))
-            copy(u)
+            copy(u.assumingMemoryBound(to: UInt8.self))
         }
     }
     /// A length (varint) and these bytes.

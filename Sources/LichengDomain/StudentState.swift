@@ -183,11 +183,25 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
                 category: PerformanceCategory? = nil, content: ItemContent,
                 startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, uploadSeq: UInt64,
                 uploadedAt: Timestamp, uploaded: ItemHistoryEntry, room: Int = 0) {
-        let first = ItemHistory.Encoded(first: uploaded)
+        self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category, content: content,
+                  startedOn: startedOn, endedOn: endedOn, status: status, uploadSeq: uploadSeq, uploadedAt: uploadedAt,
+                  uploadedBy: uploaded.actor, onBehalfOf: uploaded.onBehalfOf, action: uploaded.action,
+                  detail: uploaded.detail, room: room)
+    }
+
+    /// An item just uploaded, its one history entry given by its parts (an upload event's
+    /// seq, time, actor and proxy, not copied into an entry first).
+    init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
+         category: PerformanceCategory? = nil, content: ItemContent, startedOn: LocalDate? = nil, endedOn: LocalDate? = nil,
+         status: ItemStatus, uploadSeq: UInt64, uploadedAt: Timestamp, uploadedBy actor: String, onBehalfOf: String?,
+         action: ItemAction = .uploaded, detail: String? = nil, room: Int = 0) {
+        let first = ItemHistory.Encoded(first: uploadSeq, at: uploadedAt, action: action, onBehalfOf: onBehalfOf, detail: detail)
         self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category,
                   contentSize: content.bytes.count, { $0.bytes(content.bytes) },
                   startedOn: startedOn, endedOn: endedOn, status: status, selected: false, returnReason: nil,
-                  uploadSeq: uploadSeq, uploadedAt: uploadedAt, historySize: first.size, { first.write(to: &$0) }, room: room,
+                  uploadSeq: uploadSeq, uploadedAt: uploadedAt,
+                  historySize: first.size(actor: actor, onBehalfOf: onBehalfOf, detail: detail),
+                  { first.write(actor: actor, onBehalfOf: onBehalfOf, detail: detail, to: &$0) }, room: room,
                   importedFrom: nil, submitted: false)
     }
 
@@ -250,6 +264,12 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
     /// entry expected soon.
     public mutating func appendHistory(_ e: ItemHistoryEntry, room: Int = 0) {
         ItemHistory.append(e, to: &storage, start: sections.history, room: room)
+    }
+
+    /// Adds the entry of event `e` (its seq, time, actor and proxy) with this action and detail.
+    mutating func appendHistory(_ e: Event, _ action: ItemAction, _ detail: String? = nil, room: Int = 0) {
+        ItemHistory.append(seq: e.seq, at: e.recordedAt, action: action, actor: e.actor, onBehalfOf: e.onBehalfOf,
+                           detail: detail, to: &storage, start: sections.history, room: room)
     }
 
     /// How many history entries there are, without making them.
@@ -546,10 +566,6 @@ public struct StudentState: Codable, Sendable, Equatable {
         Recorded(seq: e.seq, at: e.recordedAt, by: e.actor, onBehalfOf: e.onBehalfOf, data: d)
     }
 
-    private static func entry(_ e: Event, _ action: ItemAction, _ detail: String? = nil) -> ItemHistoryEntry {
-        ItemHistoryEntry(seq: e.seq, at: e.recordedAt, action: action, actor: e.actor, onBehalfOf: e.onBehalfOf, detail: detail)
-    }
-
     /// `n` of an assigned item ID `<student>-<letter><n>`; nil for any other ID.
     static func counter(_ itemId: String, student: String, letter: UInt8) -> Int? {
         var id = itemId, st = student
@@ -637,7 +653,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 old.courseId = d.courseId
                 old.content = d.content
                 old.status = .uploaded; old.returnReason = nil
-                old.appendHistory(StudentState.entry(e, .reUploaded), room: 20) // for the next decision
+                old.appendHistory(e, .reUploaded, room: 20) // for the next decision
             }
             guard reUploaded == nil else { return }
             // A course outcome is decided on next, usually certified: room for that entry (~18
@@ -645,14 +661,14 @@ public struct StudentState: Codable, Sendable, Equatable {
             // the decision does not copy the item.
             items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
                            content: d.content, status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt,
-                           uploaded: StudentState.entry(e, .uploaded), room: 20))
+                           uploadedBy: e.actor, onBehalfOf: e.onBehalfOf, room: 20))
             courseOutcomeUploads[d.term, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "C")), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
         case .performanceUploaded(let d):
             guard let itemId = d.itemId, !items.contains(itemId) else { return }
             items.add(Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, content: d.content,
                            startedOn: d.startedOn, endedOn: d.endedOn, status: .uploaded, uploadSeq: e.seq,
-                           uploadedAt: e.recordedAt, uploaded: StudentState.entry(e, .uploaded)))
+                           uploadedAt: e.recordedAt, uploadedBy: e.actor, onBehalfOf: e.onBehalfOf))
             performanceUploads[d.year, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "P")), n >= nextPerformance { nextPerformance = n + 1 }
         case .courseOutcomeWithdrawn(let d), .performanceWithdrawn(let d):
@@ -661,7 +677,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 item.status = .withdrawn
                 let wasSelected = item.selected
                 item.selected = false
-                item.appendHistory(StudentState.entry(e, .withdrawn, d.reason))
+                item.appendHistory(e, .withdrawn, d.reason)
                 return (item.kind, item.term, item.year, wasSelected)
             }) ?? nil else { return }
             if kind == .courseOutcome, let t = term { courseOutcomeUploads[t, default: 0] -= 1 } else { performanceUploads[year, default: 0] -= 1 }
@@ -676,7 +692,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 case (nil, let c?): c.isEmpty ? nil : c
                 case (let r?, let c?): r + ": " + c
                 }
-                item.appendHistory(StudentState.entry(e, ItemAction(d.decision), detail))
+                item.appendHistory(e, ItemAction(d.decision), detail)
             }
         case .itemSelected(let d):
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
@@ -686,7 +702,7 @@ public struct StudentState: Codable, Sendable, Equatable {
                 // every item of the batch: room for the usual one (the student confirming on the
                 // platform, ~29–32 bytes with the batch ID) is made now, while the buffer grows
                 // anyway.
-                item.appendHistory(StudentState.entry(e, .selected), room: 32)
+                item.appendHistory(e, .selected, room: 32)
                 return (item.kind, item.year)
             }) ?? nil else { return }
             countSelection(kind, year, 1)
@@ -694,16 +710,16 @@ public struct StudentState: Codable, Sendable, Equatable {
             guard let (kind, year) = items.modifyValue(forKey: d.itemId, { item -> (ItemKind, AcademicYear)? in
                 guard item.selected else { return nil }
                 item.selected = false
-                item.appendHistory(StudentState.entry(e, .deselected))
+                item.appendHistory(e, .deselected)
                 return (item.kind, item.year)
             }) ?? nil else { return }
             countSelection(kind, year, -1)
         case .receiptConfirmed(let d):
-            receive(d.batchId, .confirmed, d.method, StudentState.entry(e, .receiptConfirmed, d.batchId))
+            receive(d.batchId, .confirmed, d.method, e, .receiptConfirmed, d.batchId)
         case .receiptDisputed(let d):
-            receive(d.batchId, .disputed, nil, StudentState.entry(e, .receiptDisputed, d.reason))
+            receive(d.batchId, .disputed, nil, e, .receiptDisputed, d.reason)
         case .receiptDisputeResolved(let d):
-            receive(d.batchId, .resolved, nil, StudentState.entry(e, .disputeResolved, d.resolution))
+            receive(d.batchId, .resolved, nil, e, .disputeResolved, d.resolution)
         case .storeInitialized, .staffRegistered, .staffRolesChanged, .staffDeparted, .staffAccountExtended,
              .staffUnavailable, .staffAvailable, .proxyAssigned, .workingGroupMemberSet, .workingGroupMeetingHeld,
              .scheduleWindowSet, .policySet, .trainingHeld, .courseOffered, .submissionMade, .schoolTrusted:
@@ -715,12 +731,13 @@ public struct StudentState: Codable, Sendable, Equatable {
         if kind == .courseOutcome { courseOutcomeSelections[year, default: 0] += change } else { performanceSelections[year, default: 0] += change }
     }
 
-    /// Records the student's receipt of a batch and adds `entry` to the history of each of
+    /// Records the student's receipt of a batch and adds the entry of `e` to the history of each of
     /// the student's items in it. (The rules accept a receipt only for a batch that carries the
     /// student; one for a batch this state does not hold changes nothing.)
-    private mutating func receive(_ batchId: String, _ status: ReceiptStatus, _ method: ReceiptMethod?, _ entry: ItemHistoryEntry) {
+    private mutating func receive(_ batchId: String, _ status: ReceiptStatus, _ method: ReceiptMethod?,
+                                  _ e: Event, _ action: ItemAction, _ detail: String?) {
         guard let b = batchIndex(batchId) else { return }
         batches[b].receipt = StudentReceipt.after(batches[b].receipt, status, method: method)
-        for p in batches[b].itemPositions { items.modify(at: Int(p)) { $0.appendHistory(entry) } }
+        for p in batches[b].itemPositions { items.modify(at: Int(p)) { $0.appendHistory(e, action, detail) } }
     }
 }
