@@ -46,8 +46,7 @@ public struct FileDigest: Hashable, Sendable, FieldValue {
     private let storage: Storage
 
     public init(_ text: String) {
-        var t = text
-        storage = t.withUTF8 { FileDigest.parse(UnsafeRawBufferPointer($0)) } ?? .text(text)
+        storage = ID.withBytes(text) { FileDigest.parse($0) } ?? .text(text)
     }
     private init(_ storage: Storage) { self.storage = storage }
     /// The digest held as these four words (the 32 bytes, eight at a time, the first byte highest).

@@ -64,8 +64,7 @@ public enum Taipei {
     /// microseconds) or a bare date `YYYY-MM-DD` (00:00 Taipei time of that day).
     /// Years 1000–9999 only. Returns nil when the text is not such a time.
     public static func parse(_ text: String) -> Timestamp? {
-        var s = text
-        return s.withUTF8 { parse(bytes: $0) }
+        ID.withBytes(text) { parse(bytes: $0.assumingMemoryBound(to: UInt8.self)) }
     }
 
     static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Timestamp? {

@@ -384,11 +384,9 @@ extension String {
     /// Whether `a`'s UTF-8 comes before `b`'s in byte order (a prefix first): what
     /// `a.utf8.lexicographicallyPrecedes(b.utf8)` says, eight bytes at a time.
     static func utf8Precedes(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                let common = Swift.min(x.count, y.count)
-                let p = UnsafeRawBufferPointer(x), q = UnsafeRawBufferPointer(y)
+        ID.withBytes(a) { p in
+            ID.withBytes(b) { q in
+                let common = Swift.min(p.count, q.count)
                 var i = 0
                 while i + 8 <= common {
                     let u = UInt64(bigEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))
@@ -400,7 +398,7 @@ extension String {
                     if p[i] != q[i] { return p[i] < q[i] }
                     i += 1
                 }
-                return x.count < y.count
+                return p.count < q.count
             }
         }
     }

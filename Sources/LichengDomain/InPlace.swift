@@ -16,10 +16,10 @@ extension String {
     /// `C0123@113-1`), made in one buffer: no string interpolation (which goes through
     /// `CustomStringConvertible`) and no intermediate strings on the replay path.
     func appendingNumbers(_ first: UInt8, _ x: Int, _ second: UInt8, _ y: Int) -> String {
-        var s = self
-        return s.withUTF8 { head in
+        ID.withBytes(self) { head in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: head.count + 42) { out in
-                var at = out.initialize(fromContentsOf: head)
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: head)
+                var at = head.count
                 at = String.put(first, x, into: out, at: at)
                 at = String.put(second, y, into: out, at: at)
                 return String(decoding: UnsafeBufferPointer(rebasing: out[..<at]), as: UTF8.self)

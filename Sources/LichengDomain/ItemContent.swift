@@ -25,8 +25,7 @@ public struct ItemContent: Sendable, Equatable {
     static let mediaTypes = ["application/pdf", "image/jpeg", "image/jpg", "image/png", "audio/mpeg", "audio/mp3", "video/mp4", "audio/mp4"]
     private static let mediaTypeBytes = mediaTypes.map { Array($0.utf8) }
     private static func mediaTypeCode(_ t: String) -> UInt8 {
-        var t = t
-        return t.withUTF8 { mediaTypeCode(UnsafeRawBufferPointer($0)) }
+        ID.withBytes(t) { mediaTypeCode($0) }
     }
     /// By bytes, as the content is compared (`String ==` would also match other normalizations),
     /// through contiguous UTF-8 (the generic `utf8.elementsEqual` cost ~600 instructions a call).

@@ -42,6 +42,15 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
 
     /// Writes the record straight into the buffer (no per-record scratch array).
     public mutating func append(_ r: Recorded<T>) {
+        append(seq: r.seq, at: r.at, by: r.by, onBehalfOf: r.onBehalfOf, importedFrom: r.importedFrom, data: r.data)
+    }
+
+    /// Writes event `e`'s record of `data`, from the event's fields (not copied into a `Recorded` first).
+    mutating func append(_ e: Event, _ data: T) {
+        append(seq: e.seq, at: e.recordedAt, by: e.actor, onBehalfOf: e.onBehalfOf, importedFrom: nil, data: data)
+    }
+
+    private mutating func append(seq: UInt64, at: Timestamp, by: String, onBehalfOf: String?, importedFrom: String?, data: T) {
         let n = count + 1
         precondition(n <= Int(UInt32.max), "RecordLog: too many records")
         let start = Swift.max(bytes.count, 4)
@@ -52,13 +61,13 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         if bytes.capacity < start + room { bytes.reserveCapacity(start + room + start / 16) }
         if bytes.isEmpty { bytes.append(contentsOf: repeatElement(0, count: 4)) }
         var w = ByteWriter(adopting: &bytes)
-        w.u8((r.onBehalfOf == nil ? 0 : 1) | (r.importedFrom == nil ? 0 : 2))
-        w.varint(r.seq)
-        w.zigzag(r.at)
-        w.string(r.by)
-        if let v = r.onBehalfOf { w.string(v) }
-        if let v = r.importedFrom { w.string(v) }
-        r.data.write(to: &w)
+        w.u8((onBehalfOf == nil ? 0 : 1) | (importedFrom == nil ? 0 : 2))
+        w.varint(seq)
+        w.zigzag(at)
+        w.string(by)
+        if let v = onBehalfOf { w.string(v) }
+        if let v = importedFrom { w.string(v) }
+        data.write(to: &w)
         swap(&bytes, &w.bytes)
         // A record longer than the room made the array double while it was written: cut back
         // to the room a next record would be given.

@@ -568,9 +568,8 @@ public struct StudentState: Codable, Sendable, Equatable {
 
     /// `n` of an assigned item ID `<student>-<letter><n>`; nil for any other ID.
     static func counter(_ itemId: String, student: String, letter: UInt8) -> Int? {
-        var id = itemId, st = student
-        return id.withUTF8 { i in
-            st.withUTF8 { s in
+        ID.withBytes(itemId) { i in
+            ID.withBytes(student) { s in
                 guard i.count > s.count + 2, i.starts(with: s), i[s.count] == UInt8(ascii: "-"), i[s.count + 1] == letter else { return nil }
                 var n = 0
                 for c in i[(s.count + 2)...] {
@@ -638,13 +637,13 @@ public struct StudentState: Codable, Sendable, Equatable {
             self = StudentState(id: keepId)
             purgedSeq = e.seq
             lastSeq = e.seq
-        case .electiveRegistered(let d): electiveLog.append(rec(e, d))
-        case .gradeRecorded(let d): gradeLog.append(rec(e, d))
-        case .counselingRecorded(let d): counselingLog.append(rec(e, d))
-        case .coursePlanRecorded(let d): coursePlanLog.append(rec(e, d))
-        case .cadreRecorded(let d): cadreLog.append(rec(e, d))
-        case .attendanceRecorded(let d): attendanceLog.append(rec(e, d))
-        case .serviceRecorded(let d): serviceLog.append(rec(e, d))
+        case .electiveRegistered(let d): electiveLog.append(e, d)
+        case .gradeRecorded(let d): gradeLog.append(e, d)
+        case .counselingRecorded(let d): counselingLog.append(e, d)
+        case .coursePlanRecorded(let d): coursePlanLog.append(e, d)
+        case .cadreRecorded(let d): cadreLog.append(e, d)
+        case .attendanceRecorded(let d): attendanceLog.append(e, d)
+        case .serviceRecorded(let d): serviceLog.append(e, d)
         case .autobiographyRecorded(let d): autobiography = rec(e, d)
         case .courseOutcomeUploaded(let d):
             guard let itemId = d.itemId else { return }
