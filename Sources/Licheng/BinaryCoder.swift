@@ -1391,7 +1391,7 @@ extension SharedState: BinaryScalar {
             for _ in 0..<(try r.count(each: 5)) { cadreStudents[AcademicYear(Int(try r.fixed(Int32.self)))] = Set(try r.texts()) }
             for _ in 0..<(try r.count(each: 2)) {
                 let term = try r.requiredTerm("tally")
-                var tallies: [String: CertificationTally] = [:]
+                var tallies: IDMap<CertificationTally> = [:]
                 for _ in 0..<(try r.count(each: 2)) { tallies[try r.text()] = try r.nested(CertificationTally.self) }
                 certificationTally[term] = tallies
             }
@@ -1460,7 +1460,7 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     collection([String].self); collection(Set<String>.self); collection([UInt64].self)
     collection([String: String].self); collection([String: [String]].self); collection([String: UInt64].self)
     collection([String: Batch].self); collection([String: StudentInfo].self); collection([String: ItemInfo].self)
-    collection([String: CertificationTally].self); collection(IDMap<StudentReceipt>.self)
+    collection(IDMap<CertificationTally>.self); collection(IDMap<StudentReceipt>.self)
     collection(IDMap<StudentInfo>.self); collection(IDMap<ItemInfo>.self); collection(IDMap<UInt64>.self); collection([String: IDMap<UInt64>].self)
     collection([Policy].self); collection([WorkingGroupMember].self); collection([MeetingInfo].self); collection([TrainingInfo].self)
     collection([StaffRole].self); collection([Audience].self)
@@ -1468,6 +1468,6 @@ let knownFormList: [(Any.Type, ValueForm)] = {
     keyed(SharedState.Detail.self, StaffRole.self, WindowKind.self, TrainingKind.self, Audience.self,
           SubmissionKind.self, ReceiptMethod.self, ReceiptStatus.self, ItemKind.self, ItemStatus.self, DepartureReason.self,
           [StaffRole: [String]].self, [WindowKey: WindowInfo].self, [AcademicYear: Set<String>].self,
-          [Term: [String: CertificationTally]].self)
+          [Term: IDMap<CertificationTally>].self)
     return m
 }()

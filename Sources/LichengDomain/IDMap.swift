@@ -98,6 +98,17 @@
     }
 }
 
+extension ID {
+    /// A 64-bit hash of one word (a small key's fields packed into it) and `seed`, folded as
+    /// `mix` folds a short identifier's words: for keys that `Hasher` would hash at ~150
+    /// instructions a lookup (terms, schedule windows).
+    @inlinable @inline(__always)
+    static func mix(word: UInt64, seed: UInt64) -> UInt64 {
+        let k0: UInt64 = 0xa076_1d64_78bd_642f, k1: UInt64 = 0xe703_7ed1_a0b4_28db, k2: UInt64 = 0x8ebc_6af0_9c88_c6e3
+        return fold(k1 ^ 8, fold(word ^ k1, seed ^ k0) ^ k2)
+    }
+}
+
 /// A `[String: Value]` keyed by identifiers: the same interface for the state's code, stored as
 /// `[ID: Value]` (see `ID`: hashed and compared by bytes). Iterates as `(key: String, value:)`
 /// and is encoded exactly as a `[String: Value]` is.

@@ -45,6 +45,15 @@ public struct CourseInfo: Codable, Sendable, Equatable {
 public struct WindowKey: Hashable, Codable, Sendable {
     public var term: Term
     public var kind: WindowKind
+
+    /// The term's word and the kind's case number, in one word. (A case-only enum is stored as
+    /// its case's number in declaration order, in one byte for up to 256 cases: Swift's ABI.)
+    private var bits: UInt64 { term.bits << 8 | UInt64(withUnsafeBytes(of: kind) { $0[0] }) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bits) }
+    /// What `Dictionary` asks for: the key's word mixed with the table's seed (no `Hasher`).
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: ID.mix(word: bits, seed: UInt64(truncatingIfNeeded: seed)))
+    }
 }
 
 public struct WindowInfo: Codable, Sendable, Equatable {
@@ -133,7 +142,7 @@ public struct Batch: Codable, Sendable, Equatable {
     /// Does this batch carry the item? (Its ID's bytes, as the search compares them.)
     public func carries(_ itemId: String) -> Bool {
         let i = firstItem(notBelow: itemId)
-        return i < items.count && ID(items[i]) == ID(itemId)
+        return i < items.count && ID.sameBytes(items[i], itemId)
     }
 
     public var batchId: String
@@ -263,7 +272,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var cadreStudents: [AcademicYear: Set<String>] = [:]
     /// Certification decisions per term and per teacher whose duty it was (the replaced
     /// account for a proxy), with how many fell inside the certification window.
-    public var certificationTally: [Term: [String: CertificationTally]] = [:]
+    public var certificationTally: [Term: IDMap<CertificationTally>] = [:]
     /// Other schools' public keys (`school.trusted`), by school code; the last one registered counts.
     public var trustedSchools: [String: String] = [:]
 
@@ -313,7 +322,7 @@ public struct SharedState: Codable, Sendable, Equatable {
         }
         awaitingCertification = awaiting
         cadreStudents = try c.decode([AcademicYear: Set<String>].self, forKey: .cadreStudents)
-        certificationTally = try c.decode([Term: [String: CertificationTally]].self, forKey: .certificationTally)
+        certificationTally = try c.decode([Term: IDMap<CertificationTally>].self, forKey: .certificationTally)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -650,14 +659,13 @@ public struct CourseTerm: Hashable, Sendable, CustomStringConvertible {
     public var term: Term
     public init(_ courseId: String, _ term: Term) { self.courseId = courseId; self.term = term }
 
-    public static func == (a: CourseTerm, b: CourseTerm) -> Bool { a.term == b.term && ID(a.courseId) == ID(b.courseId) }
+    public static func == (a: CourseTerm, b: CourseTerm) -> Bool { a.term == b.term && ID.sameBytes(a.courseId, b.courseId) }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(_rawHashValue(seed: 0)) }
 
     /// What `Dictionary` asks for: the course ID's bytes mixed with the term and the table's seed.
     public func _rawHashValue(seed: Int) -> Int {
-        let termBits = UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: term.year.value))) << 8 | UInt64(term.semester)
-        return Int(truncatingIfNeeded: ID.withBytes(courseId) { ID.mix($0, seed: UInt64(truncatingIfNeeded: seed) ^ termBits) })
+        Int(truncatingIfNeeded: ID.withBytes(courseId) { ID.mix($0, seed: UInt64(truncatingIfNeeded: seed) ^ term.bits) })
     }
 
     /// `courseId@year-semester` (what `SharedState.courseKey` writes; the stored forms' text).

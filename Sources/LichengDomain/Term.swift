@@ -76,6 +76,15 @@ public struct Term: Hashable, Comparable, Codable, Sendable, CustomStringConvert
 
     public init(_ year: Int, _ semester: Int) { self.init(year: AcademicYear(year), semester: semester) }
 
+    /// The year and semester in one word (distinct for distinct terms).
+    var bits: UInt64 { UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: year.value))) << 8 | UInt64(storedSemester) }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(bits) }
+    /// What `Dictionary` asks for: the term's word mixed with the table's seed (no `Hasher`).
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: ID.mix(word: bits, seed: UInt64(truncatingIfNeeded: seed)))
+    }
+
     /// Parses `113-1` / `113-2`.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

@@ -80,6 +80,24 @@ import TestSupport
         }
     }
 
+    /// Terms and schedule windows hash their fields (no `Hasher`): every term of a century and
+    /// every window kind of each are told apart, under every seed; a window's kind is hashed
+    /// by its case number, which is its place in `allCases`.
+    @Test func termsAndWindowsHashEveryField() {
+        #expect(MemoryLayout<WindowKind>.size == 1)
+        for (i, k) in WindowKind.allCases.enumerated() { #expect(withUnsafeBytes(of: k) { Int($0[0]) } == i) }
+        let terms = (100...199).flatMap { y in [Term(y, 1), Term(y, 2)] } + [Term(-1, 1), Term(0, 2)]
+        let windows = terms.flatMap { t in WindowKind.allCases.map { WindowKey(term: t, kind: $0) } }
+        for seed in [0, 1, -1, 0x5eed_1234] {
+            #expect(Set(terms.map { $0._rawHashValue(seed: seed) }).count == terms.count)
+            #expect(Set(windows.map { $0._rawHashValue(seed: seed) }).count == windows.count)
+        }
+        #expect(Term(113, 1)._rawHashValue(seed: 1) != Term(113, 1)._rawHashValue(seed: 2))
+        var table: [WindowKey: Int] = [:]
+        for (i, w) in windows.enumerated() { table[w] = i }
+        for (i, w) in windows.enumerated() { #expect(table[WindowKey(term: w.term, kind: w.kind)] == i) }
+    }
+
     /// Every byte counts, at every length, and the seed does too: a hash that skipped bytes
     /// (a loop's bounds) or ignored the table's seed would fail here.
     @Test func everyByteAndTheSeedChangeTheHash() {
