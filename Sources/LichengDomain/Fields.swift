@@ -282,6 +282,12 @@ extension String {
             let (x, y) = String.shortWords(bytes)
             ascii = (x | y) & 0x8080_8080_8080_8080 == 0
             if ascii {
+                #if _pointerBitWidth(_64) && _endian(little)
+                if String.smallLayoutHolds {
+                    self = String.smallASCII(x, y, bytes)
+                    return
+                }
+                #endif
                 self = String(unsafeUninitializedCapacity: n) { out in
                     let to = UnsafeMutableRawBufferPointer(out)
                     if n >= 8 {
@@ -306,6 +312,47 @@ extension String {
         }
         self = s
     }
+
+    #if _pointerBitWidth(_64) && _endian(little)
+    /// The string of `bytes` (at most 15, all ASCII; `(x, y)` are their `shortWords`) made as
+    /// the standard library keeps it: a small string, the bytes in order in two words, zero
+    /// after them, the last byte 0xE0 | count (small, ASCII, immortal). No allocation, no
+    /// initializer call: most identifiers a replay decodes are such strings.
+    @inline(__always)
+    static func smallASCII(_ x: UInt64, _ y: UInt64, _ bytes: UnsafeRawBufferPointer) -> String {
+        unsafeBitCast(smallASCIIBits(x, y, bytes), to: String.self)
+    }
+
+    /// The two words `smallASCII` makes its string of.
+    @inline(__always)
+    static func smallASCIIBits(_ x: UInt64, _ y: UInt64, _ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        let n = bytes.count
+        var low: UInt64 = 0, high: UInt64 = 0
+        if n >= 8 {
+            low = x
+            if n > 8 { high = y >> (8 * UInt64(16 - n)) }
+        } else if n >= 4 {
+            low = x | (y >> (8 * UInt64(8 - n))) << 32
+        } else {
+            for i in 0..<n { low |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        }
+        return (low, high | (0xE0 | UInt64(n)) << 56)
+    }
+
+    /// Whether `smallASCII` makes exactly the strings `String(decoding:)` makes, bit for bit,
+    /// at every length 0–15 (checked once a process, on the words before any string is made of
+    /// them; if not, strings are made the usual way).
+    static let smallLayoutHolds: Bool = {
+        let sample = Array("S1130001-C12345".utf8)
+        return (0...15).allSatisfy { n in
+            sample.withUnsafeBytes { all in
+                let b = UnsafeRawBufferPointer(rebasing: all[..<n])
+                let (x, y) = shortWords(b)
+                return smallASCIIBits(x, y, b) == unsafeBitCast(String(decoding: b, as: UTF8.self), to: (UInt64, UInt64).self)
+            }
+        }
+    }()
+    #endif
 
     /// Whether `a` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, surrogates,
     /// code points above U+10FFFF or cut sequences): what `String(validating:as:)` accepts,

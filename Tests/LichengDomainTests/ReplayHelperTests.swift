@@ -72,13 +72,22 @@ import Testing
             let bytes = Array(text.utf8)
             #expect(bytes.withUnsafeBytes { String(exactUTF8: $0) } == text)
         }
-        // Short ASCII texts are made in place (15 bytes and fewer): every length around that
-        // limit, every ASCII byte value, and a non-ASCII byte at each position of short texts.
+        // Short ASCII texts are made from their words as small strings (15 bytes and fewer),
+        // bit for bit what the standard library makes: every length around that limit, every
+        // ASCII byte value, and a non-ASCII byte at each position of short texts.
+        #if _pointerBitWidth(_64) && _endian(little)
+        #expect(String.smallLayoutHolds)
+        #endif
         for n in 0...17 {
             for byte in UInt8(0)...0x7F {
                 let bytes = (0..<n).map { i in i == n / 2 ? byte : UInt8(ascii: "A") &+ UInt8(i) }
                 let made = bytes.withUnsafeBytes { String(exactUTF8: $0) }
-                #expect(made.map { Array($0.utf8) } == bytes && made == String(decoding: bytes, as: UTF8.self))
+                let expected = String(decoding: bytes, as: UTF8.self)
+                #expect(made.map { Array($0.utf8) } == bytes && made == expected)
+                if n <= 15 {
+                    #expect(made.map { unsafeBitCast($0, to: (UInt64, UInt64).self) == unsafeBitCast(expected, to: (UInt64, UInt64).self) } == true)
+                }
+                #expect(made.map { ID($0) == ID(expected) && $0.hashValue == expected.hashValue && $0.utf8.count == n } == true)
             }
             for at in 0..<n {
                 var bytes = Array(repeating: UInt8(ascii: "x"), count: n)
