@@ -369,8 +369,20 @@ extension String {
                 continue
             }
             if b0 & 0xF0 == 0xE0 {
-                // Three bytes (CJK text: the usual non-ASCII here). The code point without its last
-                // six bits must be at least U+0800's and not a surrogate's (U+D800–U+DFFF).
+                // Three bytes (CJK text: the usual non-ASCII here). Runs of them are passed two at
+                // a time from one word: each a lead 1110xxxx and two continuations 10xxxxxx, the
+                // lead neither E0 nor ED (whose second bytes are restricted: checked below).
+                let start = i
+                while n - i >= 8 {
+                    let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                    guard w & 0x0000_C0C0_F0C0_C0F0 == 0x0000_8080_E080_80E0 else { break }
+                    let l0 = UInt8(truncatingIfNeeded: w), l1 = UInt8(truncatingIfNeeded: w >> 24)
+                    guard l0 != 0xE0, l0 != 0xED, l1 != 0xE0, l1 != 0xED else { break }
+                    i += 6
+                }
+                if i != start { continue }
+                // One sequence. The code point without its last six bits must be at least
+                // U+0800's and not a surrogate's (U+D800–U+DFFF).
                 guard n - i >= 3 else { return false }
                 let b1 = p[i + 1], b2 = p[i + 2]
                 guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return false }

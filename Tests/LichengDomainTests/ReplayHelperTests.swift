@@ -149,6 +149,29 @@ import Testing
                 }
             }
         }
+        // Three-byte sequences are passed two at a time from one word: every lead E0–EF with
+        // continuations at the edges, first or second of a pair, beside a valid one, at each
+        // offset from the pair's start, and runs of valid ones ending in each kind of byte.
+        let cjk = Array("學".utf8)
+        for a in 0xE0...0xEF {
+            for b in edges {
+                for c in edges {
+                    let seq = [UInt8(a), b, c]
+                    for pad in 0..<3 {
+                        let x = Array(repeating: UInt8(ascii: "x"), count: pad)
+                        for bytes in [x + seq + cjk + cjk + x, x + cjk + seq + cjk + x, x + cjk + cjk + seq + Array("xy".utf8)] {
+                            #expect(Self.isValidUTF8(bytes) == Self.stdlibAccepts(bytes), "\(bytes)")
+                        }
+                    }
+                }
+            }
+        }
+        for count in 1...6 {
+            for end: [UInt8] in [[], [0x41], [0xC3, 0xA9], [0xF0, 0x9F, 0x8E, 0x93], [0xE5, 0xAD], [0x80], [0xFF]] {
+                let bytes = Array(repeating: cjk, count: count).flatMap { $0 } + end + cjk
+                #expect(Self.isValidUTF8(bytes) == Self.stdlibAccepts(bytes), "\(bytes)")
+            }
+        }
         // Mixed text cut at every length and shifted across the eight-byte steps.
         let text = Array("abc 學習歷程 defghijk 🎓 lmnop é \u{10FFFF} qrstuvwxyz".utf8)
         for pad in 0..<8 {
