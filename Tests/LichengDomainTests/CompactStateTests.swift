@@ -47,6 +47,31 @@ import Testing
         }
     }
 
+    /// The item buffers' varints are LEB128: every bit length and the edges of each byte
+    /// count, at every offset from the buffer's end, read back by `Cursor` and equal to the
+    /// plain encoding.
+    @Test func rawVarintsAreLEB128WhereverTheyAreWritten() {
+        var values: [UInt64] = [0, 1, 0x7F, 0x80, UInt64.max, UInt64.max - 1]
+        for bits in 1...63 { values += [1 << UInt64(bits), (1 << UInt64(bits)) - 1, (1 << UInt64(bits)) + 1] }
+        values += (0..<200).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        func plain(_ v0: UInt64) -> [UInt8] {
+            var v = v0, out: [UInt8] = []
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            return out + [UInt8(v)]
+        }
+        for v in values {
+            let expected = plain(v)
+            for slack in 0...9 {
+                let (bytes, _) = [UInt8].written(capacity: 3 + expected.count + slack) { w in
+                    w.byte(0xAA); w.byte(0xBB); w.varint(v); w.byte(0xCC)
+                }
+                #expect(bytes == [0xAA, 0xBB] + expected + [0xCC], "\(v) with \(slack) bytes to spare")
+                var c = Cursor(bytes: bytes, at: 2)
+                #expect(c.varint() == v && c.byte() == 0xCC)
+            }
+        }
+    }
+
     /// Tables larger than `scanLimit` find items through a hash table of positions, built when
     /// the table grows past the limit and rebuilt on a removal: each size on both sides of it,
     /// against a plain dictionary.
