@@ -320,7 +320,12 @@ extension String {
     /// initializer call: most identifiers a replay decodes are such strings.
     @inline(__always)
     static func smallASCII(_ x: UInt64, _ y: UInt64, _ bytes: UnsafeRawBufferPointer) -> String {
-        unsafeBitCast(smallASCIIBits(x, y, bytes), to: String.self)
+        // Moved out of memory holding its bits: a cast would copy it (a retain call, for a
+        // string that has nothing to retain).
+        withUnsafeTemporaryAllocation(byteCount: MemoryLayout<String>.size, alignment: MemoryLayout<String>.alignment) { raw in
+            raw.storeBytes(of: smallASCIIBits(x, y, bytes), as: (UInt64, UInt64).self)
+            return raw.bindMemory(to: String.self).baseAddress!.move()
+        }
     }
 
     /// The two words `smallASCII` makes its string of.
