@@ -370,6 +370,8 @@ public final class Engine: @unchecked Sendable {
             try log.forEach(seqs: seqs) { view in
                 try applyBatches(before: view.seq)
                 guard !view.isRedacted else { return }
+                // A record (a grade, …) is copied into its log as stored; other events are decoded.
+                if state.applyStoredRecord(view.payload, seq: view.seq, recordedAt: view.timestamp) { return }
                 let e = try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
                 // A transfer brings the history from the other school (kept in its bundle).
                 if case .studentTransferredIn(let d) = e.body {

@@ -20,11 +20,17 @@ public protocol FieldValue: Sendable {
     func toJSON() -> JSONValue?
     func write(to w: inout ByteWriter)
     static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Self
+    /// Reads past a stored value, refusing what `read` refuses, without making it (a text's
+    /// bytes are checked as UTF-8, not made a `String`).
+    static func skip(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError)
     /// Optional values may be absent; they encode as nothing in JSON.
     static var isOptional: Bool { get }
 }
 
-extension FieldValue { public static var isOptional: Bool { false } }
+extension FieldValue {
+    public static var isOptional: Bool { false }
+    public static func skip(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) { _ = try read(from: &r, version: version) }
+}
 
 public protocol FieldVisitor {
     /// The schema version being read (stored decode) or the current one (everything else).
@@ -97,6 +103,17 @@ extension FieldRecord {
         try readVisiting(from: &r, version: version)
     }
 
+    /// Reads past the stored fields, refusing what `read` refuses, without making them (see
+    /// `FieldValue.skip`): for a record copied as stored.
+    static func skipStored(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) {
+        var out = Self.blank
+        var v = BinarySkipVisitor(reader: r, version: version)
+        do { try out.visit(&v) } catch let e as StoredDecodeError { throw e } catch {
+            throw StoredDecodeError(offset: v.reader.offset, message: "\(error)")
+        }
+        r = v.reader
+    }
+
     /// The stored fields read through `visit` (what `read` does unless a type reads its own way).
     static func readVisiting(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> Self {
         var out = Self.blank
@@ -149,6 +166,15 @@ struct BinaryEncodeVisitor: FieldVisitor {
     var version: UInt8 { 0 }
     mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
         value.write(to: &writer)
+    }
+}
+
+struct BinarySkipVisitor: FieldVisitor {
+    static var setsFields: Bool { false }
+    var reader: ByteReader
+    let version: UInt8
+    mutating func field<T: FieldValue>(_ key: String, _ value: inout T, _ c: Constraint, optional: Bool) throws {
+        try T.skip(from: &reader, version: version)
     }
 }
 
@@ -238,7 +264,11 @@ public struct ByteReader {
             let b = try u8()
             guard shift < 64, !(shift == 63 && b > 1) else { throw fail("varint too long") }
             v |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { return v }
+            if b < 0x80 {
+                // The shortest form only (a last byte of zero adds nothing): one value, one encoding.
+                guard b != 0 else { throw fail("varint not in its shortest form") }
+                return v
+            }
             shift += 7
         }
     }
@@ -525,6 +555,9 @@ extension String: FieldValue {
     public func toJSON() -> JSONValue? { .string(self) }
     public func write(to w: inout ByteWriter) { w.string(self) }
     public static func read(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) -> String { try r.string() }
+    public static func skip(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) {
+        try r.stringBytes { String.isValidUTF8($0) ? () : nil }
+    }
 }
 
 extension Int64: FieldValue {
@@ -663,6 +696,13 @@ extension Optional: FieldValue where Wrapped: FieldValue {
         switch try r.u8() {
         case 0: return nil
         case 1: return try Wrapped.read(from: &r, version: version)
+        default: throw r.fail("invalid presence flag")
+        }
+    }
+    public static func skip(from r: inout ByteReader, version: UInt8) throws(StoredDecodeError) {
+        switch try r.u8() {
+        case 0: return
+        case 1: try Wrapped.skip(from: &r, version: version)
         default: throw r.fail("invalid presence flag")
         }
     }

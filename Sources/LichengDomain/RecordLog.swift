@@ -51,6 +51,29 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
     }
 
     private mutating func append(seq: UInt64, at: Timestamp, by: String, onBehalfOf: String?, importedFrom: String?, data: T) {
+        append(flags: (onBehalfOf == nil ? 0 : 1) | (importedFrom == nil ? 0 : 2), seq: seq, at: at) { w in
+            w.string(by)
+            if let v = onBehalfOf { w.string(v) }
+            if let v = importedFrom { w.string(v) }
+            data.write(to: &w)
+        }
+    }
+
+    /// Appends the record of a stored event whose recorder (and proxy, when `hasProxy`) and
+    /// data are given in their stored forms, which are this log's: `recorder` the actor and
+    /// the proxy as the event's envelope holds them (each a varint length and UTF-8), `data`
+    /// the fields as `FieldRecord.write` writes them (the event's schema version must be the
+    /// current one). Copied as they are: no `Recorded`, no fields made and written again.
+    mutating func appendStored(seq: UInt64, at: Timestamp, recorder: UnsafeRawBufferPointer, hasProxy: Bool,
+                               data: UnsafeRawBufferPointer) {
+        append(flags: hasProxy ? 1 : 0, seq: seq, at: at) { w in
+            w.bytes.append(contentsOf: recorder)
+            w.bytes.append(contentsOf: data)
+        }
+    }
+
+    /// Writes a record's flags, seq and time, then `rest` writes the remainder.
+    private mutating func append(flags: UInt8, seq: UInt64, at: Timestamp, _ rest: (inout ByteWriter) -> Void) {
         let n = count + 1
         precondition(n <= Int(UInt32.max), "RecordLog: too many records")
         let start = Swift.max(bytes.count, 4)
@@ -61,13 +84,10 @@ public struct RecordLog<T: FieldRecord>: Sendable, Equatable {
         if bytes.capacity < start + room { bytes.reserveCapacity(start + room + start / 16) }
         if bytes.isEmpty { bytes.append(contentsOf: repeatElement(0, count: 4)) }
         var w = ByteWriter(adopting: &bytes)
-        w.u8((onBehalfOf == nil ? 0 : 1) | (importedFrom == nil ? 0 : 2))
+        w.u8(flags)
         w.varint(seq)
         w.zigzag(at)
-        w.string(by)
-        if let v = onBehalfOf { w.string(v) }
-        if let v = importedFrom { w.string(v) }
-        data.write(to: &w)
+        rest(&w)
         swap(&bytes, &w.bytes)
         // A record longer than the room made the array double while it was written: cut back
         // to the room a next record would be given.

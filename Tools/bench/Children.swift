@@ -25,12 +25,13 @@ func replayChild(_ side: String, _ path: String) throws {
     var elapsed = 0.0
     switch side {
     case "licheng":
-        // Exactly what Engine.forEachEvent does, on the log.
+        // Every record in order, as the engine's replays read them: a record event (a grade, …)
+        // copied into its student's record log as stored, any other event decoded and applied.
         let log = try Log.open(at: path, mode: .read)
         elapsed = try seconds {
             try log.forEach { view in
                 if view.isRedacted { return true }
-                school.apply(try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp))
+                try school.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
                 count += 1
                 return true
             }
