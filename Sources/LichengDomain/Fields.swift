@@ -225,6 +225,10 @@ public struct ByteWriter: Sendable {
 public struct ByteReader {
     let base: UnsafeRawBufferPointer
     public private(set) var offset: Int
+    /// Refuse a varint longer than its shortest form (which every writer writes): set where
+    /// bytes are copied as they are stored (`StoredRecord`), so that they are exactly what
+    /// their values would be written as. A decoder reads any form.
+    var shortestVarintsOnly = false
 
     public init(_ base: UnsafeRawBufferPointer, offset: Int = 0) { self.base = base; self.offset = offset }
 
@@ -265,8 +269,8 @@ public struct ByteReader {
             guard shift < 64, !(shift == 63 && b > 1) else { throw fail("varint too long") }
             v |= UInt64(b & 0x7F) << shift
             if b < 0x80 {
-                // The shortest form only (a last byte of zero adds nothing): one value, one encoding.
-                guard b != 0 else { throw fail("varint not in its shortest form") }
+                // A last byte of zero adds nothing: a longer form than the value's shortest.
+                guard b != 0 || !shortestVarintsOnly else { throw fail("varint not in its shortest form") }
                 return v
             }
             shift += 7

@@ -9,8 +9,9 @@
 /// byte (bit 0: `onBehalfOf` follows, bit 1: `importedFrom` follows), its seq (LEB128 varint),
 /// its time (zigzag varint of the microseconds), the recorder, then `onBehalfOf` and
 /// `importedFrom` as flagged (each a varint length and UTF-8), then the data in the event
-/// log's stored form of its fields (`FieldRecord.write`), read back with the same visitor
-/// version the writer uses (0: this build's form). Records are written straight into the
+/// log's stored form of its fields (`FieldRecord.write`, or an event's stored data copied as
+/// it is: `StoredRecord`), read back as this build's form (visitor version 0). Records are
+/// written straight into the
 /// buffer; before each one it is given room for a record a quarter longer than the average
 /// (at least 48 bytes) and, when it must grow for that, a sixteenth of its length more, so
 /// that a student with many records of one kind is not copied whole at every one.

@@ -186,16 +186,18 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
         self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category, content: content,
                   startedOn: startedOn, endedOn: endedOn, status: status, uploadSeq: uploadSeq, uploadedAt: uploadedAt,
                   uploadedBy: uploaded.actor, onBehalfOf: uploaded.onBehalfOf, action: uploaded.action,
-                  detail: uploaded.detail, room: room)
+                  detail: uploaded.detail, entrySeq: uploaded.seq, entryAt: uploaded.at, room: room)
     }
 
     /// An item just uploaded, its one history entry given by its parts (an upload event's
-    /// seq, time, actor and proxy, not copied into an entry first).
+    /// actor and proxy, at the upload's seq and time unless `entrySeq`/`entryAt` say otherwise),
+    /// not copied into an entry first.
     init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
          category: PerformanceCategory? = nil, content: ItemContent, startedOn: LocalDate? = nil, endedOn: LocalDate? = nil,
          status: ItemStatus, uploadSeq: UInt64, uploadedAt: Timestamp, uploadedBy actor: String, onBehalfOf: String?,
-         action: ItemAction = .uploaded, detail: String? = nil, room: Int = 0) {
-        let first = ItemHistory.Encoded(first: uploadSeq, at: uploadedAt, action: action, onBehalfOf: onBehalfOf, detail: detail)
+         action: ItemAction = .uploaded, detail: String? = nil, entrySeq: UInt64? = nil, entryAt: Timestamp? = nil, room: Int = 0) {
+        let first = ItemHistory.Encoded(first: entrySeq ?? uploadSeq, at: entryAt ?? uploadedAt, action: action,
+                                        onBehalfOf: onBehalfOf, detail: detail)
         self.init(itemId: itemId, kind: kind, term: term, year: year, courseId: courseId, category: category,
                   contentSize: content.bytes.count, { $0.bytes(content.bytes) },
                   startedOn: startedOn, endedOn: endedOn, status: status, selected: false, returnReason: nil,

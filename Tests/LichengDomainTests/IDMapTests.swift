@@ -65,6 +65,9 @@ import TestSupport
             #expect(small == (n <= 15), "\(s) of \(n) bytes")
             #expect(unsafeBitCast(Self.native(s), to: (UInt64, UInt64).self).1 & ID.smallStringBit == 0)
         }
+        // Literals too: a short one is small, a long one (immortal, in the binary) is not.
+        #expect(unsafeBitCast("S1130001-C1", to: (UInt64, UInt64).self).1 & ID.smallStringBit != 0)
+        #expect(unsafeBitCast("S1130001-C1-a-literal-longer-than-15", to: (UInt64, UInt64).self).1 & ID.smallStringBit == 0)
         #endif
     }
 
@@ -93,6 +96,8 @@ import TestSupport
             #expect(Set(windows.map { $0._rawHashValue(seed: seed) }).count == windows.count)
         }
         #expect(Term(113, 1)._rawHashValue(seed: 1) != Term(113, 1)._rawHashValue(seed: 2))
+        let w = WindowKey(term: Term(113, 1), kind: .certification)
+        #expect(w._rawHashValue(seed: 1) != w._rawHashValue(seed: 2))
         var table: [WindowKey: Int] = [:]
         for (i, w) in windows.enumerated() { table[w] = i }
         for (i, w) in windows.enumerated() { #expect(table[WindowKey(term: w.term, kind: w.kind)] == i) }

@@ -58,6 +58,10 @@ import Testing
                                 title: content.title, description: content.description, files: files, status: .uploaded,
                                 uploadSeq: e.seq, uploadedAt: e.at, history: [e])
             #expect(made == expected)
+            // The entry keeps its own seq and time where they are not the upload's.
+            let other = Item(itemId: "S1-C1", kind: .courseOutcome, term: Term(113, 1), year: AcademicYear(113), courseId: "C1",
+                             content: content, status: .uploaded, uploadSeq: 7, uploadedAt: 8, uploaded: e)
+            #expect(other.history == [e] && other.uploadSeq == 7 && other.uploadedAt == 8)
             #expect(made.history == [e])
             // A later entry goes after the first, as it would on the item made field by field.
             var a = made, b = expected

@@ -25,8 +25,9 @@ func replayChild(_ side: String, _ path: String) throws {
     var elapsed = 0.0
     switch side {
     case "licheng":
-        // Every record in order, as the engine's replays read them: a record event (a grade, …)
-        // copied into its student's record log as stored, any other event decoded and applied.
+        // Every record in order, as the engine's student loads read a student's: a record event
+        // (a grade, …) copied into its student's record log as stored, any other event decoded
+        // and applied. (The engine's shared-state replays skip record events by type.)
         let log = try Log.open(at: path, mode: .read)
         elapsed = try seconds {
             try log.forEach { view in

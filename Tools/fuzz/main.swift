@@ -33,7 +33,19 @@ enum Target: String, CaseIterable {
             }
             return true
         case .stored:
-            return (try? Event.decodeStored(input, seq: 1, recordedAt: 0)) != nil
+            let decoded = try? Event.decodeStored(input, seq: 1, recordedAt: 0)
+            // A record event (a grade, …) is copied from its bytes only where the decoder reads
+            // them, into the state decoding makes, and reads back.
+            var copied = StudentState(id: decoded?.student ?? "S1")
+            if input.withUnsafeBytes({ copied.applyStoredRecord($0, seq: 1, recordedAt: 0) }) {
+                guard let e = decoded else { fatalError("a record was copied from bytes the decoder refuses") }
+                var reference = StudentState(id: copied.id)
+                reference.apply(e)
+                let records = copied.grades.count + copied.electives.count + copied.counseling.count + copied.coursePlans.count
+                    + copied.attendance.count + copied.services.count
+                guard copied == reference, records == 1 else { fatalError("a record copied from its bytes differs from the decoded one") }
+            }
+            return decoded != nil
         case .csv:
             return ImportKind.allCases.map { (try? CSVImport.events($0, csv: input, actor: "A1")) != nil }.contains(true)
         case .args:

@@ -54,7 +54,7 @@ public struct Portfolio: Sendable {
         asOfSeq = shared.lastSeq
     }
 
-    public func item(_ id: String) -> PortfolioItem? { items.first { $0.item.itemId == id } }
+    public func item(_ id: String) -> PortfolioItem? { items.first { ID.sameBytes($0.item.itemId, id) } }
 
     /// Keys: `studentId`, `asOfSeq`, `purged`, `registry` {name, class, nationalId, admittedOn,
     /// departedOn, departureReason, transferredFrom, transferredTo}, `grades`, `cadres`,
