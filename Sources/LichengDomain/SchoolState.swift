@@ -46,13 +46,14 @@ extension IDMap where Value == StudentState {
     /// without a closure: `self[k, default: StudentState(id: k)].apply(e)` allocated and freed
     /// two boxes an event, `modifyValue(forKey:)` copied the event into its closure.
     public mutating func apply(_ e: Event, toStudent k: String) {
-        if let i = index(forKey: k) {
-            values[i].apply(e)
-        } else {
-            var s = StudentState(id: k)
-            s.apply(e)
-            self[k] = s
-        }
+        values[student(k)].apply(e)
+    }
+
+    /// Where student `k`'s state is, made (empty) on their first event.
+    mutating func student(_ k: String) -> Index {
+        if let i = index(forKey: k) { return i }
+        self[k] = StudentState(id: k)
+        return index(forKey: k)!
     }
 }
 

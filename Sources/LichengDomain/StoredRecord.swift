@@ -107,12 +107,6 @@ extension SchoolState {
         }
         assert(shared.ignores(record.type), "the shared state reads \(record.type.rawValue) events")
         shared.advance(seq: seq, recordedAt: recordedAt)
-        if let i = students.index(forKey: record.student) {
-            students.values[i].apply(record, stored, seq: seq, recordedAt: recordedAt)
-        } else {
-            var s = StudentState(id: record.student)
-            s.apply(record, stored, seq: seq, recordedAt: recordedAt)
-            students[record.student] = s
-        }
+        students.values[students.student(record.student)].apply(record, stored, seq: seq, recordedAt: recordedAt)
     }
 }
