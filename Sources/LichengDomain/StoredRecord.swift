@@ -67,6 +67,12 @@ struct StoredRecord {
     }
 }
 
+extension EventType {
+    /// Whether a replay copies this type's events into a record log from their stored bytes
+    /// (`SchoolState.applyStored`, `StudentState.applyStoredRecord`) instead of decoding them.
+    public var replaysAsStored: Bool { StoredRecord.copies(self) }
+}
+
 extension StudentState {
     /// `apply(Event.decodeStored(stored, seq:, recordedAt:))` for a record event (a grade, …;
     /// see `StoredRecord`) of this student, copying its recorder, proxy and data into the
