@@ -48,6 +48,20 @@ import TestSupport
         }
     }
 
+    /// The walk tells a student's items by their bytes: what `studentID(ofItem:)` says, for IDs
+    /// that prefix one another, items of other shapes and the same bytes made another way.
+    @Test func itemsOfAStudentAreToldByTheirBytes() {
+        let students = ["S1", "S12", "S123", "S2", "A", "a", "S1.2", "S_9", "S1130001"]
+        let items = students.flatMap { s in ["-C1", "-C10", "-", "", "-P1-x", "x-C1", "2-C1"].map { s + $0 } } + ["-C1", "nodash", "S1"]
+        for i in items {
+            for s in students {
+                let expected = studentID(ofItem: i) == s
+                #expect(SubmissionMade.isItem(i, of: s) == expected, "\(i) of \(s)")
+                #expect(SubmissionMade.isItem(IDMapTests.native(i), of: IDMapTests.native(s)) == expected)
+            }
+        }
+    }
+
     /// A batch's items are kept in byte order and found by binary search: every item it holds
     /// is found, no other.
     @Test func batchesFindTheirItems() {
