@@ -312,7 +312,7 @@ extension String {
         let n = bytes.count, ascii: Bool
         if n <= 15 {
             // An identifier: its bytes read once as two words, checked as ASCII (needing no
-            // other validation) and written from those words into the string made in place.
+            // other validation) and made a small string from those words.
             let (x, y) = String.shortWords(bytes)
             ascii = (x | y) & 0x8080_8080_8080_8080 == 0
             if ascii {
@@ -322,17 +322,9 @@ extension String {
                     return
                 }
                 #endif
+                // Elsewhere (a layout this build does not know): made in place.
                 self = String(unsafeUninitializedCapacity: n) { out in
-                    let to = UnsafeMutableRawBufferPointer(out)
-                    if n >= 8 {
-                        to.storeBytes(of: x, toByteOffset: 0, as: UInt64.self)
-                        to.storeBytes(of: y, toByteOffset: n - 8, as: UInt64.self)
-                    } else if n >= 4 {
-                        to.storeBytes(of: UInt32(truncatingIfNeeded: x), toByteOffset: 0, as: UInt32.self)
-                        to.storeBytes(of: UInt32(truncatingIfNeeded: y), toByteOffset: n - 4, as: UInt32.self)
-                    } else {
-                        for i in 0..<n { to[i] = bytes[i] }
-                    }
+                    UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes)
                     return n
                 }
                 return

@@ -78,7 +78,7 @@
     /// has those bytes (`db 28 …` is not UTF-8), so no input erases what came before.
     @inlinable
     static func mix(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
-        let k0: UInt64 = 0xa076_1d64_78bd_642f, k1: UInt64 = 0xe703_7ed1_a0b4_28db, k2: UInt64 = 0x8ebc_6af0_9c88_c6e3
+        let (k0, k1, k2) = ID.keys
         let n = bytes.count
         var h = seed ^ k0
         var a: UInt64, b: UInt64
@@ -99,13 +99,31 @@
 }
 
 extension ID {
+    /// The mixes' constants (odd, with bits spread over the word).
+    @inlinable static var keys: (UInt64, UInt64, UInt64) { (0xa076_1d64_78bd_642f, 0xe703_7ed1_a0b4_28db, 0x8ebc_6af0_9c88_c6e3) }
+
     /// A 64-bit hash of one word (a small key's fields packed into it) and `seed`, folded as
     /// `mix` folds a short identifier's words: for keys that `Hasher` would hash at ~150
-    /// instructions a lookup (terms, schedule windows).
+    /// instructions a lookup (terms, schedule windows: `PackedKey`).
     @inlinable @inline(__always)
     static func mix(word: UInt64, seed: UInt64) -> UInt64 {
-        let k0: UInt64 = 0xa076_1d64_78bd_642f, k1: UInt64 = 0xe703_7ed1_a0b4_28db, k2: UInt64 = 0x8ebc_6af0_9c88_c6e3
+        let (k0, k1, k2) = ID.keys
         return fold(k1 ^ 8, fold(word ^ k1, seed ^ k0) ^ k2)
+    }
+}
+
+/// A key whose fields fit one word (a term, a schedule window), hashed by mixing that word with
+/// the table's seed (`ID.mix(word:seed:)`), as an `ID` is by its bytes: no `Hasher`.
+public protocol PackedKey: Hashable {
+    /// The key's fields in one word: different for keys that are not equal.
+    var packed: UInt64 { get }
+}
+
+extension PackedKey {
+    public func hash(into hasher: inout Hasher) { hasher.combine(packed) }
+    /// What `Dictionary` asks for: the key's word mixed with the table's seed.
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: ID.mix(word: packed, seed: UInt64(truncatingIfNeeded: seed)))
     }
 }
 

@@ -42,18 +42,13 @@ public struct CourseInfo: Codable, Sendable, Equatable {
     public var courseTerm: CourseTerm { CourseTerm(courseId, term) }
 }
 
-public struct WindowKey: Hashable, Codable, Sendable {
+public struct WindowKey: PackedKey, Codable, Sendable {
     public var term: Term
     public var kind: WindowKind
 
     /// The term's word and the kind's case number, in one word. (A case-only enum is stored as
     /// its case's number in declaration order, in one byte for up to 256 cases: Swift's ABI.)
-    private var bits: UInt64 { term.bits << 8 | UInt64(withUnsafeBytes(of: kind) { $0[0] }) }
-    public func hash(into hasher: inout Hasher) { hasher.combine(bits) }
-    /// What `Dictionary` asks for: the key's word mixed with the table's seed (no `Hasher`).
-    public func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: ID.mix(word: bits, seed: UInt64(truncatingIfNeeded: seed)))
-    }
+    public var packed: UInt64 { term.packed << 8 | UInt64(withUnsafeBytes(of: kind) { $0[0] }) }
 }
 
 public struct WindowInfo: Codable, Sendable, Equatable {
@@ -665,7 +660,7 @@ public struct CourseTerm: Hashable, Sendable, CustomStringConvertible {
 
     /// What `Dictionary` asks for: the course ID's bytes mixed with the term and the table's seed.
     public func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: ID.withBytes(courseId) { ID.mix($0, seed: UInt64(truncatingIfNeeded: seed) ^ term.bits) })
+        Int(truncatingIfNeeded: ID.withBytes(courseId) { ID.mix($0, seed: UInt64(truncatingIfNeeded: seed) ^ term.packed) })
     }
 
     /// `courseId@year-semester` (what `SharedState.courseKey` writes; the stored forms' text).

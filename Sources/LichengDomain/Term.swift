@@ -46,7 +46,7 @@ public struct AcademicYear: Hashable, Comparable, Codable, Sendable, CustomStrin
 }
 
 /// A semester: 1 (上學期) 1 Aug – 31 Jan, 2 (下學期) 1 Feb – 31 Jul. Written `113-1`.
-public struct Term: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+public struct Term: PackedKey, Comparable, Codable, Sendable, CustomStringConvertible {
     public var year: AcademicYear
     private var storedSemester: UInt8
     /// 1 or 2.
@@ -77,13 +77,7 @@ public struct Term: Hashable, Comparable, Codable, Sendable, CustomStringConvert
     public init(_ year: Int, _ semester: Int) { self.init(year: AcademicYear(year), semester: semester) }
 
     /// The year and semester in one word (distinct for distinct terms).
-    var bits: UInt64 { UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: year.value))) << 8 | UInt64(storedSemester) }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(bits) }
-    /// What `Dictionary` asks for: the term's word mixed with the table's seed (no `Hasher`).
-    public func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: ID.mix(word: bits, seed: UInt64(truncatingIfNeeded: seed)))
-    }
+    public var packed: UInt64 { UInt64(UInt32(bitPattern: Int32(truncatingIfNeeded: year.value))) << 8 | UInt64(storedSemester) }
 
     /// Parses `113-1` / `113-2`.
     public init?(_ text: String) {
