@@ -796,43 +796,21 @@ extension Array where Element == UInt8 {
 }
 
 /// One entry per uploaded item of the school: by far the most numerous value in
-/// a snapshot, so it gets a fixed form instead of generic keyed coding.
+/// a snapshot, so it gets a fixed form instead of generic keyed coding: the year
+/// (int32) and the bits (one byte: semester, kind, selected, submitted).
 extension ItemInfo: BinaryScalar {
-    /// Every status has a code (a new case without one fails `handWrittenFormsCoverEveryField`).
-    static let statusCodes: [ItemStatus: UInt8] = [.uploaded: 0, .withdrawn: 1, .certified: 2, .returned: 3]
-
     func write(into out: inout [UInt8]) {
-        out.appendField(student)
-        out.append(kind == .courseOutcome ? 0 : 1)
         Int32(year.value).write(into: &out)
-        if let term { out.append(UInt8(term.semester)); Int32(term.year.value).write(into: &out) } else { out.append(0) }
-        out.appendField(courseId)
-        out.append(ItemInfo.statusCodes[status]!)
-        out.append(selected ? 1 : 0)
-        out.append(submitted ? 1 : 0)
+        out.append(bits)
     }
 
     init(binary bytes: ArraySlice<UInt8>) throws {
         var r = FieldReader(bytes)
-        let student = try r.string()
-        let kind: ItemKind = try r.byte() == 0 ? .courseOutcome : .performance
         let year = AcademicYear(Int(try r.int32()))
-        var term: Term?
-        let semester = try r.byte()
-        if semester != 0 {
-            guard semester <= 2 else { throw BinaryCodingError("an item has semester \(semester)") }
-            term = Term(year: AcademicYear(Int(try r.int32())), semester: Int(semester))
-        }
-        let courseId = try r.optionalString()
-        let statuses: [ItemStatus] = [.uploaded, .withdrawn, .certified, .returned]
-        let status = Int(try r.byte())
-        guard status < statuses.count else { throw BinaryCodingError("an item has status \(status)") }
-        let selected = try r.byte() == 1
-        let submitted = try r.byte()
-        guard submitted <= 1 else { throw BinaryCodingError("an item has submitted flag \(submitted)") }
+        let bits = try r.byte()
         guard r.position == bytes.endIndex else { throw BinaryCodingError("an item record has stray bytes") }
-        self.init(student: student, kind: kind, year: year, term: term, courseId: courseId, status: statuses[status],
-                  selected: selected, submitted: submitted == 1)
+        guard let info = ItemInfo(year: year, bits: bits) else { throw BinaryCodingError("an item has unknown bits \(bits)") }
+        self = info
     }
 }
 
@@ -1387,7 +1365,9 @@ extension SharedState: BinaryScalar {
             let itemCount = try r.count(each: 2)
             items.reserveCapacity(itemCount)
             for _ in 0..<itemCount { items[try r.text()] = try r.nested(ItemInfo.self) }
-            for _ in 0..<(try r.count(each: 2)) { awaitingCertification[try r.courseTerm()] = try r.seqs() }
+            var awaiting: [CourseTerm: IDMap<UInt64>] = [:]
+            for _ in 0..<(try r.count(each: 2)) { awaiting[try r.courseTerm()] = try r.seqs() }
+            setAwaitingCertification(awaiting)
             for _ in 0..<(try r.count(each: 5)) { cadreStudents[AcademicYear(Int(try r.fixed(Int32.self)))] = Set(try r.texts()) }
             for _ in 0..<(try r.count(each: 2)) {
                 let term = try r.requiredTerm("tally")

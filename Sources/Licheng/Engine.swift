@@ -478,7 +478,7 @@ public final class Engine: @unchecked Sendable {
     static let openTailLimit: UInt64 = 4096
     /// Bump when the snapshot's binary form changes (`BinaryCoder.swift`): older snapshots are
     /// then ignored and rebuilt.
-    static let snapshotVersion: UInt32 = 18
+    static let snapshotVersion: UInt32 = 19
     /// The snapshot's large tables (staff, courses, courses per teacher, request IDs) live
     /// beside it in `<name>.tables`, stored as is and read in place (FORMAT.md §12).
     static let tablesKind: UInt32 = 3

@@ -477,7 +477,7 @@ private struct DecideContext {
                         i.kind == k && i.year == d.year && i.selected && (d.term == nil || i.term == d.term)
                             && (!i.submitted || replacedItems.contains(id))
                     }.map(\.key).sorted()
-                    d.students = Array(Set(d.items.compactMap { shared.items[$0]?.student })).sorted()
+                    d.students = Array(Set(d.items.compactMap { studentID(ofItem: $0) })).sorted()
                 } else if d.kind == .cadres {
                     d.students = (shared.cadreStudents[d.year] ?? []).sorted()
                 } else {
@@ -494,7 +494,7 @@ private struct DecideContext {
                     }
                 }
                 for s in d.students where shared.students[s] == nil { throw reject(.reference, "student \(s) does not exist") }
-                if d.students.isEmpty { d.students = Array(Set(d.items.compactMap { shared.items[$0]?.student })).sorted() }
+                if d.students.isEmpty { d.students = Array(Set(d.items.compactMap { studentID(ofItem: $0) })).sorted() }
             }
             if d.batchId == nil {
                 var n = shared.batches.values.filter { $0.year == d.year && $0.kind == d.kind }.count + 1

@@ -175,24 +175,66 @@ public enum ItemKind: String, Codable, Sendable { case courseOutcome = "course-o
 
 public enum ItemStatus: String, Codable, Sendable, CaseIterable { case uploaded, withdrawn, certified, returned }
 
-/// School-wide summary of one item (its full record lives in the student's state).
+/// What a submission checks of an uploaded item, school-wide: its kind, year and term, whether
+/// it is selected and whether a batch carried it (which batch is the student's
+/// `submittedIn(_:)`). Eight bytes, one per uploaded item of the school: its student is the
+/// prefix of its ID (`studentID(ofItem:)`), its course and everything else are the student's
+/// (`StudentState.items`).
 public struct ItemInfo: Codable, Sendable, Equatable {
-    // Strings first, then the small fields: 48 bytes, one per uploaded item of the school.
-    // (Which batch carried an item is the student's `submittedIn(_:)`; here only whether one did.)
-    public var student: String
-    public var courseId: String?
     public var year: AcademicYear
-    public var term: Term?
-    public var kind: ItemKind
-    public var status: ItemStatus
-    public var selected = false
-    /// Carried by a submission (`submission.made`).
-    public var submitted = false
+    /// Bits 0–1 the semester (0: none), bit 2 a diverse performance, bit 3 selected, bit 4 submitted.
+    public private(set) var bits: UInt8
 
-    public init(student: String, kind: ItemKind, year: AcademicYear, term: Term? = nil, courseId: String? = nil,
-                status: ItemStatus, selected: Bool = false, submitted: Bool = false) {
-        self.student = student; self.kind = kind; self.year = year; self.term = term
-        self.courseId = courseId; self.status = status; self.selected = selected; self.submitted = submitted
+    static let performanceBit: UInt8 = 1 << 2, selectedBit: UInt8 = 1 << 3, submittedBit: UInt8 = 1 << 4
+    static let knownBits: UInt8 = 0b1_1111
+
+    public init(kind: ItemKind, year: AcademicYear, semester: Int? = nil, selected: Bool = false, submitted: Bool = false) {
+        precondition(semester == nil || semester == 1 || semester == 2, "semester must be 1 or 2")
+        self.year = year
+        bits = UInt8(semester ?? 0) | (kind == .performance ? ItemInfo.performanceBit : 0)
+        self.selected = selected
+        self.submitted = submitted
+    }
+
+    /// The stored form (`bits` as above); nil when it has an unknown bit or semester 3.
+    public init?(year: AcademicYear, bits: UInt8) {
+        guard bits & ~ItemInfo.knownBits == 0, bits & 3 != 3 else { return nil }
+        self.year = year; self.bits = bits
+    }
+
+    public var kind: ItemKind { bits & ItemInfo.performanceBit == 0 ? .courseOutcome : .performance }
+    /// A course outcome's term (in `year`); nil for a diverse performance.
+    public var term: Term? { bits & 3 == 0 ? nil : Term(year: year, semester: Int(bits & 3)) }
+    public var selected: Bool {
+        get { bits & ItemInfo.selectedBit != 0 }
+        set { bits = newValue ? bits | ItemInfo.selectedBit : bits & ~ItemInfo.selectedBit }
+    }
+    /// Carried by a submission (`submission.made`).
+    public var submitted: Bool {
+        get { bits & ItemInfo.submittedBit != 0 }
+        set { bits = newValue ? bits | ItemInfo.submittedBit : bits & ~ItemInfo.submittedBit }
+    }
+
+    enum CodingKeys: String, CodingKey { case kind, year, semester, selected, submitted }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let semester = try c.decodeIfPresent(Int.self, forKey: .semester)
+        guard semester == nil || semester == 1 || semester == 2 else {
+            throw DecodingError.dataCorruptedError(forKey: .semester, in: c, debugDescription: "a semester is 1 or 2")
+        }
+        self.init(kind: try c.decode(ItemKind.self, forKey: .kind), year: try c.decode(AcademicYear.self, forKey: .year),
+                  semester: semester, selected: try c.decode(Bool.self, forKey: .selected),
+                  submitted: try c.decode(Bool.self, forKey: .submitted))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(year, forKey: .year)
+        try c.encodeIfPresent(term?.semester, forKey: .semester)
+        try c.encode(selected, forKey: .selected)
+        try c.encode(submitted, forKey: .submitted)
     }
 }
 
@@ -263,6 +305,9 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var items = IDMap<ItemInfo>()
     /// Items waiting for certification, per course and term: item ID → seq of its (re-)upload.
     public var awaitingCertification: [CourseTerm: IDMap<UInt64>] = [:]
+    /// The queue each item of `awaitingCertification` is in (its reverse: a decision or a
+    /// withdrawal names only the item). Rebuilt from `awaitingCertification` when decoded.
+    public private(set) var awaitingQueue = IDMap<CourseTerm>()
     /// Students with cadre records per academic year (for `cadres` submissions).
     public var cadreStudents: [AcademicYear: Set<String>] = [:]
     /// Certification decisions per term and per teacher whose duty it was (the replaced
@@ -315,7 +360,7 @@ public struct SharedState: Codable, Sendable, Equatable {
             }
             awaiting[course] = items
         }
-        awaitingCertification = awaiting
+        setAwaitingCertification(awaiting)
         cadreStudents = try c.decode([AcademicYear: Set<String>].self, forKey: .cadreStudents)
         certificationTally = try c.decode([Term: IDMap<CertificationTally>].self, forKey: .certificationTally)
     }
@@ -543,15 +588,34 @@ public struct SharedState: Codable, Sendable, Equatable {
         batchOrder.last { batches[$0]?.carries(itemId) == true }
     }
 
-    /// Removes an item from its course's certification queue.
+    /// Puts an item in a course's certification queue (out of any queue it was in).
+    private mutating func startAwaiting(_ itemId: String, _ course: CourseTerm, seq: UInt64) {
+        if let old = awaitingQueue.updateValue(course, forKey: itemId) { leaveQueue(itemId, old) }
+        awaitingCertification[course, default: [:]][itemId] = seq
+    }
+
+    /// Takes an item out of the certification queue it is in; the queue, or nil if it is in none.
+    @discardableResult
+    private mutating func stopAwaiting(_ itemId: String) -> CourseTerm? {
+        guard let course = awaitingQueue.removeValue(forKey: itemId) else { return nil }
+        leaveQueue(itemId, course)
+        return course
+    }
+
     /// A course with nothing left to certify leaves the index (its table would keep its room).
-    private mutating func stopAwaiting(_ itemId: String, course: String, term: Term) {
-        let key = CourseTerm(course, term)
-        let empty = awaitingCertification.modifyValue(forKey: key) { items -> Bool in
+    private mutating func leaveQueue(_ itemId: String, _ course: CourseTerm) {
+        let empty = awaitingCertification.modifyValue(forKey: course) { items -> Bool in
             items[itemId] = nil
             return items.isEmpty
         }
-        if empty == true { awaitingCertification[key] = nil }
+        if empty == true { awaitingCertification[course] = nil }
+    }
+
+    /// Sets the certification queues and rebuilds their reverse (`awaitingQueue`).
+    public mutating func setAwaitingCertification(_ queues: [CourseTerm: IDMap<UInt64>]) {
+        awaitingCertification = queues
+        awaitingQueue = IDMap(minimumCapacity: queues.values.reduce(0) { $0 + $1.count })
+        for (course, items) in queues { for (id, _) in items { awaitingQueue[id] = course } }
     }
 
     /// The per-student and per-item index (`Detail.school`).
@@ -583,45 +647,27 @@ public struct SharedState: Codable, Sendable, Equatable {
             // A tombstone only: after the purge's redaction the student's own events no longer
             // replay, so a replay and a live state agree only if nothing else is kept.
             students[s] = StudentInfo(id: s, name: "", class: "", enrolledSeq: 0, purged: true, purgedSeq: e.seq)
-            let mine = items.filter { $0.value.student == s }.map(\.key)
-            for id in mine {
-                if let info = items.removeValue(forKey: id), let c = info.courseId, let t = info.term {
-                    stopAwaiting(id, course: c, term: t)
-                }
-            }
+            for id in items.keys.filter({ SubmissionMade.isItem($0, of: s) }) { items[id] = nil }
+            for id in awaitingQueue.keys.filter({ SubmissionMade.isItem($0, of: s) }) { stopAwaiting(id) }
         case .cadreRecorded(let d):
             if let s = e.student { cadreStudents[d.term.year, default: []].insert(s) }
         case .courseOutcomeUploaded(let d):
-            guard let s = e.student, let id = d.itemId else { return }
-            let info = ItemInfo(student: s, kind: .courseOutcome, year: d.term.year, term: d.term, courseId: d.courseId, status: .uploaded)
-            if let (oldCourse, oldTerm) = items.updateValue(info, forKey: id).flatMap({ old in old.courseId.flatMap { c in old.term.map { (c, $0) } } }) {
-                stopAwaiting(id, course: oldCourse, term: oldTerm)
-            }
-            awaitingCertification[CourseTerm(d.courseId, d.term), default: [:]][id] = e.seq
+            guard e.student != nil, let id = d.itemId else { return }
+            items[id] = ItemInfo(kind: .courseOutcome, year: d.term.year, semester: d.term.semester)
+            startAwaiting(id, CourseTerm(d.courseId, d.term), seq: e.seq)
         case .courseOutcomeWithdrawn(let d):
-            guard let (course, term) = items.modifyValue(forKey: d.itemId, { info in
-                info.status = .withdrawn
-                return (info.courseId, info.term)
-            }) else { return }
-            if let c = course, let t = term { stopAwaiting(d.itemId, course: c, term: t) }
+            stopAwaiting(d.itemId)
         case .courseOutcomeCertified(let d):
-            guard let (course, term) = items.modifyValue(forKey: d.itemId, { info in
-                info.status = d.decision == .certified ? .certified : .returned
-                return (info.courseId, info.term)
-            }) else { return }
-            if let t = term {
-                let w = window(t, .certification)
-                let inWindow = w?.isOpen(at: e.recordedAt) ?? false
-                let late = w.map { e.recordedAt > $0.publishedDeadline } ?? false
-                certificationTally[t, default: [:]][e.onBehalfOf ?? e.actor, default: CertificationTally()].count(
-                    insideWindow: inWindow, late: late, byProxy: e.onBehalfOf != nil)
-                if let c = course { stopAwaiting(d.itemId, course: c, term: t) }
-            }
+            // Only an item awaiting certification can be decided on (`decide`).
+            guard let t = stopAwaiting(d.itemId)?.term else { return }
+            let w = window(t, .certification)
+            let inWindow = w?.isOpen(at: e.recordedAt) ?? false
+            let late = w.map { e.recordedAt > $0.publishedDeadline } ?? false
+            certificationTally[t, default: [:]][e.onBehalfOf ?? e.actor, default: CertificationTally()].count(
+                insideWindow: inWindow, late: late, byProxy: e.onBehalfOf != nil)
         case .performanceUploaded(let d):
-            guard let s = e.student, let id = d.itemId else { return }
-            items[id] = ItemInfo(student: s, kind: .performance, year: d.year, status: .uploaded)
-        case .performanceWithdrawn(let d):
-            items.modifyValue(forKey: d.itemId) { $0.status = .withdrawn }
+            guard e.student != nil, let id = d.itemId else { return }
+            items[id] = ItemInfo(kind: .performance, year: d.year)
         case .itemSelected(let d):
             items.modifyValue(forKey: d.itemId) { $0.selected = true }
         case .itemDeselected(let d):

@@ -69,7 +69,7 @@ func stateCensus(_ path: String) throws {
     for (_, b) in sh.batches { batchLists += arrayBytes(b.items) + arrayBytes(b.students) + dictBytes(b.studentReceipts) }
     add("shared item index (ItemInfo \(MemoryLayout<ItemInfo>.stride) B)", sh.items.count, dictBytes(sh.items))
     add("shared student index", sh.students.count, dictBytes(sh.students))
-    add("awaiting certification", sh.awaitingCertification.count, awaiting)
+    add("awaiting certification (queues and their reverse)", sh.awaitingQueue.count, awaiting + dictBytes(sh.awaitingQueue))
     add("batches with item lists and receipts", sh.batches.count, batchLists)
     let total = rows.reduce(0) { $0 + $1.2 }
     print("state after \(events) events: \(school.students.count) students; estimated heap \(total >> 20) MiB, peak RSS \(Int(peakRSS()) >> 20) MiB")

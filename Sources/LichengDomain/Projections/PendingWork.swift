@@ -78,7 +78,7 @@ public struct PendingWork: Sendable {
             if via == nil, actor == nil, role == .subjectTeacher { via = .some(nil) }
             guard let v = via else { continue }
             for id in waiting {
-                certifications.append(PendingCertification(itemId: id, student: shared.items[id]?.student ?? "", courseId: course.courseId, term: course.term, onBehalfOf: v))
+                certifications.append(PendingCertification(itemId: id, student: studentID(ofItem: id) ?? "", courseId: course.courseId, term: course.term, onBehalfOf: v))
             }
         }
 
