@@ -304,7 +304,8 @@ public struct SharedState: Codable, Sendable, Equatable {
     public var students = IDMap<StudentInfo>()
     public var items = IDMap<ItemInfo>()
     /// Items waiting for certification, per course and term: item ID → seq of its (re-)upload.
-    public var awaitingCertification: [CourseTerm: IDMap<UInt64>] = [:]
+    /// (Set with `setAwaitingCertification`, which keeps `awaitingQueue` its reverse.)
+    public private(set) var awaitingCertification: [CourseTerm: IDMap<UInt64>] = [:]
     /// The queue each item of `awaitingCertification` is in (its reverse: a decision or a
     /// withdrawal names only the item). Rebuilt from `awaitingCertification` when decoded.
     public private(set) var awaitingQueue = IDMap<CourseTerm>()
@@ -487,7 +488,7 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// types `apply` ignores (`SharedStateTests.ignoredTypesChangeOnlyThePosition`).
     public static let ignoredTypes: Set<EventType> = [
         .electiveRegistered, .gradeRecorded, .counselingRecorded, .coursePlanRecorded, .attendanceRecorded,
-        .serviceRecorded, .autobiographyRecorded, .studentTransferredOut,
+        .serviceRecorded, .autobiographyRecorded, .studentTransferredOut, .performanceWithdrawn,
     ]
 
     /// Whether `apply` changes nothing but the position for events of this type: the
@@ -647,8 +648,10 @@ public struct SharedState: Codable, Sendable, Equatable {
             // A tombstone only: after the purge's redaction the student's own events no longer
             // replay, so a replay and a live state agree only if nothing else is kept.
             students[s] = StudentInfo(id: s, name: "", class: "", enrolledSeq: 0, purged: true, purgedSeq: e.seq)
-            for id in items.keys.filter({ SubmissionMade.isItem($0, of: s) }) { items[id] = nil }
-            for id in awaitingQueue.keys.filter({ SubmissionMade.isItem($0, of: s) }) { stopAwaiting(id) }
+            // The IDs collected first: removing while a (lazy) view of the table is held
+            // would copy the whole table.
+            for id in Array(items.keys.filter { SubmissionMade.isItem($0, of: s) }) { items[id] = nil }
+            for id in Array(awaitingQueue.keys.filter { SubmissionMade.isItem($0, of: s) }) { stopAwaiting(id) }
         case .cadreRecorded(let d):
             if let s = e.student { cadreStudents[d.term.year, default: []].insert(s) }
         case .courseOutcomeUploaded(let d):
