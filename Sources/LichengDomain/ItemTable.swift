@@ -71,6 +71,17 @@ public struct ItemTable: Sendable, Equatable, Codable, RandomAccessCollection {
             values[p] = item
             return
         }
+        append(item)
+    }
+
+    /// Adds an item whose ID the table does not hold (the caller has just looked: a scan
+    /// that finds nothing reads every item, so an upload does not pay for a second one).
+    mutating func addNew(_ item: consuming Item) {
+        assert(position(of: item.itemId) == nil, "ItemTable.addNew: item \(item.itemId) is already here")
+        append(item)
+    }
+
+    private mutating func append(_ item: consuming Item) {
         // Grown by a quarter (at least 4), not doubled: a full replay holds every student's
         // table, and doubling leaves a quarter of them empty on average.
         if values.count == values.capacity { values.reserveCapacity(values.count + Swift.max(4, values.count / 4)) }

@@ -660,14 +660,14 @@ public struct StudentState: Codable, Sendable, Equatable {
             // A course outcome is decided on next, usually certified: room for that entry (~18
             // bytes with the teacher's ID; a return's reason may not fit) is kept now, so that
             // the decision does not copy the item.
-            items.add(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
+            items.addNew(Item(itemId: itemId, kind: .courseOutcome, term: d.term, year: d.term.year, courseId: d.courseId,
                            content: d.content, status: .uploaded, uploadSeq: e.seq, uploadedAt: e.recordedAt,
                            uploadedBy: e.actor, onBehalfOf: e.onBehalfOf, room: 20))
             courseOutcomeUploads[d.term, default: 0] += 1
             if let n = StudentState.counter(itemId, student: id, letter: UInt8(ascii: "C")), n >= nextCourseOutcome { nextCourseOutcome = n + 1 }
         case .performanceUploaded(let d):
             guard let itemId = d.itemId, !items.contains(itemId) else { return }
-            items.add(Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, content: d.content,
+            items.addNew(Item(itemId: itemId, kind: .performance, year: d.year, category: d.category, content: d.content,
                            startedOn: d.startedOn, endedOn: d.endedOn, status: .uploaded, uploadSeq: e.seq,
                            uploadedAt: e.recordedAt, uploadedBy: e.actor, onBehalfOf: e.onBehalfOf))
             performanceUploads[d.year, default: 0] += 1
