@@ -161,6 +161,14 @@ public struct Item: Sendable, Equatable, HoldsItemContent {
     /// (`StudentState.submittedIn(_:)`): the last of the student's batches that lists it.
     public var submitted = false
 
+    /// Field by field, the IDs by their bytes as every table keys them (`ID`): two items whose
+    /// IDs Unicode calls equal but whose bytes differ are two items, here too.
+    public static func == (a: Item, b: Item) -> Bool {
+        ID.sameBytes(a.itemId, b.itemId) && a.courseId.map(ID.init) == b.courseId.map(ID.init) && a.storage == b.storage
+            && a.uploadSeq == b.uploadSeq && a.term == b.term && a.kind == b.kind && a.status == b.status && a.year == b.year
+            && a.selected == b.selected && a.returnReason == b.returnReason && a.submitted == b.submitted
+    }
+
     public init(itemId: String, kind: ItemKind, term: Term? = nil, year: AcademicYear, courseId: String? = nil,
                 category: PerformanceCategory? = nil, title: String, description: String, files: [FileEntry],
                 startedOn: LocalDate? = nil, endedOn: LocalDate? = nil, status: ItemStatus, selected: Bool = false,

@@ -499,4 +499,34 @@ import Testing
         st.apply(Event(seq: 81, recordedAt: 81, actor: "S1", student: "S1", body: .receiptConfirmed(ReceiptConfirmed(batchId: "113-performances"))))
         #expect(st.items["S1-P66"]?.historyCount == 2 && st.items["S1-P65"]?.historyCount == 1)
     }
+
+    /// Items are equal field by field, IDs by their bytes: each field changed alone makes a
+    /// different item, and IDs Unicode calls equal (a precomposed and a decomposed "é") are
+    /// different items, as they are different keys of every table.
+    @Test func itemsAreEqualByTheirFieldsAndTheBytesOfTheirIDs() {
+        let base = Item(itemId: "S1-C1", kind: .courseOutcome, term: Term(113, 1), year: AcademicYear(113), courseId: "MATH",
+                        title: "t", description: "d", files: [], status: .uploaded, uploadSeq: 7, uploadedAt: 1)
+        #expect(base == base)
+        #expect(Mirror(reflecting: base).children.count == 11, "Item changed: compare the new field in Item's ==")
+        var changes: [(inout Item) -> Void] = [
+            { $0.itemId = "S1-C2" }, { $0.courseId = "CHEM" }, { $0.courseId = nil }, { $0.uploadSeq = 8 },
+            { $0.term = Term(113, 2) }, { $0.kind = .performance }, { $0.status = .certified }, { $0.year = AcademicYear(114) },
+            { $0.selected = true }, { $0.returnReason = .wrongCourse }, { $0.submitted = true },
+            { $0.content = ItemContent(title: "u", description: "d", files: []) },
+        ]
+        changes.append { $0.itemId = "S1-\u{E9}" }
+        for change in changes {
+            var other = base
+            change(&other)
+            #expect(other != base)
+        }
+        var composed = base, decomposed = base
+        composed.itemId = "S1-\u{E9}"
+        decomposed.itemId = "S1-e\u{301}"
+        #expect(composed.itemId == decomposed.itemId, "Unicode calls them equal")
+        #expect(composed != decomposed && composed == composed)
+        var sameCourse = base
+        sameCourse.courseId = String(decoding: Array("MATH".utf8), as: UTF8.self)
+        #expect(sameCourse == base)
+    }
 }
