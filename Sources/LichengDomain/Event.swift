@@ -212,3 +212,14 @@ public func studentID(ofItem itemId: String) -> String? {
           u.index(after: dash) != u.endIndex else { return nil }
     return String(itemId[..<dash])
 }
+
+/// Whether `item` is an item ID of `student` (a student ID has no `-`): what
+/// `studentID(ofItem: item) == student` says, by bytes, without making the prefix a `String`.
+func isItem(_ item: String, of student: String) -> Bool {
+    ID.withBytes(item) { i in
+        ID.withBytes(student) { s in
+            i.count > s.count + 1 && i[s.count] == UInt8(ascii: "-")
+                && String.sameBytes(UnsafeRawBufferPointer(rebasing: i[..<s.count]), s)
+        }
+    }
+}

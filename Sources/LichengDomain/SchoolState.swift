@@ -79,23 +79,12 @@ extension SubmissionMade {
         while i < sorted.count {
             guard let s = studentID(ofItem: sorted[i]) else { i += 1; continue }
             var end = i + 1
-            while end < sorted.count, SubmissionMade.isItem(sorted[end], of: s) { end += 1 }
+            while end < sorted.count, isItem(sorted[end], of: s) { end += 1 }
             try body(s, StudentSubmission(carriesStudent: !named.isEmpty && named.remove(ID(s)) != nil, items: Array(sorted[i..<end])))
             i = end
         }
         for s in students where named.remove(ID(s)) != nil {
             try body(s, StudentSubmission(carriesStudent: true, items: []))
-        }
-    }
-
-    /// Whether `item` is an item ID of `student` (a student ID has no `-`): what
-    /// `studentID(ofItem: item) == student` says, by bytes, without making the prefix a `String`.
-    static func isItem(_ item: String, of student: String) -> Bool {
-        ID.withBytes(item) { i in
-            ID.withBytes(student) { s in
-                i.count > s.count + 1 && i[s.count] == UInt8(ascii: "-")
-                    && String.sameBytes(UnsafeRawBufferPointer(rebasing: i[..<s.count]), s)
-            }
         }
     }
 

@@ -650,8 +650,8 @@ public struct SharedState: Codable, Sendable, Equatable {
             students[s] = StudentInfo(id: s, name: "", class: "", enrolledSeq: 0, purged: true, purgedSeq: e.seq)
             // The IDs collected first: removing while a (lazy) view of the table is held
             // would copy the whole table.
-            for id in Array(items.keys.filter { SubmissionMade.isItem($0, of: s) }) { items[id] = nil }
-            for id in Array(awaitingQueue.keys.filter { SubmissionMade.isItem($0, of: s) }) { stopAwaiting(id) }
+            for id in Array(items.keys.filter { isItem($0, of: s) }) { items[id] = nil }
+            for id in Array(awaitingQueue.keys.filter { isItem($0, of: s) }) { stopAwaiting(id) }
         case .cadreRecorded(let d):
             if let s = e.student { cadreStudents[d.term.year, default: []].insert(s) }
         case .courseOutcomeUploaded(let d):

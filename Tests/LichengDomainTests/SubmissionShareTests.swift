@@ -56,8 +56,8 @@ import TestSupport
         for i in items {
             for s in students {
                 let expected = studentID(ofItem: i) == s
-                #expect(SubmissionMade.isItem(i, of: s) == expected, "\(i) of \(s)")
-                #expect(SubmissionMade.isItem(IDMapTests.native(i), of: IDMapTests.native(s)) == expected)
+                #expect(isItem(i, of: s) == expected, "\(i) of \(s)")
+                #expect(isItem(IDMapTests.native(i), of: IDMapTests.native(s)) == expected)
             }
         }
     }
