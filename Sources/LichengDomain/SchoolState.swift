@@ -10,15 +10,14 @@ public struct SchoolState: Codable, Sendable, Equatable {
 
     public init() {}
 
+    public init(shared: SharedState, students: IDMap<StudentState>) {
+        self.shared = shared
+        self.students = students
+    }
+
     public mutating func apply(_ e: Event) {
         shared.apply(e)
-        if let k = e.streamKey { students.apply(e, toStudent: k) }
-        if case .submissionMade(let d) = e.body, let batchId = d.batchId {
-            let seq = e.seq
-            d.forEachStudentShare { s, share in
-                students.modifyValue(forKey: s) { $0.applySubmission(share, batchId: batchId, seq: seq) }
-            }
-        }
+        students.applyToStudents(e)
     }
 
     /// Validates a proposed event (see `decide`) against this state.
@@ -42,6 +41,20 @@ public struct SchoolState: Codable, Sendable, Equatable {
 }
 
 extension IDMap where Value == StudentState {
+    /// The students' half of `SchoolState.apply`: the event in its student's state, a submission
+    /// in the state of every student it carries. It reads nothing of the shared state, nor does
+    /// the shared state's half read the students', so the halves may run on two threads as long
+    /// as each takes the events in log order (`SchoolReplay`).
+    public mutating func applyToStudents(_ e: Event) {
+        if let k = e.streamKey { apply(e, toStudent: k) }
+        if case .submissionMade(let d) = e.body, let batchId = d.batchId {
+            let seq = e.seq
+            d.forEachStudentShare { s, share in
+                modifyValue(forKey: s) { $0.applySubmission(share, batchId: batchId, seq: seq) }
+            }
+        }
+    }
+
     /// Applies a student's event to their state, made on their first event. In place, and
     /// without a closure: `self[k, default: StudentState(id: k)].apply(e)` allocated and freed
     /// two boxes an event, `modifyValue(forKey:)` copied the event into its closure.

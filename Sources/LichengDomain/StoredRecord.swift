@@ -9,19 +9,19 @@
 /// are exactly what the decoded fields would be written as; anything else — another type, an
 /// older schema version (upcast on decode), bytes that do not read so — makes no
 /// `StoredRecord`, and the caller decodes the event, which reads it or reports what is wrong.
-struct StoredRecord {
+public struct StoredRecord: Sendable {
     let type: EventType
     /// The actor, and the proxy when `hasProxy`, as the envelope stores them (each a varint
     /// length and UTF-8): what `RecordLog` keeps as the recorder and proxy.
     let recorder: Range<Int>
     let hasProxy: Bool
     /// The student whose stream the event is in.
-    let student: String
+    public let student: String
     let requestId: String?
     /// The data fields, as `FieldRecord.write` writes them.
     let data: Range<Int>
 
-    init?(_ stored: UnsafeRawBufferPointer) {
+    public init?(_ stored: UnsafeRawBufferPointer) {
         var r = ByteReader(stored)
         r.shortestVarintsOnly = true
         do throws(StoredDecodeError) {
@@ -111,8 +111,23 @@ extension SchoolState {
             apply(try Event.decodeStored(stored, seq: seq, recordedAt: recordedAt))
             return
         }
-        assert(shared.ignores(record.type), "the shared state reads \(record.type.rawValue) events")
-        shared.advance(seq: seq, recordedAt: recordedAt)
-        students.values[students.student(record.student)].apply(record, stored, seq: seq, recordedAt: recordedAt)
+        shared.advance(past: record, seq: seq, recordedAt: recordedAt)
+        students.apply(record, stored, seq: seq, recordedAt: recordedAt)
+    }
+}
+
+extension SharedState {
+    /// The shared state's half of `SchoolState.applyStored` for a record event: it only moves on.
+    public mutating func advance(past record: StoredRecord, seq: UInt64, recordedAt: Timestamp) {
+        assert(ignores(record.type), "the shared state reads \(record.type.rawValue) events")
+        advance(seq: seq, recordedAt: recordedAt)
+    }
+}
+
+extension IDMap where Value == StudentState {
+    /// The students' half of `SchoolState.applyStored` for a record event: `record` read from
+    /// `stored` (its ranges are offsets into those bytes), copied into its student's record log.
+    public mutating func apply(_ record: StoredRecord, _ stored: UnsafeRawBufferPointer, seq: UInt64, recordedAt: Timestamp) {
+        values[student(record.student)].apply(record, stored, seq: seq, recordedAt: recordedAt)
     }
 }

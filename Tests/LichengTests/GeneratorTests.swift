@@ -108,6 +108,69 @@ import TestSupport
         if let t = facts["homeroomTeacher"] { #expect(engine.core.staff[t]?.homeroomClass == facts["homeroomClass"]) }
     }
 
+    /// The two-thread replay (`SchoolReplay`) makes the state one thread makes applying the
+    /// events in order — every student, item, record and batch — at any seq and whatever the
+    /// hand-over's sizes; an event it cannot read fails it and its worker stops.
+    @Test func theTwoThreadReplayMakesTheStateOfTheOneThreadReplay() throws {
+        let dir = TemporaryDirectory("replay")
+        defer { dir.remove() }
+        _ = try generate(dir.sub("store"), seed: 11)
+        let engine = try Engine.open(at: dir.sub("store"), mode: .read)
+        defer { engine.close() }
+        let last = engine.log.lastSeq
+        var firstSubmission: UInt64?
+        try engine.forEachEvent { e in
+            if e.type == .submissionMade { firstSubmission = e.seq }
+            return firstSubmission == nil
+        }
+        let submission = try #require(firstSubmission, "the generated year has no submission")
+        for seq in [submission - 1, submission, last / 2, last] {
+            var oneThread = SchoolState()
+            try engine.forEachEvent(through: seq) { oneThread.apply($0); return true }
+            #expect(oneThread.students.count > 50 && oneThread.shared.lastSeq == seq)
+            expectSame(try engine.replaySchool(through: seq), oneThread, "replayed through \(seq)")
+            // Hand-overs of one event, and of a few with the caller waiting for the worker.
+            for (batchSize, depth) in [(1, 1), (7, 2)] {
+                let replay = SchoolReplay(batchSize: batchSize, depth: depth)
+                try engine.log.forEach(through: seq) { view in
+                    if !view.isRedacted { try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp) }
+                    return true
+                }
+                expectSame(replay.finish(), oneThread, "batches of \(batchSize), through \(seq)")
+            }
+        }
+        // Record events (copied as stored) and submissions went through the worker.
+        let school = try engine.replaySchool()
+        #expect(school.students.values.contains { !$0.gradeLog.isEmpty })
+        #expect(school.students.values.contains { !$0.batches.isEmpty })
+
+        // A stored event that does not read: the replay throws and, dropped unfinished, stops its worker.
+        let replay = SchoolReplay(batchSize: 2, depth: 1)
+        var fed = 0
+        #expect(throws: StoredDecodeError.self) {
+            try engine.log.forEach { view in
+                if fed == 40 {
+                    var bytes = Array(view.payload)
+                    bytes[0] = 0xFF; bytes[1] = 0xFF
+                    try bytes.withUnsafeBytes { try replay.applyStored($0, seq: view.seq, recordedAt: view.timestamp) }
+                }
+                try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                fed += 1
+                return true
+            }
+        }
+        #expect(fed == 40)
+    }
+
+    /// Two states equal, or which part differs (not the states themselves: thousands of lines).
+    func expectSame(_ a: SchoolState, _ b: SchoolState, _ what: String) {
+        let sameShared = a.shared == b.shared
+        #expect(sameShared, "the shared state differs, \(what)")
+        let students = Set(a.students.keys).union(b.students.keys)
+        let differing = students.filter { a.students[$0] != b.students[$0] }.sorted()
+        #expect(differing.isEmpty, "\(differing.count) students' states differ, \(what): \(differing.prefix(5))")
+    }
+
     static func facts(_ out: String) -> [String: String] {
         Dictionary(out.split(separator: "\n").compactMap { line -> (String, String)? in
             guard let eq = line.firstIndex(of: "="), !line.hasPrefix("summary") else { return nil }

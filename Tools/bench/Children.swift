@@ -27,7 +27,20 @@ func replayChild(_ side: String, _ path: String) throws {
     case "licheng":
         // Every record in order, as the engine's student loads read a student's: a record event
         // (a grade, …) copied into its student's record log as stored, any other event decoded
-        // and applied. (The engine's shared-state replays skip record events by type.)
+        // and applied; the students' half on a second thread (`SchoolReplay`).
+        let log = try Log.open(at: path, mode: .read)
+        elapsed = try seconds {
+            let replay = SchoolReplay()
+            try log.forEach { view in
+                if view.isRedacted { return true }
+                try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                count += 1
+                return true
+            }
+            school = replay.finish()
+        }
+    case "licheng-one-thread":
+        // The same on one thread. (The engine's shared-state replays skip record events by type.)
         let log = try Log.open(at: path, mode: .read)
         elapsed = try seconds {
             try log.forEach { view in
@@ -47,7 +60,7 @@ func replayChild(_ side: String, _ path: String) throws {
             }
         }
     default:
-        throw BenchError("replay-child takes licheng or sqlite")
+        throw BenchError("replay-child takes licheng, licheng-one-thread or sqlite")
     }
     let rss = peakRSS()
     print("events=\(count) seconds=\(elapsed) rss=\(Int(rss)) state=\(fingerprint(school))")
