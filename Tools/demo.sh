@@ -79,10 +79,10 @@ licheng --store "$OTHER" --as E1 portfolio "$STUDENT" | head -8
 printf "\033[36m$ licheng --as %s retention status   (first lines, and %s)\033[0m\n" "$ADMIN" "$STUDENT"
 licheng --as "$ADMIN" retention status > "$WORK/retention.txt"; head -4 "$WORK/retention.txt"; grep "^$STUDENT" "$WORK/retention.txt"
 
-step "The backup admin copies the store while it is live, and verifies the copy"
+step "The backup admin copies the store while it is live, verifies the copy, and replays it whole"
 show licheng --as "$ADMIN" checkpoint
 show licheng --as "$BACKUP" backup "$WORK/backup"
-show licheng --store "$WORK/backup" verify
+show licheng --store "$WORK/backup" verify --replay
 show licheng verify
 
 printf '\nStore: %s   Backup: %s\nCompliance report: %s (open it in a browser)\n' "$LICHENG_STORE" "$WORK/backup" "$WORK/compliance.html"

@@ -27,13 +27,13 @@ func verifyJSON(_ r: VerifyReport) -> JSONObject {
                 "signaturesUnchecked": .bool(r.signaturesUnchecked)])
 }
 
-func verifyText(_ r: VerifyReport) -> String {
+func verifyText(_ r: VerifyReport, then more: [(String, String)] = []) -> String {
     KeyValueBlock([("記錄 Records", "\(r.records) (last seq \(r.lastSeq))"), ("區段 Segments", "\(r.segments) (\(r.sealedSegments) sealed)"),
                    ("區塊 Blocks", "\(r.blocks)"), ("大小 Bytes", "\(r.storedBytes) stored, \(r.uncompressedBytes) uncompressed"),
                    ("雜湊鏈 Chain head", r.chainHead.hex),
                    ("簽章 Signatures", r.signaturesUnchecked ? "present but not checked (no keys/signing.pub)"
                         : "\(r.signedSegments) sealed segment(s), \(r.checkpoints) checkpoint(s) verified; signed through seq \(r.signedThrough)"),
-                   ("已清除 Purged records", "\(r.redactedRecords)")]).render()
+                   ("已清除 Purged records", "\(r.redactedRecords)")] + more).render()
 }
 
 /// Every redacted record must be explained by a recorded purge of its student
@@ -78,8 +78,35 @@ func copyTree(_ from: String, _ to: String) throws -> Int {
     return count
 }
 
+/// What a replay of every event made: the students, their items and records, and the batches.
+struct ReplayCounts {
+    var events = 0, students = 0, items = 0, records = 0, batches = 0
+
+    init(_ school: SchoolState, events: Int) {
+        self.events = events
+        students = school.students.count
+        batches = school.shared.batches.count
+        for (_, st) in school.students {
+            items += st.items.count
+            records += st.gradeLog.count + st.cadreLog.count + st.counselingLog.count + st.coursePlanLog.count
+                + st.electiveLog.count + st.attendanceLog.count + st.serviceLog.count
+        }
+    }
+
+    var json: JSONObject {
+        JSONObject(["events": .int(Int64(events)), "students": .int(Int64(students)), "items": .int(Int64(items)),
+                    "records": .int(Int64(records)), "batches": .int(Int64(batches))])
+    }
+
+    var rows: [(String, String)] {
+        [("重播 Replayed", "\(events) events, each read by this build"),
+         ("投影 Projections", "\(students) students, \(items) items, \(records) records, \(batches) submission batches")]
+    }
+}
+
 let verifyCommand = Command(
     "verify", abstract: "Prove the store whole: every checksum, record digest and the hash chain.",
+    options: [.flag("replay", help: "Also replay every event into every projection (on two threads): proves this build reads the whole history.")],
     run: handler { ctx in
         let log = try openLog(ctx)
         defer { log.close() }
@@ -88,7 +115,23 @@ let verifyCommand = Command(
             throw ToolError("Verification failed. \(error)", exitCode: .storageFailure)
         }
         try requireExplainedRedactions(ctx, r, failure: "Verification failed.")
-        if ctx.json { ctx.console.printJSON(.object(verifyJSON(r))) } else { ctx.console.writeOutput("The store is intact.\n\n" + verifyText(r)) }
+        var replay: ReplayCounts?
+        if ctx.inv.flag("replay") {
+            do {
+                let engine = try ctx.openRead()  // which replays its snapshot's tail: it can fail the same way
+                defer { engine.close() }
+                replay = ReplayCounts(try engine.replaySchool(through: r.lastSeq), events: Int(r.records - r.redactedRecords))
+            } catch {
+                throw ToolError("Verification failed. Every byte is intact, but the history does not replay: \(error)", exitCode: .storageFailure)
+            }
+        }
+        if ctx.json {
+            var o = verifyJSON(r)
+            if let replay { o["replay"] = .object(replay.json) }
+            ctx.console.printJSON(.object(o))
+        } else {
+            ctx.console.writeOutput("The store is intact.\n\n" + verifyText(r, then: replay?.rows ?? []))
+        }
     })
 
 let backupCommand = Command(

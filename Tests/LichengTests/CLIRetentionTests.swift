@@ -88,6 +88,22 @@ import LichengLog
         #expect(r.status == 3 && r.stderr.contains("S1") && r.stderr.contains("without a purge"), "\(r.stderr)")
     }
 
+    /// A record appended behind the engine's back whose bytes are no event: every checksum and
+    /// the chain hold, so `verify` passes; `verify --replay` names the record that does not read
+    /// (met here by the engine's open, which replays the tail after its snapshot; a replay that
+    /// meets one fails the same way: `GeneratorTests`).
+    @Test func verifyReplayNamesAnEventThisBuildCannotRead() throws {
+        let cli = try CLI.school(); defer { cli.dir.remove() }
+        _ = try cli.uploadOutcome()
+        let log = try Log.open(at: cli.store)
+        let seq = try log.append([RecordInput(timestamp: CLI.nowMicros, key: "S1", payload: [0xFF, 0xFF, 1, 0])]).lowerBound
+        log.close()
+        try cli.ok(["verify"])
+        let r = try cli(["verify", "--replay"])
+        #expect(r.status == 3, "\(r.stdout)")
+        #expect(r.stderr.contains("does not replay") && r.stderr.contains("seq \(seq)"), "\(r.stderr)")
+    }
+
     @Test func purgeThroughTheCLIRemovesThePersonalDataAndBackupsAreBroughtInLine() throws {
         let cli = CLI(); defer { cli.dir.remove() }
         try Self.storeWithAStudentWhoLeftIn2020(cli)

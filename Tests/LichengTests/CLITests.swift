@@ -123,6 +123,12 @@ import TestSupport
         #expect(verify["lastSeq"]?.intValue == last)
         #expect(verify["records"]?.intValue == last)
         #expect(try cli.ok(["verify"]).stdout.contains("Chain head"))
+        // --replay also replays every event into every projection.
+        let replayed = try cli.ok(["verify", "--replay", "--json"]).json()["replay"]
+        #expect(replayed?["events"]?.intValue == last)
+        #expect(replayed?["students"]?.intValue == 1 && replayed?["items"]?.intValue == 1)
+        #expect(try cli.ok(["verify", "--replay"]).stdout.contains("\(last) events, each read by this build"))
+        #expect(try cli.ok(["verify", "--json"]).json()["replay"] == nil)
 
         let dest = cli.dir.sub("backup")
         let backup = try cli.ok(["backup", dest, "--json"]).json()
