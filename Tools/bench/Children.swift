@@ -18,37 +18,35 @@ func fingerprint(_ s: SchoolState) -> String {
     return "seq\(s.shared.lastSeq)-students\(s.students.count)-items\(items)-history\(history)-records\(records)"
 }
 
-/// `replay-child licheng STORE` | `replay-child sqlite DB`: every event into every projection.
+/// `replay-child licheng|licheng-two-threads STORE` | `replay-child sqlite DB`: every event into
+/// every projection; prints the events, the seconds they took, the CPU seconds of every thread in
+/// that span, the peak RSS and the state's fingerprint.
 func replayChild(_ side: String, _ path: String) throws {
     var school = SchoolState()
     var count: UInt64 = 0
     var elapsed = 0.0
+    let cpuBefore = cpuSeconds()
     switch side {
-    case "licheng":
+    case "licheng", "licheng-two-threads":
         // Every record in order, as the engine's student loads read a student's: a record event
         // (a grade, …) copied into its student's record log as stored, any other event decoded
-        // and applied; the students' half on a second thread (`SchoolReplay`).
+        // and applied (the engine's shared-state replays skip record events by type). On one
+        // thread, or with the students' half on a second thread (`SchoolReplay`).
         let log = try Log.open(at: path, mode: .read)
+        let twoThreads = side == "licheng-two-threads"
         elapsed = try seconds {
-            let replay = SchoolReplay()
+            let replay = twoThreads ? SchoolReplay() : nil
             try log.forEach { view in
                 if view.isRedacted { return true }
-                try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                if let replay {
+                    try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                } else {
+                    try school.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+                }
                 count += 1
                 return true
             }
-            school = replay.finish()
-        }
-    case "licheng-one-thread":
-        // The same on one thread. (The engine's shared-state replays skip record events by type.)
-        let log = try Log.open(at: path, mode: .read)
-        elapsed = try seconds {
-            try log.forEach { view in
-                if view.isRedacted { return true }
-                try school.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
-                count += 1
-                return true
-            }
+            if let replay { school = replay.finish() }
         }
     case "sqlite":
         let db = try SQLiteDB(path: path, readOnly: true)
@@ -60,10 +58,11 @@ func replayChild(_ side: String, _ path: String) throws {
             }
         }
     default:
-        throw BenchError("replay-child takes licheng, licheng-one-thread or sqlite")
+        throw BenchError("replay-child takes licheng, licheng-two-threads or sqlite")
     }
+    let cpu = cpuSeconds() - cpuBefore
     let rss = peakRSS()
-    print("events=\(count) seconds=\(elapsed) rss=\(Int(rss)) state=\(fingerprint(school))")
+    print("events=\(count) seconds=\(elapsed) cpu=\(cpu) rss=\(Int(rss)) state=\(fingerprint(school))")
 }
 
 /// `replay-by-type STORE [RUNS]`: where a full replay's time goes, by event type: the

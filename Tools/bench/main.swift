@@ -97,7 +97,7 @@ do {
         let c = engine.core
         print("staff \(c.staff.count), courses \(c.courses.count), windows \(c.windows.count), policies \(c.policies.count), batches \(c.batches.count), meetings \(c.meetings.count), trainings \(c.trainings.count), trusted \(c.trustedSchools.count)")
     case "replay-child":
-        guard args.count == 4 else { throw BenchError("replay-child licheng|licheng-one-thread|sqlite PATH") }
+        guard args.count == 4 else { throw BenchError("replay-child licheng|licheng-two-threads|sqlite PATH") }
         try replayChild(args[2], args[3])
     case "replay-by-type":
         guard args.count >= 3, args.count < 4 || Int(args[3]).map({ $0 > 0 }) == true else {
