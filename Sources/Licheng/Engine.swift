@@ -400,16 +400,7 @@ public final class Engine: @unchecked Sendable {
     /// Calls `body` with every record in `from...through` that was not redacted; a stored
     /// event `body` cannot read becomes `.undecodable` naming its seq.
     func forEachStoredEvent(from: UInt64, through: UInt64?, _ body: (RecordView) throws -> Bool) throws(EngineError) {
-        do {
-            try log.forEach(from: from, through: through) { view in
-                if view.isRedacted { return true }
-                do { return try body(view) } catch let error as StoredDecodeError {
-                    throw EngineError.undecodable(seq: view.seq, reason: "\(error)")
-                }
-            }
-        } catch let error as EngineError { throw error } catch let error as LogError { throw .storage(error) } catch {
-            throw .undecodable(seq: 0, reason: "\(error)")
-        }
+        try log.forEachStoredEvent(from: from, through: through, body)
     }
 
     /// The events of one student up to `through`, read through the key index.
@@ -695,7 +686,7 @@ public final class Engine: @unchecked Sendable {
             // every event of a student's stream) only move it on: their data is not decoded.
             try forEachStoredEvent(from: from, through: seq) { view in
                 let peek = try Event.peekStored(view.payload)
-                if state.ignores(peek.type) {
+                if SharedState.ignores(peek.type, detail: detail) {
                     state.advance(seq: view.seq, recordedAt: view.timestamp)
                     return true
                 }
@@ -716,5 +707,22 @@ public final class Engine: @unchecked Sendable {
             saveSnapshot(state, requests: requests)
         }
         return (state, requests)
+    }
+}
+
+extension Log {
+    /// Calls `body` with every record in `from...through` that was not redacted; a stored
+    /// event `body` cannot read becomes `.undecodable` naming its seq, a log error `.storage`.
+    func forEachStoredEvent(from: UInt64 = 1, through: UInt64?, _ body: (RecordView) throws -> Bool) throws(EngineError) {
+        do {
+            try forEach(from: from, through: through) { view in
+                if view.isRedacted { return true }
+                do { return try body(view) } catch let error as StoredDecodeError {
+                    throw EngineError.undecodable(seq: view.seq, reason: "\(error)")
+                }
+            }
+        } catch let error as EngineError { throw error } catch let error as LogError { throw .storage(error) } catch {
+            throw .undecodable(seq: 0, reason: "\(error)")
+        }
     }
 }

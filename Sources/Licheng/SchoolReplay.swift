@@ -47,13 +47,14 @@ public final class SchoolReplay {
 
     deinit {
         if !finished {
-            channel.close()
+            channel.close(droppingQueued: true)
             stopped.wait()
         }
     }
 
     /// `SchoolState.applyStored`: a record event is copied as stored, any other decoded.
     public func applyStored(_ stored: UnsafeRawBufferPointer, seq: UInt64, recordedAt: Timestamp) throws(StoredDecodeError) {
+        precondition(!finished, "SchoolReplay: an event after finish()")
         if let record = StoredRecord(stored) {
             shared.advance(past: record, seq: seq, recordedAt: recordedAt)
             batch.add(record, stored, seq: seq, recordedAt: recordedAt)
@@ -86,19 +87,27 @@ public final class SchoolReplay {
         channel.put(batch)
         batch = channel.emptyBatch()
     }
+
+    /// Every event of `log` through `seq` (all when nil) replayed on two threads, with the
+    /// number of events; redacted records are skipped, as every replay skips them. An event
+    /// this build cannot read fails the replay, naming its seq (`EngineError.undecodable`).
+    public static func replay(_ log: Log, through seq: UInt64? = nil) throws(EngineError) -> (state: SchoolState, events: Int) {
+        let replay = SchoolReplay()
+        var events = 0
+        try log.forEachStoredEvent(through: seq) { view in
+            try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
+            events += 1
+            return true
+        }
+        return (replay.finish(), events)
+    }
 }
 
 extension Engine {
     /// Every student's state and the shared state as of `seq` (now when nil), replayed from the
-    /// whole log on two threads (`SchoolReplay`), redacted records skipped as every replay skips
-    /// them. An event this build cannot read fails the replay, naming its seq.
+    /// whole log on two threads (`SchoolReplay.replay`).
     public func replaySchool(through seq: UInt64? = nil) throws(EngineError) -> SchoolState {
-        let replay = SchoolReplay()
-        try forEachStoredEvent(from: 1, through: seq) { view in
-            try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
-            return true
-        }
-        return replay.finish()
+        try SchoolReplay.replay(log, through: seq).state
     }
 }
 
@@ -197,8 +206,11 @@ private final class Channel: @unchecked Sendable {
         return reused
     }
 
-    func close() {
+    /// No more batches will come; with `droppingQueued`, those queued are not applied either
+    /// (a replay abandoned after an error).
+    func close(droppingQueued: Bool = false) {
         condition.lock()
+        if droppingQueued { full.removeAll() }
         closed = true
         condition.broadcast()
         condition.unlock()

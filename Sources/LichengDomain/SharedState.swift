@@ -486,15 +486,28 @@ public struct SharedState: Codable, Sendable, Equatable {
     /// Event types that change nothing here but the position (one student's own records):
     /// a replay of the shared state only needs their seq and time. Must list exactly the
     /// types `apply` ignores (`SharedStateTests.ignoredTypesChangeOnlyThePosition`).
-    public static let ignoredTypes: Set<EventType> = [
-        .electiveRegistered, .gradeRecorded, .counselingRecorded, .coursePlanRecorded, .attendanceRecorded,
-        .serviceRecorded, .autobiographyRecorded, .studentTransferredOut, .performanceWithdrawn,
-    ]
+    public static let ignoredTypes = Set(EventType.allCases.filter(isIgnored))
+
+    /// Whether `type` is one of the `ignoredTypes`: a switch, since a `Set<EventType>` hashes
+    /// the type's raw value, a `String`, at every lookup.
+    static func isIgnored(_ type: EventType) -> Bool {
+        switch type {
+        case .electiveRegistered, .gradeRecorded, .counselingRecorded, .coursePlanRecorded, .attendanceRecorded,
+             .serviceRecorded, .autobiographyRecorded, .studentTransferredOut, .performanceWithdrawn: true
+        default: false
+        }
+    }
 
     /// Whether `apply` changes nothing but the position for events of this type: the
     /// `ignoredTypes`, and with `Detail.core` every event of a student's own stream.
     public func ignores(_ type: EventType) -> Bool {
-        SharedState.ignoredTypes.contains(type) || (detail == .core && type.scope == .student)
+        SharedState.ignores(type, detail: detail)
+    }
+
+    /// `ignores` for a state of `detail`. A replay's loop asks this of the detail it read once:
+    /// asked of a state captured by the loop's closure, it copied the whole state every event.
+    public static func ignores(_ type: EventType, detail: Detail) -> Bool {
+        isIgnored(type) || (detail == .core && type.scope == .student)
     }
 
     /// Moves the state past an event of an ignored type.
