@@ -421,7 +421,7 @@ public final class Engine: @unchecked Sendable {
 
     var membersDirectory: String { snapshotDirectory }
 
-    func membersPath(_ seq: UInt64) -> String { membersDirectory + "/batch-" + String(format: "%020llu", seq) + ".members" }
+    func membersPath(_ seq: UInt64) -> String { membersDirectory + "/batch-" + Format.paddedSeq(seq) + ".members" }
 
     /// What `batch` holds of `student`; lists found damaged while reading are rebuilt from
     /// the event and read again.
@@ -494,11 +494,11 @@ public final class Engine: @unchecked Sendable {
     static func snapshotPrefix(_ detail: SharedState.Detail) -> String { detail == .core ? "core-" : "shared-" }
 
     func snapshotPath(_ detail: SharedState.Detail, _ seq: UInt64) -> String {
-        snapshotDirectory + "/" + Self.snapshotPrefix(detail) + String(format: "%020llu", seq) + ".snap"
+        snapshotDirectory + "/" + Self.snapshotPrefix(detail) + Format.paddedSeq(seq) + ".snap"
     }
 
     func tablesPath(_ detail: SharedState.Detail, _ seq: UInt64) -> String {
-        snapshotDirectory + "/" + Self.snapshotPrefix(detail) + String(format: "%020llu", seq) + ".tables"
+        snapshotDirectory + "/" + Self.snapshotPrefix(detail) + Format.paddedSeq(seq) + ".tables"
     }
 
     /// The tables file: the digest the snapshot was made for (64 hex digits), u64 seq, u32 n,

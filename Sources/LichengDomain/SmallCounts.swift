@@ -3,12 +3,17 @@
 /// Counts by key (terms, academic years) for maps of a few keys: a sorted array of pairs, one
 /// small heap block, where a `Dictionary` keeps a hash table of at least a few dozen bytes of
 /// header and buckets. A full replay keeps four of these for every student.
-public struct SmallCounts<Key: Comparable & Hashable & Sendable>: Sendable, Equatable {
-    struct Entry: Sendable, Equatable {
+///
+/// `Key` is constrained by the marker protocol `Sendable` only, its other requirements stated
+/// where they are used: a constraint on the type itself made every command's first array of
+/// entries look up `Term: Comparable` (and `Hashable`) at run time, a scan of the binary's
+/// conformance records each (~0.4M instructions).
+public struct SmallCounts<Key: Sendable>: Sendable {
+    struct Entry: Sendable {
         var key: Key
         var count: Int
     }
-    private var entries: [Entry] = []
+    fileprivate var entries: [Entry] = []
 
     public init() {}
 
@@ -16,6 +21,15 @@ public struct SmallCounts<Key: Comparable & Hashable & Sendable>: Sendable, Equa
 
     /// Bytes of entries the array has room for (for memory estimates).
     public var capacityBytes: Int { entries.capacity * MemoryLayout<Entry>.stride }
+
+    /// The keys and counts, keys ascending.
+    public var pairs: [(key: Key, count: Int)] { entries.map { ($0.key, $0.count) } }
+}
+
+extension SmallCounts.Entry: Equatable where Key: Equatable {}
+extension SmallCounts: Equatable where Key: Equatable {}
+
+extension SmallCounts where Key: Comparable {
 
     /// Where `key` is, or where it would go to keep the keys sorted.
     private func slot(_ key: Key) -> (index: Int, found: Bool) {
@@ -44,11 +58,9 @@ public struct SmallCounts<Key: Comparable & Hashable & Sendable>: Sendable, Equa
         }
     }
 
-    /// The keys and counts, keys ascending.
-    public var pairs: [(key: Key, count: Int)] { entries.map { ($0.key, $0.count) } }
 }
 
-extension SmallCounts: Codable where Key: Codable {
+extension SmallCounts: Codable where Key: Codable & Comparable & Hashable {
     /// The `Codable` form of the `[Key: Int]` it replaced.
     public init(from decoder: Decoder) throws {
         for (k, v) in try [Key: Int](from: decoder) { self[k, default: 0] = v }

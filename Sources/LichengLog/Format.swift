@@ -58,8 +58,16 @@ public enum Format {
 
     /// File name of the segment whose first seq is `firstSeq`.
     static func segmentFileName(firstSeq: UInt64) -> String {
-        let digits = String(firstSeq)
-        return String(repeating: "0", count: max(0, segmentNameDigits - digits.count)) + digits + "." + segmentExtension
+        paddedSeq(firstSeq) + "." + segmentExtension
+    }
+
+    /// `seq` in decimal, zero-padded to 20 digits (every seq fits), so that names sort as their
+    /// seqs do: the stem of segment, snapshot and batch-list file names. (Not
+    /// `String(format:)`: its `CVarArg` boxing looked up conformances at run time, ~1.7M
+    /// instructions of a CLI command.)
+    public static func paddedSeq(_ seq: UInt64) -> String {
+        let digits = String(seq)
+        return String(repeating: "0", count: max(0, segmentNameDigits - digits.count)) + digits
     }
 
     /// The first seq encoded in a segment file name, or nil if it is not one.

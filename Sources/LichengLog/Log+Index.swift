@@ -22,7 +22,7 @@ final class IndexKeeper: @unchecked Sendable {
     }
 
     func indexFilePath(for segment: Segment) -> String {
-        FS.join(indexPath, segment.name.replacingOccurrences(of: "." + Format.segmentExtension, with: "." + Format.indexExtension))
+        FS.join(indexPath, Format.paddedSeq(segment.firstSeq) + "." + Format.indexExtension)
     }
 
     /// Saves the index of everything committed in `segment` (derived data: no fsync).
@@ -219,7 +219,7 @@ struct TailMarker: Equatable {
 
 extension Log {
     func tailMarkerPath(for segment: Segment) -> String {
-        FS.join(indexPath, segment.name.replacingOccurrences(of: "." + Format.segmentExtension, with: ".ltail"))
+        FS.join(indexPath, Format.paddedSeq(segment.firstSeq) + ".ltail")
     }
 
     /// Records the active segment's committed end (derived: no fsync; losing it only means
