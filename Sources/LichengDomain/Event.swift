@@ -163,7 +163,9 @@ extension Event {
         guard let type = EventType(code: code) else { throw StoredDecodeError(offset: 0, message: "unknown event type code \(code)") }
         let version = try r.u8()
         guard version >= 1, version <= type.schemaVersion else {
-            throw StoredDecodeError(offset: 2, message: "unsupported schema version \(version) of \(type.rawValue) (this build reads 1…\(type.schemaVersion))")
+            // A version above this build's was written by a newer build; 0 by none.
+            let by = version > type.schemaVersion ? ": written by a newer licheng than this one" : ""
+            throw StoredDecodeError(offset: 2, message: "unsupported schema version \(version) of \(type.rawValue) (this build reads 1…\(type.schemaVersion))\(by)")
         }
         let flags = try r.u8()
         guard flags & ~7 == 0 else { throw StoredDecodeError(offset: 3, message: "invalid envelope flags") }

@@ -118,14 +118,14 @@ let verifyCommand = Command(
         var replay: ReplayCounts?
         if ctx.inv.flag("replay") {
             // From the log alone, as verify reads it: no engine, no snapshot read or written.
-            do {
+            do throws(EngineError) {
                 let (state, events) = try SchoolReplay.replay(log, through: r.lastSeq)
                 replay = ReplayCounts(state, events: events)
+            } catch .undecodable(let seq, let reason) {
+                throw ToolError("Verification failed. Every byte is intact, but the history does not replay: the event at seq \(seq) "
+                                + "cannot be read by this build (\(reason)).", exitCode: .storageFailure)
             } catch {
-                let newer = "\(error)".contains("unsupported schema version")
-                    ? " A newer licheng than this one wrote it: read this store with that version or a later one." : ""
-                throw ToolError("Verification failed. Every byte is intact, but the history does not replay. \(error)\(newer)",
-                                exitCode: .storageFailure)
+                throw ToolError("Verification failed while replaying. \(error)", exitCode: .storageFailure)
             }
         }
         if ctx.json {

@@ -9,6 +9,16 @@ import TestSupport
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Fixtures/golden-v1").standardized.path
 
+    /// File names carry seqs as 20 zero-padded decimal digits: the names the golden store's
+    /// files have, for every seq a file can name.
+    @Test func seqsInFileNamesAreTwentyDigitsAsPrintfPadsThem() {
+        for seq: UInt64 in [0, 1, 9, 10, 42, 104_187, 13_847_125, 10_000_000_000_000_000_000, .max] {
+            #expect(Format.paddedSeq(seq) == String(format: "%020llu", seq))
+        }
+        #expect(Format.segmentFileName(firstSeq: 42) == "00000000000000000042.lseg")
+        #expect(Format.firstSeq(ofSegmentFileName: Format.segmentFileName(firstSeq: .max)) == .max)
+    }
+
     @Test func goldenStoreOfVersion1IsReadAndVerified() throws {
         let dir = TemporaryDirectory("golden"); defer { dir.remove() }
         let store = dir.sub("golden")

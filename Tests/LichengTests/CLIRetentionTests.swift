@@ -97,6 +97,7 @@ import LichengLog
         let cli = try CLI.school(); defer { cli.dir.remove() }
         _ = try cli.uploadOutcome()
         try cli.ok(["verify", "--replay"])
+        let before = try? FileManager.default.contentsOfDirectory(atPath: cli.store + "/snapshots").sorted()
         let grade = EventType.gradeRecorded.code
         let log = try Log.open(at: cli.store)
         let newer = try log.append([RecordInput(timestamp: CLI.nowMicros, key: "S1", payload: [UInt8(grade & 0xFF), UInt8(grade >> 8), 99, 2])]).lowerBound
@@ -105,7 +106,10 @@ import LichengLog
         var r = try cli(["verify", "--replay"])
         #expect(r.status == 3, "\(r.stdout)")
         #expect(r.stderr.contains("does not replay") && r.stderr.contains("seq \(newer)") && r.stderr.contains("unsupported schema version 99")
-                && r.stderr.contains("A newer licheng"), "\(r.stderr)")
+                && r.stderr.contains("written by a newer licheng"), "\(r.stderr)")
+        // From the log alone: no engine opened, no snapshot written.
+        let snapshots = cli.store + "/snapshots"
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: snapshots).sorted()) == before, "verify --replay wrote into \(snapshots)")
 
         let log2 = try Log.open(at: cli.store)
         let unknown = try log2.append([RecordInput(timestamp: CLI.nowMicros, key: "S1", payload: [0xFF, 0xFF, 1, 0])]).lowerBound
@@ -143,6 +147,12 @@ import LichengLog
         #expect(purged["seq"]?.intValue == before + 1)
         #expect(purged["removedFiles"]?.intValue == 1)
         try cli.ok(["verify"])
+        // The replay skips the redacted records and counts what it replayed.
+        let replayed = try cli.ok(["verify", "--replay", "--json"]).json()
+        let redacted = try #require(replayed["redactedRecords"]?.intValue)
+        #expect(redacted > 0)
+        #expect(replayed["replay"]?["events"]?.intValue == (replayed["records"]?.intValue).map { $0 - redacted })
+        #expect(replayed["replay"]?["students"]?.intValue == 3)
         for needle in ["王小明", "UNIQUE-CLI-ESSAY-91c2"] {
             #expect(filesContaining(cli.store, needle).isEmpty, "\(needle) is still in \(filesContaining(cli.store, needle))")
         }

@@ -160,7 +160,7 @@ func retentionSchool(_ dir: TemporaryDirectory, clock: TestClock) throws -> Engi
         try engine.forEachEvent { reference.apply($0); return true }
         #expect(try engine.schoolState() == reference.shared)
         #expect(try engine.studentState(Leaver.id) == reference.students[Leaver.id])
-        // The two-thread replay skips the redacted records as the one-thread one does.
+        // The two-thread replay of a purged history makes the one-thread replay's state.
         #expect(try engine.replaySchool() == reference, "the two-thread replay differs after a purge")
     }
 
