@@ -60,8 +60,11 @@ public final class Engine: @unchecked Sendable {
     /// The shared state with the school index after `log.lastSeq`, once something needed it;
     /// a writing engine keeps it current from then on.
     var schoolCache: SharedState?
-    /// Batch lists already read (see `members(of:)`), by the batch's seq.
-    private var membersCache: [UInt64: BatchMembers] = [:]
+    /// Batch lists already read (see `members(of:)`); a school submits a few batches a year.
+    /// (A list, not a `[UInt64: BatchMembers]`: a dictionary of a key type the command has not
+    /// used yet looks up the key's `Hashable` conformance at run time, ~0.5M instructions, about
+    /// 3% of a command.)
+    private var membersCache: [BatchMembers] = []
     private let membersCacheLock = NSLock()
     /// Student states as of `log.lastSeq`, kept between submits. Valid because a
     /// writing engine holds the store's lock for its whole life: nobody else appends.
@@ -70,8 +73,9 @@ public final class Engine: @unchecked Sendable {
     /// then refuses further work (reopening rebuilds everything from the log).
     private var broken: String?
     let studentCacheLimit: Int
-    /// The snapshot `loadSnapshot` decoded last, per detail (see there).
-    private var snapshotCache: [SharedState.Detail: Snapshot] = [:]
+    /// The snapshot `loadSnapshot` decoded last, per detail (see there; two fields rather
+    /// than a dictionary, for the reason `membersCache` gives).
+    private var snapshotCache = (core: Snapshot?.none, school: Snapshot?.none)
     /// Why a damaged tables file's state could not be replayed (see `tablesRepairFailure`).
     private var repairFailure: EngineError?
     private let snapshotCacheLock = NSLock()
@@ -436,7 +440,7 @@ public final class Engine: @unchecked Sendable {
     /// batch's `submission.made` event (and then saved).
     func members(of batch: Batch, rebuild: Bool = false) throws(EngineError) -> BatchMembers {
         membersCacheLock.lock()
-        let cached = membersCache[batch.seq]
+        let cached = membersCache.first { $0.seq == batch.seq }
         membersCacheLock.unlock()
         if !rebuild, let cached, cached.batchId == batch.batchId, cached.at == batch.at, !cached.isDamaged { return cached }
         if !rebuild, let (buffer, body, checks) = DerivedFile.readChunked(membersPath(batch.seq), kind: BatchMembers.fileKind, version: BatchMembers.fileVersion),
@@ -454,7 +458,11 @@ public final class Engine: @unchecked Sendable {
 
     func keep(_ members: BatchMembers, save: Bool) {
         membersCacheLock.lock()
-        membersCache[members.seq] = members
+        if let i = membersCache.firstIndex(where: { $0.seq == members.seq }) {
+            membersCache[i] = members
+        } else {
+            membersCache.append(members)
+        }
         membersCacheLock.unlock()
         // As for snapshots: a reader saves only what the store still holds.
         guard save, !(log.mode == .read && log.filesChangedOnDisk) else { return }
@@ -605,7 +613,7 @@ public final class Engine: @unchecked Sendable {
         for candidate in snapshotSeqs(detail) where candidate <= seq {
             let digest = (try? log.digest(of: candidate))?.hex
             snapshotCacheLock.lock()
-            let cached = snapshotCache[detail]
+            let cached = detail == .core ? snapshotCache.core : snapshotCache.school
             snapshotCacheLock.unlock()
             if let cached, cached.shared.lastSeq == candidate, digest == cached.digestAtLastSeq { return cached }
             guard let bytes = DerivedFile.read(snapshotPath(detail, candidate), kind: Self.snapshotKind, version: Self.snapshotVersion),
@@ -629,7 +637,7 @@ public final class Engine: @unchecked Sendable {
             snapshot.shared.coursesByTeacher = LazyMap(base: byTeacher)
             snapshot.requests = LazyMap(base: requests)
             snapshotCacheLock.lock()
-            snapshotCache[detail] = snapshot
+            if detail == .core { snapshotCache.core = snapshot } else { snapshotCache.school = snapshot }
             snapshotCacheLock.unlock()
             return snapshot
         }
