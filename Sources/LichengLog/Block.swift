@@ -212,7 +212,7 @@ struct BlockDecoder {
     /// Decompresses a checked payload into `raw`; on failure returns the reason.
     mutating func decompress(_ header: BlockHeader, stored: UnsafeRawBufferPointer) -> String? {
         if raw.count < header.uncompressedLength {
-            raw = [UInt8](repeating: 0, count: max(header.uncompressedLength, raw.count * 2))
+            raw = [UInt8](unfilled: max(header.uncompressedLength, raw.count * 2))
         }
         decoded = 0
         if header.codec == Format.codecStored {

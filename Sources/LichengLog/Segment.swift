@@ -104,7 +104,7 @@ struct ChunkReader {
         if offset < bufferStart || offset + Int64(count) > bufferStart + Int64(bufferCount) {
             if buffer.count < count || buffer.isEmpty {
                 let want = max(count, Int(min(Int64(chunkBytes), limit - offset)))
-                if buffer.count < want { buffer = [UInt8](repeating: 0, count: want) }
+                if buffer.count < want { buffer = [UInt8](unfilled: want) }
             }
             let want = Int(min(Int64(buffer.count), limit - offset))
             let got = try buffer.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]), at: offset) }
@@ -224,4 +224,14 @@ extension File {
 struct FormatProblem: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Array where Element == UInt8 {
+    /// `count` bytes whose values are whatever the allocator left: for buffers that are written
+    /// (a file read into, a block decompressed into) before any byte is read, and read only as
+    /// far as they were written. `[UInt8](repeating: 0, count:)` zeroed a 4 MiB read buffer at
+    /// every student load.
+    init(unfilled count: Int) {
+        self.init(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
 }
