@@ -396,15 +396,9 @@ public final class Engine: @unchecked Sendable {
 
     /// Calls `body` with every event in `from...through`, decoded, in order.
     public func forEachEvent(from: UInt64 = 1, through: UInt64? = nil, _ body: (Event) throws -> Bool) throws(EngineError) {
-        try forEachStoredEvent(from: from, through: through) { view in
+        try log.forEachStoredEvent(from: from, through: through) { view in
             try body(try Event.decodeStored(view.payload, seq: view.seq, recordedAt: view.timestamp))
         }
-    }
-
-    /// Calls `body` with every record in `from...through` that was not redacted; a stored
-    /// event `body` cannot read becomes `.undecodable` naming its seq.
-    func forEachStoredEvent(from: UInt64, through: UInt64?, _ body: (RecordView) throws -> Bool) throws(EngineError) {
-        try log.forEachStoredEvent(from: from, through: through, body)
     }
 
     /// The events of one student up to `through`, read through the key index.
@@ -692,7 +686,7 @@ public final class Engine: @unchecked Sendable {
         if from <= seq {
             // Events the shared state ignores (a student's grades, counseling, …; for the core,
             // every event of a student's stream) only move it on: their data is not decoded.
-            try forEachStoredEvent(from: from, through: seq) { view in
+            try log.forEachStoredEvent(from: from, through: seq) { view in
                 let peek = try Event.peekStored(view.payload)
                 if SharedState.ignores(peek.type, detail: detail) {
                     state.advance(seq: view.seq, recordedAt: view.timestamp)

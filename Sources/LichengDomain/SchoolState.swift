@@ -38,6 +38,23 @@ public struct SchoolState: Codable, Sendable, Equatable {
     public func classOverview(_ className: String, term: Term? = nil) -> ClassOverview {
         ClassOverview(className: className, shared: shared, students: students, term: term)
     }
+
+    /// How much the state holds: its students, their items and the items' history entries,
+    /// their records (grades, cadres, counseling, course plans, electives, attendance, service).
+    public struct Totals: Sendable, Equatable {
+        public var students = 0, items = 0, historyEntries = 0, records = 0
+    }
+
+    public var totals: Totals {
+        var t = Totals(students: students.count)
+        for (_, st) in students {
+            t.items += st.items.count
+            for item in st.items { t.historyEntries += item.historyCount }
+            t.records += st.gradeLog.count + st.cadreLog.count + st.counselingLog.count + st.coursePlanLog.count
+                + st.electiveLog.count + st.attendanceLog.count + st.serviceLog.count
+        }
+        return t
+    }
 }
 
 extension IDMap where Value == StudentState {

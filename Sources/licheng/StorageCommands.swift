@@ -83,14 +83,12 @@ struct ReplayCounts {
     var events = 0, students = 0, items = 0, records = 0, batches = 0
 
     init(_ school: SchoolState, events: Int) {
+        let totals = school.totals
         self.events = events
-        students = school.students.count
+        students = totals.students
+        items = totals.items
+        records = totals.records
         batches = school.shared.batches.count
-        for (_, st) in school.students {
-            items += st.items.count
-            records += st.gradeLog.count + st.cadreLog.count + st.counselingLog.count + st.coursePlanLog.count
-                + st.electiveLog.count + st.attendanceLog.count + st.serviceLog.count
-        }
     }
 
     var json: JSONObject {
@@ -219,7 +217,8 @@ let restoreCommand = Command(
             ctx.console.printJSON(.object(o))
         } else {
             ctx.console.writeOutput("Restored '\(src)' into '\(dest)' (\(segments) segment file(s), \(files) file(s)); the copy verifies, "
-                                    + "and its snapshots were rebuilt in \((prepared * 10).rounded() / 10) s.\n\n" + verifyText(r))
+                                    + "and its history replays in \((prepared * 10).rounded() / 10) s (the snapshots the first commands "
+                                    + "need are saved).\n\n" + verifyText(r))
         }
     })
 

@@ -8,14 +8,8 @@ import LichengLog
 
 /// A cheap fingerprint of the replayed state, so the two sides can be checked equal.
 func fingerprint(_ s: SchoolState) -> String {
-    var items = 0, history = 0, records = 0
-    for (_, st) in s.students {
-        items += st.items.count
-        for it in st.items { history += it.historyCount }
-        records += st.gradeLog.count + st.cadreLog.count + st.counselingLog.count + st.coursePlanLog.count
-            + st.electiveLog.count + st.attendanceLog.count + st.serviceLog.count
-    }
-    return "seq\(s.shared.lastSeq)-students\(s.students.count)-items\(items)-history\(history)-records\(records)"
+    let t = s.totals
+    return "seq\(s.shared.lastSeq)-students\(t.students)-items\(t.items)-history\(t.historyEntries)-records\(t.records)"
 }
 
 /// `replay-child licheng|licheng-two-threads STORE` | `replay-child sqlite DB`: every event into
