@@ -50,8 +50,7 @@ public struct SchoolState: Codable, Sendable, Equatable {
         for (_, st) in students {
             t.items += st.items.count
             for item in st.items { t.historyEntries += item.historyCount }
-            t.records += st.gradeLog.count + st.cadreLog.count + st.counselingLog.count + st.coursePlanLog.count
-                + st.electiveLog.count + st.attendanceLog.count + st.serviceLog.count
+            t.records += st.recordCount
         }
         return t
     }

@@ -458,6 +458,12 @@ public struct StudentState: Codable, Sendable, Equatable {
     public var attendanceLog = RecordLog<AttendanceRecorded>()
     public var serviceLog = RecordLog<ServiceRecorded>()
     public var grades: [Recorded<GradeRecorded>] { gradeLog.records }
+    /// How many records the student has, of every kind (grades, cadres, counseling, course
+    /// plans, electives, attendance, service).
+    public var recordCount: Int {
+        gradeLog.count + cadreLog.count + counselingLog.count + coursePlanLog.count + electiveLog.count
+            + attendanceLog.count + serviceLog.count
+    }
     public var cadres: [Recorded<CadreRecorded>] { cadreLog.records }
     public var counseling: [Recorded<CounselingRecorded>] { counselingLog.records }
     public var coursePlans: [Recorded<CoursePlanRecorded>] { coursePlanLog.records }

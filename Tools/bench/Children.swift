@@ -21,26 +21,26 @@ func replayChild(_ side: String, _ path: String) throws {
     var elapsed = 0.0
     let cpuBefore = cpuSeconds()
     switch side {
-    case "licheng", "licheng-two-threads":
+    case "licheng":
         // Every record in order, as the engine's student loads read a student's: a record event
         // (a grade, …) copied into its student's record log as stored, any other event decoded
-        // and applied (the engine's shared-state replays skip record events by type). On one
-        // thread, or with the students' half on a second thread (`SchoolReplay`).
+        // and applied. (The engine's shared-state replays skip record events by type.)
         let log = try Log.open(at: path, mode: .read)
-        let twoThreads = side == "licheng-two-threads"
         elapsed = try seconds {
-            let replay = twoThreads ? SchoolReplay() : nil
             try log.forEach { view in
                 if view.isRedacted { return true }
-                if let replay {
-                    try replay.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
-                } else {
-                    try school.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
-                }
+                try school.applyStored(view.payload, seq: view.seq, recordedAt: view.timestamp)
                 count += 1
                 return true
             }
-            if let replay { school = replay.finish() }
+        }
+    case "licheng-two-threads":
+        // The same with the students' half on a second thread: what `verify --replay` runs.
+        let log = try Log.open(at: path, mode: .read)
+        elapsed = try seconds {
+            let (state, events) = try SchoolReplay.replay(log)
+            school = state
+            count = UInt64(events)
         }
     case "sqlite":
         let db = try SQLiteDB(path: path, readOnly: true)
